@@ -1,0 +1,16 @@
+//! # sixlo
+//!
+//! A minimal IPv6 network stack for IEEE 802.15.4 motes: 802.15.4 framing,
+//! 6LoWPAN, IPv6 with ICMPv6 and 6LoWPAN-ND, RPL and UDP, in `no_std` Rust
+//! without a heap.
+//!
+//! This release holds the foundation: [`time`] (virtual-time friendly
+//! instants and durations) and [`wire`] (zero-copy packet views and `Repr`
+//! types for every format the stack speaks). The adaptation layer, the MAC,
+//! the IPv6 node and RPL build on it in later releases.
+#![cfg_attr(not(any(test, feature = "std")), no_std)]
+#![deny(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod time;
+pub mod wire;
