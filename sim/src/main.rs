@@ -1,1 +1,46 @@
-fn main() {}
+//! `sixlo-sim`: the sixlo mesh simulator and capture decoder.
+
+use clap::{Parser, Subcommand};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use sixlo_sim::decode;
+
+#[derive(Parser)]
+#[command(name = "sixlo-sim", version, about = "Simulator and capture decoder for the sixlo 802.15.4 IPv6 stack")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Decode a pcap capture (link types 195, 230, 283, 1 with ZEP or IPv6, 101)
+    /// into one JSON object per frame, one per line.
+    Decode {
+        /// The capture file.
+        file: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Decode { file } => {
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            let result = decode::decode_file(&file, &mut out);
+            let flushed = out.flush();
+            match (result, flushed) {
+                (Ok(()), Ok(())) => ExitCode::SUCCESS,
+                // A closed pipe (`| head`) is not an error worth a message.
+                (Err(e), _) | (_, Err(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+                (Err(e), _) | (_, Err(e)) => {
+                    eprintln!("sixlo-sim decode: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}

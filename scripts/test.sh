@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The project's whole test suite, runnable on a fresh machine.
+#
+# Installs what is missing (tshark from Debian, scapy from PyPI, cargo-fuzz
+# from crates.io; quick when present), points the interop tests at
+# ../shared/interop when it exists, runs every workspace test, then replays
+# each fuzz target's corpus (regression only, no new fuzzing).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '\n== %s\n' "$*"; }
+
+if ! command -v tshark >/dev/null 2>&1; then
+    log "installing tshark (Debian)"
+    export DEBIAN_FRONTEND=noninteractive
+    echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections || true
+    apt-get update -qq
+    apt-get install -y -qq tshark >/dev/null
+fi
+if ! python3 -c 'import scapy' >/dev/null 2>&1; then
+    log "installing scapy (PyPI)"
+    python3 -m pip install -q 'scapy>=2.6'
+fi
+if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
+    log "installing cargo-fuzz (crates.io)"
+    cargo install -q --locked cargo-fuzz
+fi
+
+if [ -z "${SIXLO_INTEROP_DIR:-}" ] && [ -d ../shared/interop ]; then
+    SIXLO_INTEROP_DIR="$(cd ../shared/interop && pwd)"
+fi
+if [ -n "${SIXLO_INTEROP_DIR:-}" ]; then
+    export SIXLO_INTEROP_DIR
+    log "interop corpus: $SIXLO_INTEROP_DIR"
+else
+    log "interop corpus not found: interop tests skip"
+fi
+
+log "fuzz corpus replay (cargo +nightly fuzz run TARGET CORPUS -- -runs=0)"
+for dir in fuzz/corpus/*/; do
+    target=$(basename "$dir")
+    out=$(mktemp)
+    if ! cargo +nightly fuzz run -O "$target" "$dir" -- -runs=0 >"$out" 2>&1; then
+        cat "$out"
+        echo "fuzz corpus replay failed for $target"
+        exit 1
+    fi
+    echo "$target: $(ls "$dir" | wc -l) inputs replayed, $(grep -cE 'panicked|ERROR' "$out") failures"
+    rm -f "$out"
+done
+
+log "cargo test --workspace"
+cargo test --workspace
