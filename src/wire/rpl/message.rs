@@ -613,6 +613,21 @@ mod tests {
     }
 
     #[test]
+    fn packet_setters() {
+        let mut buf = DIO;
+        let mut p = Packet::new_checked(code::DIO, &mut buf[..]).unwrap();
+        p.set_dio_rank(0x1234);
+        p.set_dio_version_number(7);
+        p.set_dio_dtsn(9);
+        assert_eq!((p.dio_rank(), p.dio_version_number(), p.dio_dtsn()), (0x1234, 7, 9));
+        assert_eq!(&buf[..6], [0x1e, 7, 0x12, 0x34, 0x10, 9]);
+        assert_eq!(&buf[6..], &DIO[6..]);
+        // Accessors of another message type never panic on a short buffer.
+        let p = Packet::new_checked(code::DIS, &DIS[..]).unwrap();
+        assert_eq!((p.dio_rank(), p.dio_dodag_id(), p.dao_dodag_id()), (0, Ipv6Addr::UNSPECIFIED, None));
+    }
+
+    #[test]
     fn test_construct_dio() {
         let repr = Repr::parse(code::DIO, &DIO).unwrap();
         assert_eq!(repr.buffer_len(), 72);
