@@ -30,30 +30,6 @@ fn num(s: &str) -> u64 {
     }
 }
 
-/// Reads a classic pcap file without checking record lengths against the
-/// snap length: tcpdump's `rpl-dao-oobr.pcap` has a fuzzed header (snaplen
-/// 95, records of 110 bytes) that `common::read_pcap` (pcap-file) refuses.
-fn read_pcap_lenient(path: &std::path::Path) -> (u32, Vec<Vec<u8>>) {
-    let data = std::fs::read(path).unwrap();
-    let le = match data[..4] {
-        [0xd4, 0xc3, 0xb2, 0xa1] | [0x4d, 0x3c, 0xb2, 0xa1] => true,
-        [0xa1, 0xb2, 0xc3, 0xd4] | [0xa1, 0xb2, 0x3c, 0x4d] => false,
-        _ => panic!("{}: not a classic pcap file", path.display()),
-    };
-    let u32_at = |i: usize| {
-        let b: [u8; 4] = data[i..i + 4].try_into().unwrap();
-        if le { u32::from_le_bytes(b) } else { u32::from_be_bytes(b) }
-    };
-    let linktype = u32_at(20);
-    let (mut at, mut frames) = (24, Vec::new());
-    while at + 16 <= data.len() {
-        let len = u32_at(at + 8) as usize;
-        frames.push(data[at + 16..at + 16 + len].to_vec());
-        at += 16 + len;
-    }
-    (linktype, frames)
-}
-
 /// The ICMPv6 message of an IPv6 packet (skipping Hop-by-Hop and
 /// Destination Options headers), with its source and destination.
 fn icmpv6_of(ip: &[u8]) -> Option<(Ipv6Addr, Ipv6Addr, &[u8])> {
@@ -82,7 +58,7 @@ fn tcpdump_rpl_captures() {
         if !path.starts_with(dir.join("captures/tcpdump")) || !name.starts_with("rpl-") {
             continue;
         }
-        let (linktype, frames) = read_pcap_lenient(&path);
+        let (linktype, frames) = common::read_pcap(&path);
         assert_eq!((linktype, frames.len()), (1, 1), "{name}");
         let tsh = if tshark {
             common::tshark_fields(&path, &[], &["_ws.malformed", "icmpv6.checksum.status"])

@@ -9,8 +9,6 @@
 //!   ZEP v1/v2/v3 over UDP port 17754 (IPv4 or IPv6) carrying a frame;
 //! - 101 / 228 / 229 raw IP: IPv6 packets.
 
-use std::fs::File;
-use std::io::BufReader;
 use std::path::Path;
 
 /// The UDP port of the ZigBee Encapsulation Protocol.
@@ -49,22 +47,12 @@ pub struct Capture {
 
 /// Reads a classic pcap file (either byte order, micro- or nanosecond).
 pub fn read(path: &Path) -> Result<Capture, String> {
-    let f = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut r = pcap_file::pcap::PcapReader::new(BufReader::new(f))
-        .map_err(|e| format!("{}: not a pcap file: {e}", path.display()))?;
-    let linktype: u32 = r.header().datalink.into();
-    let mut records = Vec::new();
-    while let Some(p) = r.next_packet() {
-        match p {
-            Ok(p) => records.push(p.data.into_owned()),
-            // A record cut short at the end of the file: keep what came before.
-            Err(e) => {
-                eprintln!("{}: stopped at a damaged record: {e}", path.display());
-                break;
-            }
-        }
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let p = crate::pcap::parse(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    if p.truncated {
+        eprintln!("{}: the last record is cut short and was skipped", path.display());
     }
-    Ok(Capture { linktype, records })
+    Ok(Capture { linktype: p.linktype, records: p.records.into_iter().map(|r| r.data).collect() })
 }
 
 /// Classifies one record of a capture with link type `linktype`.
@@ -222,7 +210,10 @@ mod tests {
         z.extend_from_slice(&[0; 8 + 4 + 10]); // timestamp, sequence, reserved
         z.push(5); // length
         z.extend_from_slice(&[0x02, 0x00, 0x07, 0xaa, 0xbb]);
-        assert_eq!(zep(&z, &|f| f == [2, 0, 7, 0xaa, 0xbb]), Record::Wpan { frame: &[2, 0, 7], fcs: Fcs::Checked(true) });
+        assert_eq!(
+            zep(&z, &|f| f == [2, 0, 7, 0xaa, 0xbb]),
+            Record::Wpan { frame: &[2, 0, 7], fcs: Fcs::Checked(true) }
+        );
         z[31] = 6; // a length beyond the packet
         assert_eq!(zep(&z, &never), Record::Broken("ZEP length beyond the packet"));
     }

@@ -34,7 +34,11 @@ mod tests {
     #[test]
     fn spacing() {
         let mut out = Vec::new();
-        super::write_line(&mut out, &serde_json::json!({"frame": 1, "mac": {"a": [1, 2], "b": null}})).unwrap();
-        assert_eq!(String::from_utf8(out).unwrap(), "{\"frame\": 1, \"mac\": {\"a\": [1, 2], \"b\": null}}\n");
+        super::write_line(&mut out, &serde_json::json!({"frame": 1, "mac": {"a": [1, 2], "b": null}}))
+            .unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "{\"frame\": 1, \"mac\": {\"a\": [1, 2], \"b\": null}}\n"
+        );
     }
 }

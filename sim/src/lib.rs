@@ -6,3 +6,4 @@
 pub mod capture;
 pub mod decode;
 pub mod json;
+pub mod pcap;

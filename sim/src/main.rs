@@ -8,7 +8,11 @@ use std::process::ExitCode;
 use sixlo_sim::decode;
 
 #[derive(Parser)]
-#[command(name = "sixlo-sim", version, about = "Simulator and capture decoder for the sixlo 802.15.4 IPv6 stack")]
+#[command(
+    name = "sixlo-sim",
+    version,
+    about = "Simulator and capture decoder for the sixlo 802.15.4 IPv6 stack"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

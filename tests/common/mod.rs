@@ -47,16 +47,16 @@ pub fn all_captures() -> Vec<PathBuf> {
     out
 }
 
-/// A pcap file's link type and its records' bytes, in order.
+#[path = "../../sim/src/pcap.rs"]
+mod pcap;
+
+/// A pcap file's link type and its records' bytes, in order (the same
+/// lenient reader as `sixlo-sim decode`: records beyond the snapshot length
+/// are kept).
 pub fn read_pcap(path: &Path) -> (u32, Vec<Vec<u8>>) {
-    let f = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut r = pcap_file::pcap::PcapReader::new(f).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let linktype: u32 = r.header().datalink.into();
-    let mut frames = Vec::new();
-    while let Some(p) = r.next_packet() {
-        frames.push(p.unwrap().data.into_owned());
-    }
-    (linktype, frames)
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let p = pcap::parse(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    (p.linktype, p.records.into_iter().map(|r| r.data).collect())
 }
 
 /// The IPv6 packet inside an Ethernet II frame (ethertype 0x86dd), if any.
