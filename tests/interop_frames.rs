@@ -7,8 +7,8 @@
 
 mod common;
 
-use sixlo::wire::ieee802154::{Address, FrameRepr, FrameVersion, crc16_kermit, fcs_ok, split_fcs};
 use sixlo::wire::Error;
+use sixlo::wire::ieee802154::{Address, FrameRepr, FrameVersion, crc16_kermit, fcs_ok, split_fcs};
 use std::path::Path;
 
 /// Reads a classic pcap file: link type and records. Unlike
