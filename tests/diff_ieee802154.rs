@@ -201,22 +201,6 @@ fn differential_generated() {
     assert_eq!((st.smol_compared, st.smol_skipped), (160, 88));
 }
 
-fn read_pcap(path: &std::path::Path) -> (u32, Vec<Vec<u8>>) {
-    let d = std::fs::read(path).unwrap();
-    let le = matches!(d[..4], [0xd4, 0xc3, 0xb2, 0xa1] | [0x4d, 0x3c, 0xb2, 0xa1]);
-    let u32_at = |o: usize| {
-        let b = [d[o], d[o + 1], d[o + 2], d[o + 3]];
-        if le { u32::from_le_bytes(b) } else { u32::from_be_bytes(b) }
-    };
-    let mut out = Vec::new();
-    let mut off = 24;
-    while off + 16 <= d.len() {
-        let n = u32_at(off + 8) as usize;
-        out.push(d[off + 16..(off + 16 + n).min(d.len())].to_vec());
-        off += 16 + n;
-    }
-    (u32_at(20), out)
-}
 
 #[test]
 fn differential_corpus() {
@@ -228,7 +212,7 @@ fn differential_corpus() {
     let mut st = Stats::default();
     let mut n = 0;
     for p in &files {
-        let (lt, recs) = read_pcap(p);
+        let (lt, recs) = common::read_pcap(p);
         for (i, rec) in recs.iter().enumerate() {
             let body = match lt {
                 195 => split_fcs(rec).unwrap().0,

@@ -11,26 +11,6 @@ use sixlo::wire::Error;
 use sixlo::wire::ieee802154::{Address, FrameRepr, FrameVersion, crc16_kermit, fcs_ok, split_fcs};
 use std::path::Path;
 
-/// Reads a classic pcap file: link type and records. Unlike
-/// `common::read_pcap` (pcap-file refuses records longer than the snap
-/// length, as in tcpdump's regression files) it takes records as they are.
-fn read_pcap(path: &Path) -> (u32, Vec<Vec<u8>>) {
-    let d = std::fs::read(path).unwrap();
-    let le = matches!(d[..4], [0xd4, 0xc3, 0xb2, 0xa1] | [0x4d, 0x3c, 0xb2, 0xa1]);
-    let u32_at = |o: usize| {
-        let b = [d[o], d[o + 1], d[o + 2], d[o + 3]];
-        if le { u32::from_le_bytes(b) } else { u32::from_be_bytes(b) }
-    };
-    let linktype = u32_at(20);
-    let mut out = Vec::new();
-    let mut off = 24;
-    while off + 16 <= d.len() {
-        let n = u32_at(off + 8) as usize;
-        out.push(d[off + 16..(off + 16 + n).min(d.len())].to_vec());
-        off += 16 + n;
-    }
-    (linktype, out)
-}
 
 /// How the trailer of a frame is to be checked.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -110,7 +90,7 @@ struct Counts {
 }
 
 fn check_file(path: &Path, counts: &mut Counts) {
-    let (linktype, records) = read_pcap(path);
+    let (linktype, records) = common::read_pcap(path);
     let frames: Vec<(Vec<u8>, Trailer)> = match linktype {
         195 => records.into_iter().map(|r| (r, Trailer::Fcs)).collect(),
         230 => records.into_iter().map(|r| (r, Trailer::None)).collect(),
@@ -226,10 +206,10 @@ fn fcs_of_hand_captures() {
         eprintln!("skipped: SIXLO_INTEROP_DIR unset");
         return;
     };
-    let (lt, frames) = read_pcap(&good);
+    let (lt, frames) = common::read_pcap(&good);
     assert_eq!((lt, frames.len()), (195, 5));
     assert!(frames.iter().all(|f| fcs_ok(f)));
-    let (lt, frames) = read_pcap(&bad);
+    let (lt, frames) = common::read_pcap(&bad);
     assert_eq!((lt, frames.len()), (195, 1));
     assert!(!fcs_ok(&frames[0]));
     // tshark: FCS 0xb71c, expected 0x481c.
@@ -245,7 +225,7 @@ fn oobr_regression_does_not_panic() {
         eprintln!("skipped: SIXLO_INTEROP_DIR unset");
         return;
     };
-    let (lt, frames) = read_pcap(&p);
+    let (lt, frames) = common::read_pcap(&p);
     assert_eq!((lt, frames.len()), (195, 1));
     let f = &frames[0];
     // Its header termination IE claims 32 bytes of content: Truncated, with or

@@ -47,7 +47,7 @@ fn wpan_frame(obj: &mut Map<String, Value>, frame: &[u8], fcs: Fcs) {
         Fcs::Absent => Value::Null,
         Fcs::Checked(ok) => json!(ok),
     };
-    let repr = match wpan::FrameRepr::parse(frame) {
+    let repr = match wpan::FrameRepr::from_bytes(frame) {
         Ok(r) => r,
         Err(e) => {
             obj.insert("error".into(), json!(format!("802.15.4: {e}")));
@@ -73,9 +73,9 @@ fn frame_type_name(t: wpan::FrameType) -> String {
         wpan::FrameType::Beacon => "beacon".into(),
         wpan::FrameType::Data => "data".into(),
         wpan::FrameType::Ack => "ack".into(),
-        wpan::FrameType::MacCommand => "command".into(),
+        wpan::FrameType::Command => "command".into(),
         wpan::FrameType::Multipurpose => "multipurpose".into(),
-        wpan::FrameType::FragOrFrak => "frak".into(),
+        wpan::FrameType::Frak => "frak".into(),
         wpan::FrameType::Extended => "extended".into(),
         wpan::FrameType::Unknown(n) => format!("reserved({n})"),
     }
@@ -83,9 +83,9 @@ fn frame_type_name(t: wpan::FrameType) -> String {
 
 fn version_name(v: wpan::FrameVersion) -> String {
     match v {
-        wpan::FrameVersion::Ieee802154_2003 => "2003".into(),
-        wpan::FrameVersion::Ieee802154_2006 => "2006".into(),
-        wpan::FrameVersion::Ieee802154_2015 => "2015".into(),
+        wpan::FrameVersion::V2003 => "2003".into(),
+        wpan::FrameVersion::V2006 => "2006".into(),
+        wpan::FrameVersion::V2015 => "2015".into(),
         wpan::FrameVersion::Unknown(n) => format!("reserved({n})"),
     }
 }
