@@ -257,3 +257,230 @@ impl<'a> Repr<'a> {
         self.options().emit(rest);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::ieee802154::Address;
+    use proptest::prelude::*;
+
+    /// An owned description of an option, turned into a borrowing
+    /// [`NdiscOption`] inside the test.
+    #[derive(Debug, Clone)]
+    enum Spec {
+        Lla(bool, u8, Vec<u8>),
+        Pio(u8, u8, u32, u32, [u8; 16]),
+        Mtu(u32),
+        Aro(u8, u8, u8, bool, bool, u8, u16, Vec<u8>),
+        Ctx(u8, bool, u8, u16, [u8; 16]),
+        Abro(u16, u16, u16, [u8; 16]),
+        Unknown(u8, Vec<u8>),
+    }
+
+    fn lla(kind: u8, bytes: &[u8]) -> LinkLayerAddress<'_> {
+        match kind % 3 {
+            0 => LinkLayerAddress::Ieee802154(Address::Short([bytes[0], bytes[1]])),
+            1 => LinkLayerAddress::Ieee802154(Address::Extended(bytes[..8].try_into().unwrap())),
+            _ => LinkLayerAddress::Raw(bytes),
+        }
+    }
+
+    fn to_option(s: &Spec) -> NdiscOption<'_> {
+        match s {
+            Spec::Lla(src, kind, bytes) => {
+                let l = lla(*kind, bytes);
+                if *src { NdiscOption::SourceLinkLayerAddr(l) } else { NdiscOption::TargetLinkLayerAddr(l) }
+            }
+            Spec::Pio(prefix_len, flags, valid_lifetime, preferred_lifetime, prefix) => {
+                NdiscOption::PrefixInformation(PrefixInformation {
+                    prefix_len: *prefix_len,
+                    flags: PrefixInfoFlags(*flags),
+                    valid_lifetime: *valid_lifetime,
+                    preferred_lifetime: *preferred_lifetime,
+                    prefix: Ipv6Addr::from(*prefix),
+                })
+            }
+            Spec::Mtu(mtu) => NdiscOption::Mtu(*mtu),
+            Spec::Aro(status, opaque, i, r, t, tid, lifetime, rovr) => {
+                NdiscOption::AddressRegistration(AddressRegistration {
+                    status: ArStatus::from(*status),
+                    opaque: *opaque,
+                    i: *i,
+                    r: *r,
+                    t: *t,
+                    tid: *tid,
+                    lifetime: *lifetime,
+                    rovr,
+                })
+            }
+            Spec::Ctx(context_len, compression, cid, valid_lifetime, prefix) => {
+                NdiscOption::SixLowpanContext(SixLowpanContext {
+                    context_len: *context_len,
+                    compression: *compression,
+                    cid: *cid,
+                    valid_lifetime: *valid_lifetime,
+                    prefix: Ipv6Addr::from(*prefix),
+                })
+            }
+            Spec::Abro(version_low, version_high, valid_lifetime, address) => {
+                NdiscOption::AuthoritativeBorderRouter(AuthoritativeBorderRouter {
+                    version_low: *version_low,
+                    version_high: *version_high,
+                    valid_lifetime: *valid_lifetime,
+                    address: Ipv6Addr::from(*address),
+                })
+            }
+            Spec::Unknown(option_type, data) => NdiscOption::Unknown { option_type: *option_type, data },
+        }
+    }
+
+    fn spec() -> impl Strategy<Value = Spec> {
+        let bytes = |n| proptest::collection::vec(any::<u8>(), n);
+        prop_oneof![
+            // Raw link-layer addresses: lengths that are not RFC 4944's, or
+            // RFC 4944 lengths with non-zero padding (kept raw).
+            (any::<bool>(), 0u8..3, prop_oneof![Just(6usize), Just(14), Just(22)]).prop_flat_map(
+                move |(src, kind, n)| {
+                    let n = if kind == 1 { n.max(8) } else { n };
+                    (Just(src), Just(kind), bytes(n)).prop_map(|(src, kind, mut b)| {
+                    let last = b.len() - 1;
+                    b[last] |= 1;
+                    Spec::Lla(src, kind, b)
+                    })
+                }
+            ),
+            (any::<u8>(), any::<u8>(), any::<u32>(), any::<u32>(), any::<[u8; 16]>())
+                .prop_map(|(a, b, c, d, e)| Spec::Pio(a, b, c, d, e)),
+            any::<u32>().prop_map(Spec::Mtu),
+            (any::<u8>(), any::<u8>(), 0u8..4, any::<bool>(), any::<bool>(), any::<u8>(), any::<u16>(), 1usize..5)
+                .prop_flat_map(move |(s, o, i, r, t, tid, l, n)| {
+                    (Just((s, o, i, r, t, tid, l)), bytes(n * 8))
+                })
+                .prop_map(|((s, o, i, r, t, tid, l), rovr)| Spec::Aro(s, o, i, r, t, tid, l, rovr)),
+            (0u8..=128, any::<bool>(), 0u8..16, any::<u16>(), any::<[u8; 16]>())
+                .prop_map(|(a, b, c, d, e)| Spec::Ctx(a, b, c, d, e)),
+            (any::<u16>(), any::<u16>(), any::<u16>(), any::<[u8; 16]>())
+                .prop_map(|(a, b, c, d)| Spec::Abro(a, b, c, d)),
+            (
+                any::<u8>().prop_filter("unknown type", |t| !matches!(t, 1 | 2 | 3 | 5 | 33 | 34 | 35)),
+                1usize..4
+            )
+                .prop_flat_map(move |(t, n)| (Just(t), bytes(n * 8 - 2)))
+                .prop_map(|(t, d)| Spec::Unknown(t, d)),
+        ]
+    }
+
+    fn build<'a>(kind: u8, opts: &'a [NdiscOption<'a>], a: Ipv6Addr, b: Ipv6Addr, n: (u8, u8, u16, u32)) -> Repr<'a> {
+        let options = Options::List(opts);
+        match kind % 5 {
+            0 => Repr::RouterSolicit { options },
+            1 => Repr::RouterAdvert {
+                hop_limit: n.0,
+                flags: RouterFlags(n.1),
+                router_lifetime: n.2,
+                reachable_time: n.3,
+                retrans_time: n.3 ^ 0x5555,
+                options,
+            },
+            2 => Repr::NeighborSolicit { target_addr: a, options },
+            3 => Repr::NeighborAdvert { flags: NeighborFlags(n.1), target_addr: a, options },
+            _ => Repr::Redirect { target_addr: a, dest_addr: b, options },
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn option_roundtrip(s in spec()) {
+            let opt = to_option(&s);
+            let mut buf = vec![0u8; opt.buffer_len()];
+            prop_assert_eq!(buf.len() % 8, 0);
+            opt.emit(&mut buf);
+            prop_assert_eq!(NdiscOption::parse(&buf), Ok((opt, buf.len())));
+        }
+
+        #[test]
+        fn ndisc_roundtrip(
+            kind in any::<u8>(),
+            specs in proptest::collection::vec(spec(), 0..5),
+            a in any::<[u8; 16]>(),
+            b in any::<[u8; 16]>(),
+            n in any::<(u8, u8, u16, u32)>(),
+        ) {
+            let opts: Vec<NdiscOption> = specs.iter().map(to_option).collect();
+            let repr = build(kind, &opts, a.into(), b.into(), n);
+            let mut buf = vec![0u8; repr.buffer_len()];
+            repr.emit(&mut buf);
+            let parsed = Repr::parse(repr.msg_type(), &buf).unwrap();
+            prop_assert_eq!(parsed, repr);
+            prop_assert_eq!(parsed.options().iter().count(), opts.len());
+            // Every prefix parses to an error, or (cut at an option
+            // boundary) to a shorter message; never a panic.
+            for cut in 0..buf.len() {
+                match Repr::parse(repr.msg_type(), &buf[..cut]) {
+                    Ok(r) => prop_assert_eq!(r.buffer_len(), cut),
+                    Err(e) => prop_assert!(e == Error::Truncated || e == Error::Malformed),
+                }
+            }
+        }
+
+        #[test]
+        fn options_random_bytes_never_panic(data in proptest::collection::vec(any::<u8>(), 0..100)) {
+            let n = Options::Bytes(&data).iter().take(200).count();
+            prop_assert!(n <= data.len() / 8 + 1);
+            if let Ok(opts) = Options::parse(&data) {
+                prop_assert_eq!(opts.buffer_len(), data.len());
+            }
+        }
+    }
+
+    #[test]
+    fn option_errors() {
+        // RFC 4861 §4.6: length 0 is invalid.
+        assert_eq!(NdiscOption::parse(&[1, 0, 0, 0, 0, 0, 0, 0]), Err(Error::Malformed));
+        assert_eq!(NdiscOption::parse(&[1]), Err(Error::Truncated));
+        assert_eq!(NdiscOption::parse(&[1, 2, 0, 0, 0, 0, 0, 0]), Err(Error::Truncated));
+        // Fixed-length options with the wrong length.
+        assert_eq!(NdiscOption::parse(&[3, 1, 0, 0, 0, 0, 0, 0]), Err(Error::Malformed));
+        assert_eq!(NdiscOption::parse(&[5, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]), Err(Error::Malformed));
+        assert_eq!(NdiscOption::parse(&[33, 1, 0, 0, 0, 0, 0, 0]), Err(Error::Malformed));
+        assert_eq!(NdiscOption::parse(&[35, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]), Err(Error::Malformed));
+        // 6CO: a 65-bit context does not fit in length 2; 129 bits never.
+        let mut ctx = [34, 2, 65, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        assert_eq!(NdiscOption::parse(&ctx), Err(Error::Malformed));
+        ctx[2] = 64;
+        assert!(NdiscOption::parse(&ctx).is_ok());
+        assert_eq!(NdiscOption::parse(&[34, 1, 0, 0, 0, 0, 0, 0]), Err(Error::Malformed));
+        // Unknown options are kept.
+        assert_eq!(
+            NdiscOption::parse(&[14, 1, 1, 2, 3, 4, 5, 6, 0xff]),
+            Ok((NdiscOption::Unknown { option_type: 14, data: &[1, 2, 3, 4, 5, 6] }, 8))
+        );
+        // A 6-byte Ethernet address in an SLLAO stays raw.
+        assert_eq!(
+            NdiscOption::parse(&[1, 1, 0x02, 0x11, 0x22, 0x33, 0x44, 0x55]),
+            Ok((NdiscOption::SourceLinkLayerAddr(LinkLayerAddress::Raw(&[0x02, 0x11, 0x22, 0x33, 0x44, 0x55])), 8))
+        );
+        // The iterator stops after an error.
+        let bytes = [1, 1, 0x12, 0x34, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0];
+        let items: Vec<_> = Options::Bytes(&bytes).iter().collect();
+        assert_eq!(items.len(), 2);
+        assert_eq!(items[1], Err(Error::Malformed));
+        assert_eq!(Options::parse(&bytes), Err(Error::Malformed));
+    }
+
+    #[test]
+    fn status_codes() {
+        for v in 0..=255u8 {
+            assert_eq!(u8::from(ArStatus::from(v)), v);
+            assert_eq!(u8::from(OptionType::from(v)), v);
+        }
+        assert_eq!(ArStatus::from(10), ArStatus::ValidationFailed);
+        assert_eq!(ArStatus::from(9), ArStatus::RegistrySaturated);
+        assert_eq!(ArStatus::from(11), ArStatus::Unknown(11));
+    }
+
+    #[test]
+    fn not_an_nd_type() {
+        assert_eq!(Repr::parse(Message::EchoRequest, &[0; 40]), Err(Error::Malformed));
+    }
+}
