@@ -178,7 +178,8 @@ fn nd_plugtest_captures_parse_to_the_expected_messages() {
         [Message::NeighborSolicit, Message::NeighborAdvert, Message::RouterSolicit, Message::RouterAdvert]
     );
     let ra = unhex(&raws[3]);
-    let Repr::Ndisc(ndisc::Repr::RouterAdvert { router_lifetime, options, .. }) = Repr::parse_bytes(&ra).unwrap()
+    let Repr::Ndisc(ndisc::Repr::RouterAdvert { router_lifetime, options, .. }) =
+        Repr::parse_bytes(&ra).unwrap()
     else {
         panic!()
     };

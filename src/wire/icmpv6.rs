@@ -484,7 +484,9 @@ impl<'a> Repr<'a> {
             Message::DstUnreachable => {
                 Ok(Repr::DstUnreachable { reason: DstUnreachable::from(code), invoking: payload })
             }
-            Message::PacketTooBig => Ok(Repr::PacketTooBig { mtu: packet.pkt_too_big_mtu(), invoking: payload }),
+            Message::PacketTooBig => {
+                Ok(Repr::PacketTooBig { mtu: packet.pkt_too_big_mtu(), invoking: payload })
+            }
             Message::TimeExceeded => {
                 Ok(Repr::TimeExceeded { reason: TimeExceeded::from(code), invoking: payload })
             }
@@ -596,14 +598,13 @@ impl<'a> Repr<'a> {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::wire::ieee802154::Address;
     use crate::wire::ndisc::{
-        AddressRegistration, ArStatus, AuthoritativeBorderRouter, LinkLayerAddress, NdiscOption, NeighborFlags,
-        Options, PrefixInfoFlags, PrefixInformation, RouterFlags, SixLowpanContext,
+        AddressRegistration, ArStatus, AuthoritativeBorderRouter, LinkLayerAddress, NdiscOption,
+        NeighborFlags, Options, PrefixInfoFlags, PrefixInformation, RouterFlags, SixLowpanContext,
     };
     use proptest::prelude::*;
 
@@ -689,7 +690,9 @@ mod tests {
     #[test]
     fn test_deconstruct_ns_nd01() {
         let repr = roundtrip(&NS_ND01, &ip(BB), &ip("ff02::1:ffc0:ffaa"));
-        let Repr::Ndisc(ndisc::Repr::NeighborSolicit { target_addr, options }) = repr else { panic!("{repr:?}") };
+        let Repr::Ndisc(ndisc::Repr::NeighborSolicit { target_addr, options }) = repr else {
+            panic!("{repr:?}")
+        };
         assert_eq!(target_addr, ip(AA));
         let opts: Vec<_> = options.iter().collect();
         assert_eq!(
@@ -710,7 +713,9 @@ mod tests {
         assert_eq!(target_addr, ip(AA));
         assert_eq!(
             options.target_lladdr(),
-            Some(LinkLayerAddress::Ieee802154(Address::Extended([0x18, 0xc0, 0xff, 0xee, 0x1a, 0xc0, 0xff, 0xaa])))
+            Some(LinkLayerAddress::Ieee802154(Address::Extended([
+                0x18, 0xc0, 0xff, 0xee, 0x1a, 0xc0, 0xff, 0xaa
+            ])))
         );
     }
 
@@ -822,7 +827,8 @@ mod tests {
 
     #[test]
     fn test_deconstruct_echo_request() {
-        let repr = roundtrip(&ECHO_REQ_OPENWSN, &ip("fe80::7600:14ff:fe65:cc53"), &ip("fe80::212:7400:146e:f121"));
+        let repr =
+            roundtrip(&ECHO_REQ_OPENWSN, &ip("fe80::7600:14ff:fe65:cc53"), &ip("fe80::212:7400:146e:f121"));
         assert_eq!(repr, Repr::EchoRequest { ident: 0x1a16, seq_no: 49, data: &ECHO_REQ_OPENWSN[8..] });
         assert_eq!(ECHO_REQ_OPENWSN[8..].len(), 56);
     }
@@ -832,13 +838,15 @@ mod tests {
         let (src, dst) = (ip("2001:db8::1"), ip("2001:db8::2"));
         let invoking = [0x60, 0, 0, 0, 0, 0, 17, 64];
         let cases: [(Repr, [u8; 8]); 4] = [
-            (Repr::DstUnreachable { reason: DstUnreachable::PortUnreachable, invoking: &invoking }, [
-                1, 4, 0, 0, 0, 0, 0, 0,
-            ]),
+            (
+                Repr::DstUnreachable { reason: DstUnreachable::PortUnreachable, invoking: &invoking },
+                [1, 4, 0, 0, 0, 0, 0, 0],
+            ),
             (Repr::PacketTooBig { mtu: 1280, invoking: &invoking }, [2, 0, 0, 0, 0, 0, 5, 0]),
-            (Repr::TimeExceeded { reason: TimeExceeded::HopLimitExceeded, invoking: &invoking }, [
-                3, 0, 0, 0, 0, 0, 0, 0,
-            ]),
+            (
+                Repr::TimeExceeded { reason: TimeExceeded::HopLimitExceeded, invoking: &invoking },
+                [3, 0, 0, 0, 0, 0, 0, 0],
+            ),
             (
                 Repr::ParamProblem {
                     reason: ParamProblem::UnrecognizedNxtHdr,
@@ -899,11 +907,10 @@ mod tests {
         assert_eq!(Repr::parse_bytes(&[]), Err(Error::Truncated));
         assert_eq!(Repr::parse_bytes(&[128, 0, 0, 0, 0, 0, 0]), Err(Error::Truncated));
         assert_eq!(Repr::parse_bytes(&NS_ND01[..23]), Err(Error::Truncated));
-        assert_eq!(Repr::parse_bytes(&[200, 9, 0, 0]), Ok(Repr::Other {
-            msg_type: Message::Unknown(200),
-            code: 9,
-            data: &[]
-        }));
+        assert_eq!(
+            Repr::parse_bytes(&[200, 9, 0, 0]),
+            Ok(Repr::Other { msg_type: Message::Unknown(200), code: 9, data: &[] })
+        );
         assert_eq!(header_len(Message::RouterAdvert), 16);
         assert_eq!(header_len(Message::Redirect), 40);
     }
@@ -926,7 +933,8 @@ mod tests {
         {
             for n in 0..fixture.len() {
                 let r = Repr::parse_bytes(&fixture[..n]);
-                if n < 8 || fixture[0] == 134 && n < 16 || (fixture[0] == 135 || fixture[0] == 136) && n < 24 {
+                if n < 8 || fixture[0] == 134 && n < 16 || (fixture[0] == 135 || fixture[0] == 136) && n < 24
+                {
                     assert_eq!(r, Err(Error::Truncated), "prefix {n} of {fixture:02x?}");
                 }
                 // Cutting inside an option is always an error; at an option
@@ -939,7 +947,14 @@ mod tests {
     }
 
     fn reprs() -> impl Strategy<Value = (u8, u16, u16, u32, u8, Vec<u8>)> {
-        (any::<u8>(), any::<u16>(), any::<u16>(), any::<u32>(), any::<u8>(), proptest::collection::vec(any::<u8>(), 0..64))
+        (
+            any::<u8>(),
+            any::<u16>(),
+            any::<u16>(),
+            any::<u32>(),
+            any::<u8>(),
+            proptest::collection::vec(any::<u8>(), 0..64),
+        )
     }
 
     proptest! {

@@ -186,7 +186,9 @@ impl<'a> Repr<'a> {
                 retrans_time: u32::from_be_bytes([body[8], body[9], body[10], body[11]]),
                 options,
             },
-            Message::NeighborSolicit => Repr::NeighborSolicit { target_addr: addr_at(body, field::TARGET), options },
+            Message::NeighborSolicit => {
+                Repr::NeighborSolicit { target_addr: addr_at(body, field::TARGET), options }
+            }
             Message::NeighborAdvert => Repr::NeighborAdvert {
                 flags: NeighborFlags(body[field::NA_FLAGS]),
                 target_addr: addr_at(body, field::TARGET),
@@ -235,7 +237,9 @@ impl<'a> Repr<'a> {
         head.fill(0);
         match self {
             Repr::RouterSolicit { .. } => {}
-            Repr::RouterAdvert { hop_limit, flags, router_lifetime, reachable_time, retrans_time, .. } => {
+            Repr::RouterAdvert {
+                hop_limit, flags, router_lifetime, reachable_time, retrans_time, ..
+            } => {
                 head[field::RA_HOP_LIMIT] = *hop_limit;
                 head[field::RA_FLAGS] = flags.0;
                 head[field::RA_ROUTER_LIFETIME].copy_from_slice(&router_lifetime.to_be_bytes());
@@ -343,16 +347,25 @@ mod tests {
                 move |(src, kind, n)| {
                     let n = if kind == 1 { n.max(8) } else { n };
                     (Just(src), Just(kind), bytes(n)).prop_map(|(src, kind, mut b)| {
-                    let last = b.len() - 1;
-                    b[last] |= 1;
-                    Spec::Lla(src, kind, b)
+                        let last = b.len() - 1;
+                        b[last] |= 1;
+                        Spec::Lla(src, kind, b)
                     })
                 }
             ),
             (any::<u8>(), any::<u8>(), any::<u32>(), any::<u32>(), any::<[u8; 16]>())
                 .prop_map(|(a, b, c, d, e)| Spec::Pio(a, b, c, d, e)),
             any::<u32>().prop_map(Spec::Mtu),
-            (any::<u8>(), any::<u8>(), 0u8..4, any::<bool>(), any::<bool>(), any::<u8>(), any::<u16>(), 1usize..5)
+            (
+                any::<u8>(),
+                any::<u8>(),
+                0u8..4,
+                any::<bool>(),
+                any::<bool>(),
+                any::<u8>(),
+                any::<u16>(),
+                1usize..5
+            )
                 .prop_flat_map(move |(s, o, i, r, t, tid, l, n)| {
                     (Just((s, o, i, r, t, tid, l)), bytes(n * 8))
                 })
@@ -370,7 +383,13 @@ mod tests {
         ]
     }
 
-    fn build<'a>(kind: u8, opts: &'a [NdiscOption<'a>], a: Ipv6Addr, b: Ipv6Addr, n: (u8, u8, u16, u32)) -> Repr<'a> {
+    fn build<'a>(
+        kind: u8,
+        opts: &'a [NdiscOption<'a>],
+        a: Ipv6Addr,
+        b: Ipv6Addr,
+        n: (u8, u8, u16, u32),
+    ) -> Repr<'a> {
         let options = Options::List(opts);
         match kind % 5 {
             0 => Repr::RouterSolicit { options },
@@ -441,9 +460,15 @@ mod tests {
         assert_eq!(NdiscOption::parse(&[1, 2, 0, 0, 0, 0, 0, 0]), Err(Error::Truncated));
         // Fixed-length options with the wrong length.
         assert_eq!(NdiscOption::parse(&[3, 1, 0, 0, 0, 0, 0, 0]), Err(Error::Malformed));
-        assert_eq!(NdiscOption::parse(&[5, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]), Err(Error::Malformed));
+        assert_eq!(
+            NdiscOption::parse(&[5, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
+            Err(Error::Malformed)
+        );
         assert_eq!(NdiscOption::parse(&[33, 1, 0, 0, 0, 0, 0, 0]), Err(Error::Malformed));
-        assert_eq!(NdiscOption::parse(&[35, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]), Err(Error::Malformed));
+        assert_eq!(
+            NdiscOption::parse(&[35, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
+            Err(Error::Malformed)
+        );
         // 6CO: a 65-bit context does not fit in length 2; 129 bits never.
         let mut ctx = [34, 2, 65, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
         assert_eq!(NdiscOption::parse(&ctx), Err(Error::Malformed));
@@ -458,7 +483,12 @@ mod tests {
         // A 6-byte Ethernet address in an SLLAO stays raw.
         assert_eq!(
             NdiscOption::parse(&[1, 1, 0x02, 0x11, 0x22, 0x33, 0x44, 0x55]),
-            Ok((NdiscOption::SourceLinkLayerAddr(LinkLayerAddress::Raw(&[0x02, 0x11, 0x22, 0x33, 0x44, 0x55])), 8))
+            Ok((
+                NdiscOption::SourceLinkLayerAddr(LinkLayerAddress::Raw(&[
+                    0x02, 0x11, 0x22, 0x33, 0x44, 0x55
+                ])),
+                8
+            ))
         );
         // The iterator stops after an error.
         let bytes = [1, 1, 0x12, 0x34, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0];

@@ -507,7 +507,9 @@ impl<'a> NdiscOption<'a> {
 /// bytes; anything else is kept raw.
 fn parse_lla(body: &[u8]) -> LinkLayerAddress<'_> {
     match body.len() {
-        6 if body[2..].iter().all(|b| *b == 0) => LinkLayerAddress::Ieee802154(Address::Short([body[0], body[1]])),
+        6 if body[2..].iter().all(|b| *b == 0) => {
+            LinkLayerAddress::Ieee802154(Address::Short([body[0], body[1]]))
+        }
         14 if body[8..].iter().all(|b| *b == 0) => {
             let mut a = [0u8; 8];
             a.copy_from_slice(&body[..8]);
