@@ -149,7 +149,7 @@ pub trait AddressExt {
     /// True for a unicast link-local address, `fe80::/10` (RFC 4291 §2.5.6).
     fn is_link_local(&self) -> bool;
     /// The scope of a multicast address, `None` for a unicast one (RFC 4291 §2.7).
-    fn multicast_scope(&self) -> Option<MulticastScope>;
+    fn mcast_scope(&self) -> Option<MulticastScope>;
     /// The solicited-node multicast address `ff02::1:ffXX:XXXX` formed from
     /// the low 24 bits of this address (RFC 4291 §2.7.1).
     fn solicited_node(&self) -> Ipv6Addr;
@@ -163,7 +163,7 @@ impl AddressExt for Ipv6Addr {
         o[0] == 0xfe && o[1] & 0xc0 == 0x80
     }
 
-    fn multicast_scope(&self) -> Option<MulticastScope> {
+    fn mcast_scope(&self) -> Option<MulticastScope> {
         let o = self.octets();
         (o[0] == 0xff).then(|| MulticastScope::from(o[1] & 0x0f))
     }
@@ -498,17 +498,11 @@ mod tests {
         assert_eq!(a.solicited_node(), "ff02::1:ff01:101".parse::<Ipv6Addr>().unwrap());
         assert!(a.solicited_node().is_solicited_node());
         assert!(!ALL_RPL_NODES.is_solicited_node());
-        assert_eq!(a.multicast_scope(), None);
-        assert_eq!(ALL_RPL_NODES.multicast_scope(), Some(MulticastScope::LinkLocal));
+        assert_eq!(a.mcast_scope(), None);
+        assert_eq!(ALL_RPL_NODES.mcast_scope(), Some(MulticastScope::LinkLocal));
         assert_eq!(ALL_RPL_NODES, "ff02::1a".parse::<Ipv6Addr>().unwrap());
-        assert_eq!(
-            "ff03::fc".parse::<Ipv6Addr>().unwrap().multicast_scope(),
-            Some(MulticastScope::RealmLocal)
-        );
-        assert_eq!(
-            "ff0f::1".parse::<Ipv6Addr>().unwrap().multicast_scope(),
-            Some(MulticastScope::Unknown(15))
-        );
+        assert_eq!("ff03::fc".parse::<Ipv6Addr>().unwrap().mcast_scope(), Some(MulticastScope::RealmLocal));
+        assert_eq!("ff0f::1".parse::<Ipv6Addr>().unwrap().mcast_scope(), Some(MulticastScope::Unknown(15)));
     }
 
     pub(crate) fn arb_addr() -> impl Strategy<Value = Ipv6Addr> {
