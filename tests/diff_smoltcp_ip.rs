@@ -51,10 +51,10 @@ fn compare_options(ours: &OptionsHeaderRepr<'_>, theirs: &[u8], out: &mut Outcom
                 out.rpl_options += 1;
             }
             (OptionRepr::Unknown { option_type: 5, data }, Ipv6OptionRepr::RouterAlert(ra)) => {
-                assert_eq!(u16::from_be_bytes([data[0], data[1]]), u16::from(ra.clone()));
+                assert_eq!(u16::from_be_bytes([data[0], data[1]]), u16::from(*ra));
             }
             (OptionRepr::Unknown { option_type, data }, Ipv6OptionRepr::Unknown { type_, data: d, .. }) => {
-                assert_eq!((*option_type, *data), (u8::from(type_.clone()), &d[..]));
+                assert_eq!((*option_type, *data), (u8::from(*type_), &d[..]));
             }
             (m, o) => panic!("option mismatch: {m:?} vs {o:?}"),
         }
@@ -354,6 +354,7 @@ fn known_differences() {
     assert!(ipv6::upper_layer(IpProtocol::Ipv6Opts, &hbh_late).is_err());
 }
 
+#[allow(clippy::too_many_arguments)]
 fn build_packet(
     src: Ipv6Addr,
     dst: Ipv6Addr,
