@@ -201,7 +201,6 @@ fn differential_generated() {
     assert_eq!((st.smol_compared, st.smol_skipped), (160, 88));
 }
 
-
 #[test]
 fn differential_corpus() {
     let files = common::all_captures();

@@ -180,36 +180,11 @@ fn my_captures() -> Vec<std::path::PathBuf> {
         .collect()
 }
 
-/// Reads a classic pcap file. `common::read_pcap` (pcap-file 2) refuses
-/// records whose captured length exceeds the file's snap length, which one
-/// OpenWSN capture has, so this test reads the records itself.
-fn read_pcap_lenient(path: &std::path::Path) -> (u32, Vec<Vec<u8>>) {
-    let b = std::fs::read(path).unwrap();
-    let rd = |o: usize, le: bool| {
-        let w = [b[o], b[o + 1], b[o + 2], b[o + 3]];
-        if le { u32::from_le_bytes(w) } else { u32::from_be_bytes(w) }
-    };
-    let le = match &b[..4] {
-        [0xd4, 0xc3, 0xb2, 0xa1] | [0x4d, 0x3c, 0xb2, 0xa1] => true,
-        [0xa1, 0xb2, 0xc3, 0xd4] | [0xa1, 0xb2, 0x3c, 0x4d] => false,
-        m => panic!("{}: not a pcap file ({m:02x?})", path.display()),
-    };
-    let linktype = rd(20, le);
-    let (mut at, mut frames) = (24, Vec::new());
-    while at + 16 <= b.len() {
-        let incl = rd(at + 8, le) as usize;
-        let data = &b[at + 16..at + 16 + incl];
-        frames.push(data.to_vec());
-        at += 16 + incl;
-    }
-    (linktype, frames)
-}
-
 /// IPv6 packets of the link type 1 and 101 captures, with the capture path and tshark's verdicts.
 fn capture_packets() -> Vec<(String, Vec<Vec<u8>>)> {
     let mut v = Vec::new();
     for p in my_captures() {
-        let (lt, frames) = read_pcap_lenient(&p);
+        let (lt, frames) = common::read_pcap(&p);
         let name = p.file_name().unwrap().to_string_lossy().into_owned();
         let pkts: Vec<Vec<u8>> = match lt {
             1 => frames.iter().filter_map(|f| common::ethernet_ipv6(f)).map(<[u8]>::to_vec).collect(),
@@ -251,7 +226,7 @@ fn udp_checksums_agree_with_tshark() {
     }
     let (mut checked, mut malformed) = (0, 0);
     for p in my_captures() {
-        let (lt, frames) = read_pcap_lenient(&p);
+        let (lt, frames) = common::read_pcap(&p);
         if lt != 101 {
             continue;
         }

@@ -11,7 +11,6 @@ use sixlo::wire::Error;
 use sixlo::wire::ieee802154::{Address, FrameRepr, FrameVersion, crc16_kermit, fcs_ok, split_fcs};
 use std::path::Path;
 
-
 /// How the trailer of a frame is to be checked.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Trailer {

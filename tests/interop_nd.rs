@@ -224,30 +224,6 @@ fn icmpv6_in(ip: &[u8]) -> Option<(Ipv6Addr, Ipv6Addr, &[u8])> {
     }
 }
 
-/// A classic pcap reader that, unlike pcap-file, accepts records longer than
-/// the snap length (tcpdump's `rpl-dao-oobr.pcap` has one).
-fn read_pcap_lenient(path: &Path) -> (u32, Vec<Vec<u8>>) {
-    let data = std::fs::read(path).unwrap();
-    let le = match data[..4] {
-        [0xd4, 0xc3, 0xb2, 0xa1] | [0x4d, 0x3c, 0xb2, 0xa1] => true,
-        [0xa1, 0xb2, 0xc3, 0xd4] | [0xa1, 0xb2, 0x3c, 0x4d] => false,
-        _ => panic!("{}: not a pcap file", path.display()),
-    };
-    let u32_at = |at: usize| {
-        let b: [u8; 4] = data[at..at + 4].try_into().unwrap();
-        if le { u32::from_le_bytes(b) } else { u32::from_be_bytes(b) }
-    };
-    let linktype = u32_at(20);
-    let (mut at, mut frames) = (24, Vec::new());
-    while at + 16 <= data.len() {
-        let incl = u32_at(at + 8) as usize;
-        let end = (at + 16 + incl).min(data.len());
-        frames.push(data[at + 16..end].to_vec());
-        at = end;
-    }
-    (linktype, frames)
-}
-
 #[test]
 fn tcpdump_rpl_captures_are_raw_type_155() {
     let Some(dir) = common::interop_dir() else {
@@ -256,7 +232,7 @@ fn tcpdump_rpl_captures_are_raw_type_155() {
     };
     let mut checked = 0;
     for name in ["rpl-14-dao.pcap", "rpl-19-pickdag.pcap", "rpl-26-senddaoack.pcap", "rpl-dao-oobr.pcap"] {
-        let (linktype, frames) = read_pcap_lenient(&dir.join("captures/tcpdump").join(name));
+        let (linktype, frames) = common::read_pcap(&dir.join("captures/tcpdump").join(name));
         assert_eq!(linktype, 1, "{name}");
         for frame in &frames {
             let ip = common::ethernet_ipv6(frame).unwrap_or_else(|| panic!("{name}: not IPv6"));
