@@ -66,8 +66,9 @@ pub fn classify<'a>(linktype: u32, data: &'a [u8], check_fcs: &dyn Fn(&[u8]) -> 
         283 => tap(data, check_fcs),
         1 => ethernet(data, check_fcs),
         101 | 228 | 229 => match data.first() {
-            Some(b) if b >> 4 == 6 => Record::Ipv6(data),
-            Some(_) => Record::Other("raw IPv4"),
+            Some(b) if b >> 4 == 6 => ipv6(data, check_fcs),
+            Some(b) if b >> 4 == 4 => ipv4(data, check_fcs),
+            Some(_) => Record::Other("raw IP of an unknown version"),
             None => Record::Broken("empty record"),
         },
         _ => Record::Other("unsupported link type"),
@@ -123,33 +124,35 @@ fn ethernet<'a>(data: &'a [u8], check_fcs: &dyn Fn(&[u8]) -> bool) -> Record<'a>
     if data.len() < 14 {
         return Record::Broken("Ethernet header truncated");
     }
-    let ethertype = u16::from_be_bytes([data[12], data[13]]);
-    let ip = &data[14..];
-    let udp = match ethertype {
-        0x86dd => {
-            // IPv6: ZEP when the next header is UDP to port 17754, else the packet itself.
-            if ip.len() >= 48 && ip[6] == 17 && u16::from_be_bytes([ip[42], ip[43]]) == ZEP_PORT {
-                &ip[40..]
-            } else {
-                return Record::Ipv6(ip);
-            }
-        }
-        0x0800 => {
-            if ip.len() < 20 {
-                return Record::Broken("IPv4 header truncated");
-            }
-            let ihl = usize::from(ip[0] & 0x0f) * 4;
-            if ihl < 20 || ip.len() < ihl + 8 {
-                return Record::Broken("IPv4 header truncated");
-            }
-            if ip[9] != 17 || u16::from_be_bytes([ip[ihl + 2], ip[ihl + 3]]) != ZEP_PORT {
-                return Record::Other("IPv4 packet that is not ZEP");
-            }
-            &ip[ihl..]
-        }
-        _ => return Record::Other("Ethernet frame that is neither IPv6 nor ZEP"),
-    };
-    zep(&udp[8..], check_fcs)
+    match u16::from_be_bytes([data[12], data[13]]) {
+        0x86dd => ipv6(&data[14..], check_fcs),
+        0x0800 => ipv4(&data[14..], check_fcs),
+        _ => Record::Other("Ethernet frame that is neither IPv6 nor IPv4"),
+    }
+}
+
+/// An IPv6 packet: ZEP when its next header is UDP to port 17754 (OpenWSN's
+/// and RIOT's sniffers send it so), else the packet itself.
+fn ipv6<'a>(ip: &'a [u8], check_fcs: &dyn Fn(&[u8]) -> bool) -> Record<'a> {
+    if ip.len() >= 48 && ip[6] == 17 && u16::from_be_bytes([ip[42], ip[43]]) == ZEP_PORT {
+        zep(&ip[48..], check_fcs)
+    } else {
+        Record::Ipv6(ip)
+    }
+}
+
+fn ipv4<'a>(ip: &'a [u8], check_fcs: &dyn Fn(&[u8]) -> bool) -> Record<'a> {
+    if ip.len() < 20 {
+        return Record::Broken("IPv4 header truncated");
+    }
+    let ihl = usize::from(ip[0] & 0x0f) * 4;
+    if ihl < 20 || ip.len() < ihl + 8 {
+        return Record::Broken("IPv4 header truncated");
+    }
+    if ip[9] != 17 || u16::from_be_bytes([ip[ihl + 2], ip[ihl + 3]]) != ZEP_PORT {
+        return Record::Other("IPv4 packet that is not ZEP");
+    }
+    zep(&ip[ihl + 8..], check_fcs)
 }
 
 /// ZEP (ZigBee Encapsulation Protocol, as Wireshark and RIOT's zep_dispatch

@@ -10,6 +10,8 @@ use std::io;
 use std::path::Path;
 
 use sixlo::wire::ieee802154 as wpan;
+use sixlo::wire::ipv6::{self, IpProtocol};
+use sixlo::wire::{icmpv6, rpl, udp};
 
 use crate::capture::{self, Fcs, Record};
 
@@ -29,8 +31,10 @@ pub fn decode_record(number: usize, linktype: u32, data: &[u8]) -> Value {
     obj.insert("frame".into(), json!(number));
     match capture::classify(linktype, data, &wpan::fcs_ok) {
         Record::Wpan { frame, fcs } => wpan_frame(&mut obj, frame, fcs),
-        Record::Ipv6(_packet) => {
-            obj.insert("link".into(), json!("ipv6"));
+        Record::Ipv6(packet) => {
+            if let Err(e) = ipv6_layers(&mut obj, packet) {
+                obj.insert("error".into(), json!(e));
+            }
         }
         Record::Other(what) => {
             obj.insert("skipped".into(), json!(what));
@@ -104,4 +108,109 @@ fn address(a: &wpan::Address) -> Value {
 
 fn pan(p: u16) -> Value {
     json!(format!("0x{p:04x}"))
+}
+
+/// Adds the `ipv6` object and the upper layer's (`udp`, `icmpv6`, `rpl`) for
+/// a whole IPv6 packet. Returns a message for the first layer that fails.
+pub fn ipv6_layers(obj: &mut Map<String, Value>, packet: &[u8]) -> Result<(), String> {
+    let p = ipv6::Packet::new_checked(packet).map_err(|e| format!("ipv6: {e}"))?;
+    let ip = ipv6::Repr::parse(&p).map_err(|e| format!("ipv6: {e}"))?;
+    obj.insert(
+        "ipv6".into(),
+        json!({
+            "src": ip.src_addr.to_string(),
+            "dst": ip.dst_addr.to_string(),
+            "hlim": ip.hop_limit,
+            "next_header": u8::from(ip.next_header),
+            "payload_len": ip.payload_len,
+            "traffic_class": ip.traffic_class,
+            "flow_label": ip.flow_label,
+        }),
+    );
+    let payload = p.payload();
+    let upper = ipv6::upper_layer(ip.next_header, payload).map_err(|e| format!("ipv6 extension headers: {e}"))?;
+    if upper.fragment.is_some_and(|f| f.offset != 0) {
+        return Ok(()); // the middle of a fragmented packet: no upper-layer header here
+    }
+    let data = &payload[upper.offset..];
+    match upper.protocol {
+        IpProtocol::Udp => {
+            let u = udp::Packet::new_checked(data).map_err(|e| format!("udp: {e}"))?;
+            obj.insert(
+                "udp".into(),
+                json!({
+                    "src_port": u.src_port(),
+                    "dst_port": u.dst_port(),
+                    "length": u.len(),
+                    "checksum_ok": u.verify_checksum(&ip.src_addr, &ip.dst_addr),
+                }),
+            );
+        }
+        IpProtocol::Icmpv6 => {
+            let i = icmpv6::Packet::new_checked(data).map_err(|e| format!("icmpv6: {e}"))?;
+            obj.insert(
+                "icmpv6".into(),
+                json!({
+                    "type": u8::from(i.msg_type()),
+                    "code": i.msg_code(),
+                    "checksum_ok": i.verify_checksum(&ip.src_addr, &ip.dst_addr),
+                }),
+            );
+            if i.msg_type() == icmpv6::Message::RplControl {
+                let body = data.get(4..).unwrap_or_default();
+                let r = rpl::Repr::parse(i.msg_code(), body).map_err(|e| format!("rpl: {e}"))?;
+                obj.insert("rpl".into(), rpl_json(&r));
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn rpl_json(r: &rpl::Repr<'_>) -> Value {
+    let mut m = Map::new();
+    let options = match r {
+        rpl::Repr::Dis(d) => {
+            m.insert("msg".into(), json!("DIS"));
+            Some(d.options)
+        }
+        rpl::Repr::Dio(d) => {
+            m.insert("msg".into(), json!("DIO"));
+            m.insert("instance".into(), json!(d.rpl_instance_id));
+            m.insert("version".into(), json!(d.version_number));
+            m.insert("rank".into(), json!(d.rank));
+            m.insert("mop".into(), json!(u8::from(d.mode_of_operation)));
+            m.insert("dtsn".into(), json!(d.dtsn));
+            m.insert("dodag_id".into(), json!(d.dodag_id.to_string()));
+            Some(d.options)
+        }
+        rpl::Repr::Dao(d) => {
+            m.insert("msg".into(), json!("DAO"));
+            m.insert("instance".into(), json!(d.rpl_instance_id));
+            m.insert("sequence".into(), json!(d.sequence));
+            if let Some(id) = d.dodag_id {
+                m.insert("dodag_id".into(), json!(id.to_string()));
+            }
+            Some(d.options)
+        }
+        rpl::Repr::DaoAck(d) => {
+            m.insert("msg".into(), json!("DAO-ACK"));
+            m.insert("instance".into(), json!(d.rpl_instance_id));
+            m.insert("sequence".into(), json!(d.sequence));
+            m.insert("status".into(), json!(d.status));
+            if let Some(id) = d.dodag_id {
+                m.insert("dodag_id".into(), json!(id.to_string()));
+            }
+            Some(d.options)
+        }
+        rpl::Repr::Unknown { code, .. } => {
+            m.insert("msg".into(), json!(format!("code 0x{code:02x}")));
+            None
+        }
+    };
+    if let Some(opts) = options {
+        let kinds: Vec<u8> = opts.iter().filter_map(|o| o.ok()).map(|o| o.kind()).collect();
+        m.insert("options".into(), json!(kinds));
+    }
+    Value::Object(m)
 }
