@@ -12,5 +12,6 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod lowpan;
 pub mod time;
 pub mod wire;

@@ -1,0 +1,13 @@
+//! The 6LoWPAN adaptation layer (RFC 4944, RFC 6282): what sits between
+//! IPv6 datagrams and 127-byte IEEE 802.15.4 frames.
+//!
+//! This release holds fragmentation and reassembly ([`frag`]): cutting a
+//! datagram into FRAG1/FRAGN link fragments and putting received fragments
+//! back together, with caller-provided storage and no heap. Header
+//! compression (IPHC/NHC compress and decompress, contexts) lands beside it.
+//!
+//! Like the rest of the stack this layer has no clock and no I/O: time is a
+//! parameter ([`crate::time::Instant`]) and bytes come from and go to
+//! caller buffers.
+
+pub mod frag;
