@@ -37,6 +37,7 @@ pub mod ieee802154;
 pub mod ipv6;
 pub mod ndisc;
 pub mod rpl;
+pub mod sixlowpan;
 pub mod udp;
 
 use core::fmt;
