@@ -37,30 +37,31 @@ pub enum Fcs {
     Checked(bool),
 }
 
-/// A whole capture file read into memory.
-pub struct Capture {
-    /// The pcap link type.
-    pub linktype: u32,
-    /// Each record's bytes, in file order.
-    pub records: Vec<Vec<u8>>,
-}
-
 /// Reads a classic pcap file (either byte order, micro- or nanosecond).
-pub fn read(path: &Path) -> Result<Capture, String> {
+pub fn read(path: &Path) -> Result<crate::pcap::Pcap, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let p = crate::pcap::parse(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
     if p.truncated {
         eprintln!("{}: the last record is cut short and was skipped", path.display());
     }
-    Ok(Capture { linktype: p.linktype, records: p.records.into_iter().map(|r| r.data).collect() })
+    Ok(p)
 }
 
 /// Classifies one record of a capture with link type `linktype`.
 ///
+/// `cut` says the capture holds only the start of the record (snapshot
+/// length): its FCS, if any, is then not in the data and is not checked.
+///
 /// `check_fcs` computes whether a frame's trailing FCS is right; it is a
 /// parameter so that this module does not care which CRC the link uses.
-pub fn classify<'a>(linktype: u32, data: &'a [u8], check_fcs: &dyn Fn(&[u8]) -> bool) -> Record<'a> {
+pub fn classify<'a>(
+    linktype: u32,
+    data: &'a [u8],
+    cut: bool,
+    check_fcs: &dyn Fn(&[u8]) -> bool,
+) -> Record<'a> {
     match linktype {
+        195 if cut => Record::Wpan { frame: data, fcs: Fcs::Absent },
         195 => with_fcs(data, check_fcs),
         230 => Record::Wpan { frame: data, fcs: Fcs::Absent },
         283 => tap(data, check_fcs),
@@ -200,10 +201,10 @@ mod tests {
         for lt in [195, 230, 283, 1, 101] {
             for n in 0..40 {
                 let data = vec![0xffu8; n];
-                let _ = classify(lt, &data, &never);
+                let _ = classify(lt, &data, false, &never);
             }
         }
-        assert_eq!(classify(195, &[1], &never), Record::Broken("frame shorter than its FCS"));
+        assert_eq!(classify(195, &[1], false, &never), Record::Broken("frame shorter than its FCS"));
     }
 
     #[test]

@@ -11,25 +11,26 @@ use std::path::Path;
 
 use sixlo::wire::ieee802154 as wpan;
 use sixlo::wire::ipv6::{self, IpProtocol};
-use sixlo::wire::{icmpv6, rpl, udp};
+use sixlo::wire::{icmpv6, rpl, sixlowpan, udp};
 
 use crate::capture::{self, Fcs, Record};
 
 /// Decodes every record of the pcap at `path` into JSON lines on `out`.
 pub fn decode_file<W: io::Write>(path: &Path, out: &mut W) -> io::Result<()> {
     let cap = capture::read(path).map_err(io::Error::other)?;
-    for (i, data) in cap.records.iter().enumerate() {
-        let v = decode_record(i + 1, cap.linktype, data);
+    for (i, rec) in cap.records.iter().enumerate() {
+        let v = decode_record(i + 1, cap.linktype, &rec.data, rec.is_cut());
         crate::json::write_line(out, &v)?;
     }
     Ok(())
 }
 
-/// Decodes one record (`number` is 1-based) of a capture with link type `linktype`.
-pub fn decode_record(number: usize, linktype: u32, data: &[u8]) -> Value {
+/// Decodes one record (`number` is 1-based) of a capture with link type
+/// `linktype`; `cut` says the capture kept only its beginning.
+pub fn decode_record(number: usize, linktype: u32, data: &[u8], cut: bool) -> Value {
     let mut obj = Map::new();
     obj.insert("frame".into(), json!(number));
-    match capture::classify(linktype, data, &wpan::fcs_ok) {
+    match capture::classify(linktype, data, cut, &wpan::fcs_ok) {
         Record::Wpan { frame, fcs } => wpan_frame(&mut obj, frame, fcs),
         Record::Ipv6(packet) => {
             if let Err(e) = ipv6_layers(&mut obj, packet) {
@@ -42,6 +43,10 @@ pub fn decode_record(number: usize, linktype: u32, data: &[u8]) -> Value {
         Record::Broken(why) => {
             obj.insert("error".into(), json!(why));
         }
+    }
+    // The error, when there is one, comes right after the frame number.
+    if let Some(e) = obj.shift_remove("error") {
+        obj.shift_insert(1, "error".into(), e);
     }
     Value::Object(obj)
 }
@@ -70,6 +75,44 @@ fn wpan_frame(obj: &mut Map<String, Value>, frame: &[u8], fcs: Fcs) {
         "fcs_ok": fcs_ok,
     });
     obj.insert("mac".into(), mac);
+    // 6LoWPAN rides in unsecured data frames (RFC 4944 §5); a secured payload
+    // is ciphertext until link-layer security lands.
+    if repr.frame_type == wpan::FrameType::Data && !repr.security_enabled && !repr.payload.is_empty() {
+        if let Err(e) = lowpan_layers(obj, repr.payload) {
+            obj.insert("error".into(), json!(e));
+        }
+    }
+}
+
+/// Adds the `lowpan` object (and `frag` for fragments) for a frame payload.
+fn lowpan_layers(obj: &mut Map<String, Value>, payload: &[u8]) -> Result<(), String> {
+    let stack = sixlowpan::walk(payload).map_err(|e| format!("6lowpan: {e}"))?;
+    let first = sixlowpan::Dispatch::of(payload).map(|d| d.name().to_ascii_lowercase());
+    let mut lowpan = Map::new();
+    lowpan.insert("dispatch".into(), json!(first));
+    let mut frag = None;
+    if let Some(span) = stack.frag {
+        let f = sixlowpan::frag::Packet::new_checked(&payload[span.range()])
+            .map_err(|e| format!("6lowpan: {e}"))?;
+        let offset = if f.is_first() { 0 } else { usize::from(f.datagram_offset()) * 8 };
+        frag = Some(json!({"size": f.datagram_size(), "tag": f.datagram_tag(), "offset": offset}));
+    }
+    if let sixlowpan::Inner::Iphc(span) = stack.inner {
+        let p = sixlowpan::iphc::Packet::new_checked(&payload[span.start..])
+            .map_err(|e| format!("6lowpan: {e}"))?;
+        lowpan.insert(
+            "iphc".into(),
+            json!({
+                "tf": p.tf(), "nh": u8::from(p.nh()), "hlim": p.hlim(), "cid": u8::from(p.cid()),
+                "sac": u8::from(p.sac()), "sam": p.sam(), "m": u8::from(p.m()), "dac": u8::from(p.dac()), "dam": p.dam(),
+            }),
+        );
+    }
+    obj.insert("lowpan".into(), Value::Object(lowpan));
+    if let Some(f) = frag {
+        obj.insert("frag".into(), f);
+    }
+    Ok(())
 }
 
 fn frame_type_name(t: wpan::FrameType) -> String {
@@ -128,7 +171,8 @@ pub fn ipv6_layers(obj: &mut Map<String, Value>, packet: &[u8]) -> Result<(), St
         }),
     );
     let payload = p.payload();
-    let upper = ipv6::upper_layer(ip.next_header, payload).map_err(|e| format!("ipv6 extension headers: {e}"))?;
+    let upper =
+        ipv6::upper_layer(ip.next_header, payload).map_err(|e| format!("ipv6 extension headers: {e}"))?;
     if upper.fragment.is_some_and(|f| f.offset != 0) {
         return Ok(()); // the middle of a fragmented packet: no upper-layer header here
     }

@@ -26,6 +26,16 @@ pub struct PcapRecord {
     pub timestamp_us: u64,
     /// The captured bytes.
     pub data: Vec<u8>,
+    /// The length of the packet on the wire; more than `data.len()` when the
+    /// capture cut it at the snapshot length.
+    pub orig_len: usize,
+}
+
+impl PcapRecord {
+    /// True when the capture holds only the beginning of the packet.
+    pub fn is_cut(&self) -> bool {
+        self.orig_len > self.data.len()
+    }
 }
 
 /// Parses a whole classic pcap file (either byte order, µs or ns timestamps).
@@ -62,12 +72,13 @@ pub fn parse(bytes: &[u8]) -> io::Result<Pcap> {
         let secs = u64::from(u32_at(rest, 0));
         let frac = u64::from(u32_at(rest, 4));
         let incl = u32_at(rest, 8) as usize;
+        let orig_len = u32_at(rest, 12) as usize;
         let Some(data) = rest.get(16..16usize.saturating_add(incl)) else {
             truncated = true;
             break;
         };
         let timestamp_us = secs * 1_000_000 + if nanos { frac / 1_000 } else { frac };
-        records.push(PcapRecord { timestamp_us, data: data.to_vec() });
+        records.push(PcapRecord { timestamp_us, data: data.to_vec(), orig_len });
         rest = &rest[16 + incl..];
     }
     Ok(Pcap { linktype, records, truncated })
@@ -97,6 +108,7 @@ mod tests {
         assert_eq!(p.records.len(), 2);
         assert_eq!(p.records[0].data, b"abcdef"); // snaplen 4 < 6: kept whole
         assert_eq!(p.records[0].timestamp_us, 1_000_005);
+        assert!(!p.records[0].is_cut());
         f.truncate(f.len() - 1);
         let p = parse(&f).unwrap();
         assert_eq!((p.records.len(), p.truncated), (1, true));

@@ -48,15 +48,21 @@ pub fn all_captures() -> Vec<PathBuf> {
 }
 
 #[path = "../../sim/src/pcap.rs"]
-mod pcap;
+pub mod pcap;
 
 /// A pcap file's link type and its records' bytes, in order (the same
 /// lenient reader as `sixlo-sim decode`: records beyond the snapshot length
 /// are kept).
 pub fn read_pcap(path: &Path) -> (u32, Vec<Vec<u8>>) {
-    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let p = pcap::parse(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let p = read_pcap_records(path);
     (p.linktype, p.records.into_iter().map(|r| r.data).collect())
+}
+
+/// The whole pcap, with each record's original length (to tell records cut
+/// at the snapshot length, whose FCS is missing).
+pub fn read_pcap_records(path: &Path) -> pcap::Pcap {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    pcap::parse(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 /// The IPv6 packet inside an Ethernet II frame (ethertype 0x86dd), if any.
