@@ -36,16 +36,26 @@ else
     log "interop corpus not found: interop tests skip"
 fi
 
-log "fuzz corpus replay (cargo +nightly fuzz run TARGET CORPUS -- -runs=0)"
+log "fuzz corpus replay (cargo +nightly fuzz run TARGET CORPUS... -- -runs=0)"
+# The committed corpora are ours; inputs cut from the interop captures at run
+# time (never committed) are replayed beside them.
+seeds=target/fuzz-seeds
+rm -rf "$seeds"
+if [ -n "${SIXLO_INTEROP_DIR:-}" ]; then
+    find "$SIXLO_INTEROP_DIR/captures" -name '*.pcap' -print0 \
+        | xargs -0 cargo run -q -p sixlo-sim -- fuzz-seeds --out "$seeds"
+fi
 for dir in fuzz/corpus/*/; do
     target=$(basename "$dir")
+    dirs=("$dir")
+    [ -d "$seeds/$target" ] && dirs+=("$seeds/$target")
     out=$(mktemp)
-    if ! cargo +nightly fuzz run -O "$target" "$dir" -- -runs=0 >"$out" 2>&1; then
+    if ! cargo +nightly fuzz run -O "$target" "${dirs[@]}" -- -runs=0 >"$out" 2>&1; then
         cat "$out"
         echo "fuzz corpus replay failed for $target"
         exit 1
     fi
-    echo "$target: $(ls "$dir" | wc -l) inputs replayed, $(grep -cE 'panicked|ERROR' "$out") failures"
+    echo "$target: $(find "${dirs[@]}" -type f | wc -l) inputs replayed, no crash"
     rm -f "$out"
 done
 

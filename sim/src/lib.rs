@@ -7,3 +7,4 @@ pub mod capture;
 pub mod decode;
 pub mod json;
 pub mod pcap;
+pub mod seeds;

@@ -26,11 +26,35 @@ enum Command {
         /// The capture file.
         file: PathBuf,
     },
+    /// Cut fuzz seed inputs from captures into OUT/<target>/ (one file per
+    /// distinct message), so CI replays real traffic without committing it.
+    FuzzSeeds {
+        /// Output folder.
+        #[arg(long)]
+        out: PathBuf,
+        /// Capture files (pcap).
+        captures: Vec<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::FuzzSeeds { out, captures } => {
+            let paths: Vec<&std::path::Path> = captures.iter().map(PathBuf::as_path).collect();
+            match sixlo_sim::seeds::write_seeds(&paths, &out) {
+                Ok(counts) => {
+                    for (target, n) in counts {
+                        println!("{target}: {n} seeds");
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("sixlo-sim fuzz-seeds: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Command::Decode { file } => {
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
