@@ -45,8 +45,10 @@ if [ -n "${SIXLO_INTEROP_DIR:-}" ]; then
     find "$SIXLO_INTEROP_DIR/captures" -name '*.pcap' -print0 \
         | xargs -0 cargo run -q -p sixlo-sim -- fuzz-seeds --out "$seeds"
 fi
-for dir in fuzz/corpus/*/; do
-    target=$(basename "$dir")
+for src in fuzz/fuzz_targets/*.rs; do
+    target=$(basename "$src" .rs)
+    dir=fuzz/corpus/$target
+    mkdir -p "$dir"
     dirs=("$dir")
     [ -d "$seeds/$target" ] && dirs+=("$seeds/$target")
     out=$(mktemp)
