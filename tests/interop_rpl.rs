@@ -278,5 +278,8 @@ fn fuzz_corpus_round_trips() {
         }
         names.push(name);
     }
-    assert_eq!(names.len(), 10);
+    // Only our hand-made messages are committed; capture-derived seeds are
+    // cut at run time by `sixlo-sim fuzz-seeds`.
+    names.sort();
+    assert_eq!(names, ["dao-nonstoring-hand", "dio-nonstoring-hand", "dis-solicited-hand"]);
 }
