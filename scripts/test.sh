@@ -62,4 +62,9 @@ for src in fuzz/fuzz_targets/*.rs; do
 done
 
 log "cargo test --workspace"
-cargo test --workspace
+results=$(mktemp)
+cargo test --workspace 2>&1 | tee "$results"
+# One closing line for the whole run, summed over every test binary.
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+     END { printf "\n%d passed, %d failed\n", p, f; exit (f > 0) }' "$results"
+rm -f "$results"

@@ -23,6 +23,12 @@ impl Formatter for Spaced {
 }
 
 /// Writes `v` on one line, followed by a newline.
+///
+/// ```
+/// let mut out = Vec::new();
+/// sixlo_sim::json::write_line(&mut out, &serde_json::json!({"frame": 1, "error": "truncated"})).unwrap();
+/// assert_eq!(out, b"{\"frame\": 1, \"error\": \"truncated\"}\n");
+/// ```
 pub fn write_line<W: io::Write>(w: &mut W, v: &Value) -> io::Result<()> {
     let mut ser = serde_json::Serializer::with_formatter(&mut *w, Spaced);
     serde::Serialize::serialize(v, &mut ser).map_err(io::Error::other)?;
