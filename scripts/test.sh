@@ -61,9 +61,9 @@ for src in fuzz/fuzz_targets/*.rs; do
     rm -f "$out"
 done
 
-log "cargo test --workspace"
+log "cargo test --workspace (plus the optional ieee802154-compat conversions)"
 results=$(mktemp)
-cargo test --workspace 2>&1 | tee "$results"
+{ cargo test -p sixlo --features ieee802154-compat --lib compat && cargo test --workspace; } 2>&1 | tee "$results"
 # One closing line for the whole run, summed over every test binary.
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
      END { printf "\n%d passed, %d failed\n", p, f; exit (f > 0) }' "$results"

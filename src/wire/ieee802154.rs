@@ -1417,7 +1417,7 @@ mod test {
         // No termination: IEs run to the end.
         let b = hex("41aa56cdabefbe0201820e0506");
         let r = parse_canonical(&b);
-        assert_eq!(r.payload, &[]);
+        assert!(r.payload.is_empty());
         // Overrun.
         assert_eq!(FrameRepr::from_bytes(&hex("41aa56cdabefbe0201850e0506")), Err(Error::Truncated));
         // A payload IE descriptor among the header IEs.
@@ -1649,6 +1649,93 @@ mod test {
             }
             let _ = fcs_ok(&b);
             for ie in HeaderIeIter::new(&b) { let _ = ie; }
+        }
+    }
+}
+
+/// Conversions to and from the address types of the `ieee802154` crate
+/// (feature `ieee802154-compat`). That crate keeps addresses as integers
+/// read little-endian from the air, so `ShortAddress(0x1234)` is our
+/// `Address::Short([0x12, 0x34])`. Its `Address` also carries a PAN ID,
+/// which ours does not: converting to it takes the PAN ID separately.
+#[cfg(feature = "ieee802154-compat")]
+mod compat {
+    use super::Address;
+    use ieee802154::mac::{Address as TheirAddress, ExtendedAddress, PanId, ShortAddress};
+
+    impl From<ShortAddress> for Address {
+        fn from(a: ShortAddress) -> Self {
+            Address::Short(a.0.to_be_bytes())
+        }
+    }
+    impl From<ExtendedAddress> for Address {
+        fn from(a: ExtendedAddress) -> Self {
+            Address::Extended(a.0.to_be_bytes())
+        }
+    }
+    /// Drops the PAN ID.
+    impl From<TheirAddress> for Address {
+        fn from(a: TheirAddress) -> Self {
+            match a {
+                TheirAddress::Short(_, s) => s.into(),
+                TheirAddress::Extended(_, e) => e.into(),
+            }
+        }
+    }
+    /// `Err(())` for other address modes.
+    impl TryFrom<Address> for ShortAddress {
+        type Error = ();
+        fn try_from(a: Address) -> Result<Self, ()> {
+            match a {
+                Address::Short(b) => Ok(ShortAddress(u16::from_be_bytes(b))),
+                _ => Err(()),
+            }
+        }
+    }
+    /// `Err(())` for other address modes.
+    impl TryFrom<Address> for ExtendedAddress {
+        type Error = ();
+        fn try_from(a: Address) -> Result<Self, ()> {
+            match a {
+                Address::Extended(b) => Ok(ExtendedAddress(u64::from_be_bytes(b))),
+                _ => Err(()),
+            }
+        }
+    }
+    impl Address {
+        /// This address with `pan` as an `ieee802154` crate address
+        /// (`None` when absent).
+        pub fn to_ieee802154(self, pan: u16) -> Option<TheirAddress> {
+            match self {
+                Address::Absent => None,
+                Address::Short(b) => {
+                    Some(TheirAddress::Short(PanId(pan), ShortAddress(u16::from_be_bytes(b))))
+                }
+                Address::Extended(b) => {
+                    Some(TheirAddress::Extended(PanId(pan), ExtendedAddress(u64::from_be_bytes(b))))
+                }
+            }
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn conversions_keep_byte_order() {
+            // On air a7 01 is short address 0x01a7 for both crates.
+            let theirs = ShortAddress(u16::from_le_bytes([0xa7, 0x01]));
+            assert_eq!(Address::from(theirs), Address::Short([0x01, 0xa7]));
+            let eui = [0x02, 0x12, 0x74, 0x01, 0x00, 0x01, 0x01, 0x01];
+            let ext = ExtendedAddress(u64::from_be_bytes(eui));
+            assert_eq!(Address::from(ext), Address::Extended(eui));
+            assert_eq!(ExtendedAddress::try_from(Address::Extended(eui)), Ok(ext));
+            assert_eq!(ShortAddress::try_from(Address::Extended(eui)), Err(()));
+            let full = Address::Short([0xab, 0xcd]).to_ieee802154(0xbeef).unwrap();
+            assert_eq!(full, TheirAddress::Short(PanId(0xbeef), ShortAddress(0xabcd)));
+            assert_eq!(Address::from(full), Address::Short([0xab, 0xcd]));
+            assert_eq!(Address::Absent.to_ieee802154(1), None);
         }
     }
 }
