@@ -9,83 +9,158 @@ use serde_json::{Map, Value, json};
 use std::io;
 use std::path::Path;
 
+use sixlo::lowpan::frag::{self, OwnedSlots, Reassembler};
+use sixlo::lowpan::{ContextTable, Received, Receiver};
+use sixlo::time::Instant;
 use sixlo::wire::ieee802154 as wpan;
 use sixlo::wire::ipv6::{self, IpProtocol};
 use sixlo::wire::{icmpv6, rpl, sixlowpan, udp};
 
 use crate::capture::{self, Fcs, Record};
 
-/// Decodes every record of the pcap at `path` into JSON lines on `out`.
-pub fn decode_file<W: io::Write>(path: &Path, out: &mut W) -> io::Result<()> {
-    let cap = capture::read(path).map_err(io::Error::other)?;
-    for (i, rec) in cap.records.iter().enumerate() {
-        let v = decode_record(i + 1, cap.linktype, &rec.data, rec.is_cut());
-        crate::json::write_line(out, &v)?;
-    }
-    Ok(())
+/// Decoding state that outlives one frame: the 6LoWPAN contexts (as
+/// tshark's `6lowpan.contextN` settings) and the reassembly of fragments.
+pub struct Decoder {
+    contexts: ContextTable,
+    rx: Box<Receiver<OwnedSlots<REASSEMBLY_SLOTS, { frag::MAX_DATAGRAM_SIZE }>>>,
+    packet: Box<[u8; frag::MAX_DATAGRAM_SIZE]>,
 }
 
-/// Decodes one record (`number` is 1-based) of a capture with link type
-/// `linktype`; `cut` says the capture kept only its beginning.
-pub fn decode_record(number: usize, linktype: u32, data: &[u8], cut: bool) -> Value {
-    let mut obj = Map::new();
-    obj.insert("frame".into(), json!(number));
-    match capture::classify(linktype, data, cut, &wpan::fcs_ok) {
-        Record::Wpan { frame, fcs } => wpan_frame(&mut obj, frame, fcs),
-        Record::Ipv6(packet) => {
-            if let Err(e) = ipv6_layers(&mut obj, packet) {
-                obj.insert("error".into(), json!(e));
+/// Datagrams reassembled at once while decoding a capture.
+const REASSEMBLY_SLOTS: usize = 16;
+
+impl Default for Decoder {
+    fn default() -> Self {
+        Decoder::new(ContextTable::new())
+    }
+}
+
+impl Decoder {
+    /// A decoder with the given 6LoWPAN contexts.
+    pub fn new(contexts: ContextTable) -> Self {
+        Decoder {
+            contexts,
+            rx: Box::new(Receiver::new(Reassembler::new_owned())),
+            packet: Box::new([0; frag::MAX_DATAGRAM_SIZE]),
+        }
+    }
+
+    /// Decodes every record of the pcap at `path` into JSON lines on `out`.
+    pub fn decode_file<W: io::Write>(&mut self, path: &Path, out: &mut W) -> io::Result<()> {
+        let cap = capture::read(path).map_err(io::Error::other)?;
+        for (i, rec) in cap.records.iter().enumerate() {
+            let now = Instant::from_micros(rec.timestamp_us);
+            let v = self.decode_record(i + 1, now, cap.linktype, &rec.data, rec.is_cut());
+            crate::json::write_line(out, &v)?;
+        }
+        Ok(())
+    }
+
+    /// Decodes one record (`number` is 1-based, `now` its capture time) of a
+    /// capture with link type `linktype`; `cut` says the capture kept only
+    /// its beginning.
+    pub fn decode_record(
+        &mut self,
+        number: usize,
+        now: Instant,
+        linktype: u32,
+        data: &[u8],
+        cut: bool,
+    ) -> Value {
+        let mut obj = Map::new();
+        obj.insert("frame".into(), json!(number));
+        match capture::classify(linktype, data, cut, &wpan::fcs_ok) {
+            Record::Wpan { frame, fcs } => self.wpan_frame(&mut obj, now, frame, fcs, cut),
+            Record::Ipv6(packet) => {
+                if let Err(e) = ipv6_layers(&mut obj, packet) {
+                    obj.insert("error".into(), json!(e));
+                }
+            }
+            Record::Other(what) => {
+                obj.insert("skipped".into(), json!(what));
+            }
+            Record::Broken(why) => {
+                obj.insert("error".into(), json!(why));
             }
         }
-        Record::Other(what) => {
-            obj.insert("skipped".into(), json!(what));
+        // The error, when there is one, comes right after the frame number.
+        if let Some(e) = obj.shift_remove("error") {
+            obj.shift_insert(1, "error".into(), e);
         }
-        Record::Broken(why) => {
-            obj.insert("error".into(), json!(why));
-        }
+        Value::Object(obj)
     }
-    // The error, when there is one, comes right after the frame number.
-    if let Some(e) = obj.shift_remove("error") {
-        obj.shift_insert(1, "error".into(), e);
-    }
-    Value::Object(obj)
-}
 
-fn wpan_frame(obj: &mut Map<String, Value>, frame: &[u8], fcs: Fcs) {
-    let fcs_ok = match fcs {
-        Fcs::Absent => Value::Null,
-        Fcs::Checked(ok) => json!(ok),
-    };
-    let repr = match wpan::FrameRepr::from_bytes(frame) {
-        Ok(r) => r,
-        Err(e) => {
-            obj.insert("error".into(), json!(format!("802.15.4: {e}")));
+    fn wpan_frame(&mut self, obj: &mut Map<String, Value>, now: Instant, frame: &[u8], fcs: Fcs, cut: bool) {
+        let fcs_ok = match fcs {
+            Fcs::Absent => Value::Null,
+            Fcs::Checked(ok) => json!(ok),
+        };
+        let repr = match wpan::FrameRepr::from_bytes(frame) {
+            Ok(r) => r,
+            Err(e) => {
+                obj.insert("error".into(), json!(format!("802.15.4: {e}")));
+                return;
+            }
+        };
+        let mac = json!({
+            "type": frame_type_name(repr.frame_type),
+            "version": version_name(repr.frame_version),
+            "seq": repr.sequence_number,
+            "src": address(&repr.src_addr),
+            "dst": address(&repr.dst_addr),
+            "src_pan": repr.src_pan_id.map(pan),
+            "dst_pan": repr.dst_pan_id.map(pan),
+            "ack_request": repr.ack_request,
+            "fcs_ok": fcs_ok,
+        });
+        obj.insert("mac".into(), mac);
+        // 6LoWPAN rides in unsecured data frames (RFC 4944 §5); a secured
+        // payload is ciphertext until link-layer security lands.
+        if repr.frame_type != wpan::FrameType::Data || repr.security_enabled || repr.payload.is_empty() {
             return;
         }
-    };
-    let mac = json!({
-        "type": frame_type_name(repr.frame_type),
-        "version": version_name(repr.frame_version),
-        "seq": repr.sequence_number,
-        "src": address(&repr.src_addr),
-        "dst": address(&repr.dst_addr),
-        "src_pan": repr.src_pan_id.map(pan),
-        "dst_pan": repr.dst_pan_id.map(pan),
-        "ack_request": repr.ack_request,
-        "fcs_ok": fcs_ok,
-    });
-    obj.insert("mac".into(), mac);
-    // 6LoWPAN rides in unsecured data frames (RFC 4944 §5); a secured payload
-    // is ciphertext until link-layer security lands.
-    if repr.frame_type == wpan::FrameType::Data && !repr.security_enabled && !repr.payload.is_empty() {
-        if let Err(e) = lowpan_layers(obj, repr.payload) {
+        if let Err(e) = lowpan_headers(obj, repr.payload) {
             obj.insert("error".into(), json!(e));
+            return;
+        }
+        if cut {
+            // The capture kept only the start of the frame: what follows the
+            // 6LoWPAN headers is missing, so there is no packet to decode.
+            obj.insert("cut".into(), json!(true));
+            return;
+        }
+        let got = self.rx.receive(
+            now,
+            repr.payload,
+            &repr.src_addr,
+            &repr.dst_addr,
+            &self.contexts,
+            &mut self.packet[..],
+        );
+        match got {
+            Ok(Received::Packet { packet, reassembled }) => {
+                if reassembled {
+                    obj.insert("reassembled".into(), json!(true));
+                }
+                if let Err(e) = ipv6_layers(obj, packet) {
+                    obj.insert("error".into(), json!(e));
+                }
+            }
+            Ok(Received::Pending) => {}
+            Err(e) => {
+                obj.insert("error".into(), json!(e.to_string()));
+            }
         }
     }
+}
+
+/// Decodes every record of the pcap at `path`, without 6LoWPAN contexts.
+pub fn decode_file<W: io::Write>(path: &Path, out: &mut W) -> io::Result<()> {
+    Decoder::default().decode_file(path, out)
 }
 
 /// Adds the `lowpan` object (and `frag` for fragments) for a frame payload.
-fn lowpan_layers(obj: &mut Map<String, Value>, payload: &[u8]) -> Result<(), String> {
+fn lowpan_headers(obj: &mut Map<String, Value>, payload: &[u8]) -> Result<(), String> {
     let stack = sixlowpan::walk(payload).map_err(|e| format!("6lowpan: {e}"))?;
     let first = sixlowpan::Dispatch::of(payload).map(|d| d.name().to_ascii_lowercase());
     let mut lowpan = Map::new();

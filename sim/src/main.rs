@@ -5,6 +5,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use sixlo::lowpan::{Context, ContextTable};
 use sixlo_sim::decode;
 
 #[derive(Parser)]
@@ -25,6 +26,10 @@ enum Command {
     Decode {
         /// The capture file.
         file: PathBuf,
+        /// A 6LoWPAN context, as `N=PREFIX/LEN` (e.g. `0=fd00::/64`), like
+        /// tshark's `6lowpan.contextN`. Repeatable.
+        #[arg(long = "context", value_name = "N=PREFIX", value_parser = parse_context)]
+        contexts: Vec<(u8, Context)>,
     },
     /// Cut fuzz seed inputs from captures into OUT/<target>/ (one file per
     /// distinct message), so CI replays real traffic without committing it.
@@ -55,10 +60,14 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Decode { file } => {
+        Command::Decode { file, contexts } => {
+            let mut table = ContextTable::new();
+            for (cid, ctx) in contexts {
+                table.set(cid, Some(ctx));
+            }
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
-            let result = decode::decode_file(&file, &mut out);
+            let result = decode::Decoder::new(table).decode_file(&file, &mut out);
             let flushed = out.flush();
             match (result, flushed) {
                 (Ok(()), Ok(())) => ExitCode::SUCCESS,
@@ -71,4 +80,22 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// `N=PREFIX[/LEN]`: context N (0..=15) with a prefix (length 64 when omitted).
+fn parse_context(s: &str) -> Result<(u8, Context), String> {
+    let (n, prefix) = s.split_once('=').ok_or("expected N=PREFIX, e.g. 0=fd00::/64")?;
+    let cid: u8 = n.trim().parse().map_err(|_| format!("context number {n:?} is not 0..15"))?;
+    if cid > 15 {
+        return Err(format!("context number {cid} is not 0..15"));
+    }
+    let (addr, len) = prefix.split_once('/').unwrap_or((prefix, "64"));
+    let prefix: std::net::Ipv6Addr = addr.trim().parse().map_err(|e| format!("prefix {addr:?}: {e}"))?;
+    let prefix_len: u8 = len
+        .trim()
+        .parse()
+        .ok()
+        .filter(|l| *l <= 128)
+        .ok_or(format!("prefix length {len:?} is not 0..128"))?;
+    Ok((cid, Context { prefix, prefix_len, compress: true }))
 }

@@ -11,10 +11,14 @@
 //! parameter ([`crate::time::Instant`]) and bytes come from and go to
 //! caller buffers.
 
+pub mod adapt;
 pub mod context;
 pub mod frag;
 pub mod iphc;
 
+pub use adapt::{
+    EncodeError, Encoded, LowpanStats, MAX_COMPRESSED_HEADERS, ReceiveError, Received, Receiver, encode,
+};
 pub use context::{Context, ContextTable};
 pub use iphc::{
     CompressError, Compressed, DecompressError, Decompressed, compress, compress_headers, decompress,

@@ -1,0 +1,380 @@
+//! The adaptation layer's two entry points: an IPv6 packet to frame
+//! payloads ([`encode`]), and a frame payload to an IPv6 packet
+//! ([`Receiver::receive`]).
+//!
+//! Both work on the caller's buffers and on bytes: compression reads the
+//! IPv6 packet where it lies and writes only the compressed headers to a
+//! scratch buffer; fragments and single frames are written straight into
+//! the frame buffer the MAC sends. No `Repr` is built on this path.
+
+use super::context::ContextTable;
+use super::frag::{
+    FragError, Fragmentation, Fragmenter, ReassemblyError, ReassemblyKey, SlotStorage, fragment,
+};
+use super::frag::{Reassembler, ReassemblyStats};
+use super::iphc::{CompressError, DecompressError, compress_headers, decompress, decompress_headers};
+use crate::time::Instant;
+use crate::wire::ieee802154::Address;
+use crate::wire::sixlowpan::{self, Inner, frag as frag_hdr, mesh};
+
+/// The largest compressed header stack [`encode`] writes: IPHC with every
+/// field in-line (40 bytes), up to 2 levels of IPv6-in-IPv6, extension
+/// headers and UDP. A scratch buffer of this size is always enough for
+/// packets up to 1280 bytes whose extension headers fit in a frame.
+pub const MAX_COMPRESSED_HEADERS: usize = 256;
+
+/// Why a packet could not be encoded into frames.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EncodeError {
+    /// The packet is not a well-formed IPv6 packet, or the scratch buffer is
+    /// too small for its compressed headers.
+    Compress(CompressError),
+    /// The packet does not fit in 6LoWPAN fragments with this MTU (too large,
+    /// or headers that do not fit in the first fragment).
+    Fragment(FragError),
+}
+
+impl core::fmt::Display for EncodeError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            EncodeError::Compress(e) => write!(f, "compression: {e:?}"),
+            EncodeError::Fragment(e) => write!(f, "fragmentation: {e:?}"),
+        }
+    }
+}
+
+/// An encoded packet, ready to be written into frame payloads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Encoded<'a> {
+    /// One frame payload: `header` (compressed) then `payload`, together
+    /// [`len`](Encoded::len) bytes. Write it with [`Encoded::write_single`].
+    Single {
+        /// The compressed headers.
+        header: &'a [u8],
+        /// The rest of the packet, sent as is.
+        payload: &'a [u8],
+    },
+    /// FRAG1 and FRAGN fragments, written one by one by the fragmenter.
+    Fragmented(Fragmenter<'a>),
+}
+
+impl Encoded<'_> {
+    /// The single frame payload's length, or `None` for fragments.
+    pub fn len(&self) -> Option<usize> {
+        match self {
+            Encoded::Single { header, payload } => Some(header.len() + payload.len()),
+            Encoded::Fragmented(_) => None,
+        }
+    }
+
+    /// Writes the single frame payload into `out` and returns its length;
+    /// `None` for fragments or when `out` is too small.
+    pub fn write_single(&self, out: &mut [u8]) -> Option<usize> {
+        let Encoded::Single { header, payload } = self else { return None };
+        let n = header.len() + payload.len();
+        let out = out.get_mut(..n)?;
+        out[..header.len()].copy_from_slice(header);
+        out[header.len()..].copy_from_slice(payload);
+        Some(n)
+    }
+}
+
+/// Compresses `packet` (a whole IPv6 packet) for the link from `ll_src` to
+/// `ll_dst`, and decides whether it fits in one frame payload of `mtu` bytes
+/// or needs fragments (RFC 4944 §5.3, with datagram tag `tag`).
+///
+/// `scratch` receives the compressed headers ([`MAX_COMPRESSED_HEADERS`]
+/// bytes are enough); the packet's payload is not copied until the frames
+/// are written.
+pub fn encode<'a>(
+    packet: &'a [u8],
+    ll_src: &Address,
+    ll_dst: &Address,
+    ctx: &ContextTable,
+    tag: u16,
+    mtu: usize,
+    scratch: &'a mut [u8],
+) -> Result<Encoded<'a>, EncodeError> {
+    let c = compress_headers(packet, ll_src, ll_dst, ctx, scratch).map_err(EncodeError::Compress)?;
+    let header = &scratch[..c.header_len];
+    let payload = &packet[c.consumed..];
+    match fragment(header, c.consumed, payload, tag, mtu).map_err(EncodeError::Fragment)? {
+        Fragmentation::NotNeeded => Ok(Encoded::Single { header, payload }),
+        Fragmentation::Needed(f) => Ok(Encoded::Fragmented(f)),
+    }
+}
+
+/// Why a received frame payload gave no packet. Each is counted in
+/// [`LowpanStats`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReceiveError {
+    /// The 6LoWPAN header stack does not parse (RFC 4944 / RFC 6282 views).
+    Header(crate::wire::Error),
+    /// A dispatch this node does not handle (HC1, NALP, other pages, ...).
+    Unsupported,
+    /// IPHC/NHC decompression failed.
+    Decompress(DecompressError),
+    /// The reassembler dropped the fragment.
+    Reassembly(ReassemblyError),
+}
+
+impl core::fmt::Display for ReceiveError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            ReceiveError::Header(e) => write!(f, "6lowpan header: {e}"),
+            ReceiveError::Unsupported => f.write_str("unsupported 6lowpan dispatch"),
+            ReceiveError::Decompress(e) => write!(f, "6lowpan decompression: {e}"),
+            ReceiveError::Reassembly(e) => write!(f, "6lowpan reassembly: {e:?}"),
+        }
+    }
+}
+
+/// What a received frame payload gave.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Received<'a> {
+    /// A whole IPv6 packet: from a single frame, or the datagram that this
+    /// fragment completed (`reassembled` is then true).
+    Packet {
+        /// The IPv6 packet.
+        packet: &'a mut [u8],
+        /// True when it was put together from fragments.
+        reassembled: bool,
+    },
+    /// A fragment was stored; the datagram is not complete yet.
+    Pending,
+}
+
+/// Counters of the receive path (besides the reassembler's own).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LowpanStats {
+    /// Packets delivered (single frames and completed datagrams).
+    pub packets: u32,
+    /// Fragments stored by the reassembler.
+    pub fragments: u32,
+    /// Payloads whose header stack did not parse.
+    pub header_errors: u32,
+    /// Payloads with a dispatch this node does not handle.
+    pub unsupported: u32,
+    /// Payloads whose IPHC/NHC headers did not decompress.
+    pub decompress_errors: u32,
+}
+
+/// The receive half of the adaptation layer: header walk, decompression
+/// and reassembly, over a reassembler whose storage the caller chose.
+#[derive(Debug)]
+pub struct Receiver<S> {
+    reassembler: Reassembler<S>,
+    stats: LowpanStats,
+}
+
+impl<S: SlotStorage> Receiver<S> {
+    /// A receiver that reassembles into `reassembler`.
+    pub fn new(reassembler: Reassembler<S>) -> Self {
+        Receiver { reassembler, stats: LowpanStats::default() }
+    }
+
+    /// The receive counters.
+    pub fn stats(&self) -> &LowpanStats {
+        &self.stats
+    }
+
+    /// The reassembler's counters (timeouts, drops, ...).
+    pub fn reassembly_stats(&self) -> &ReassemblyStats {
+        self.reassembler.stats()
+    }
+
+    /// The reassembler, e.g. to drive its timeout from the event loop.
+    pub fn reassembler(&mut self) -> &mut Reassembler<S> {
+        &mut self.reassembler
+    }
+
+    /// When the next reassembly times out, if any is in progress.
+    pub fn poll_at(&self) -> Option<Instant> {
+        self.reassembler.poll_at()
+    }
+
+    /// Processes one frame payload received from `ll_src` for `ll_dst`.
+    ///
+    /// A single-frame packet is decompressed into `out` (1280 bytes are
+    /// enough for any packet this layer accepts); a fragment goes to the
+    /// reassembler, with FRAG1's headers decompressed through `out` first.
+    /// With a mesh header (RFC 4944 §5.2) the originator and final
+    /// destination stand for the link addresses, as they do for header
+    /// compression and the reassembly key.
+    pub fn receive<'a>(
+        &'a mut self,
+        now: Instant,
+        payload: &[u8],
+        ll_src: &Address,
+        ll_dst: &Address,
+        ctx: &ContextTable,
+        out: &'a mut [u8],
+    ) -> Result<Received<'a>, ReceiveError> {
+        let stack = match sixlowpan::walk(payload) {
+            Ok(s) => s,
+            Err(e) => {
+                self.stats.header_errors = self.stats.header_errors.saturating_add(1);
+                return Err(ReceiveError::Header(e));
+            }
+        };
+        let (src, dst) = match stack.mesh {
+            Some(span) => {
+                // The walk checked the mesh header's length already.
+                let m = mesh::Packet::new_unchecked(&payload[span.range()]);
+                (m.originator(), m.final_destination())
+            }
+            None => (*ll_src, *ll_dst),
+        };
+        let inner_start = match stack.inner {
+            Inner::Iphc(span) => span.start,
+            // The decompressor takes the 0x41 dispatch byte itself (RFC 4944 §5.1).
+            Inner::Ipv6(at) => at.saturating_sub(1),
+            Inner::FragmentBody(at) => at,
+            Inner::Unsupported(..) => {
+                self.stats.unsupported = self.stats.unsupported.saturating_add(1);
+                return Err(ReceiveError::Unsupported);
+            }
+        };
+        let inner = &payload[inner_start..];
+        let Some(frag_span) = stack.frag else {
+            let n = decompress(inner, &src, &dst, ctx, out).map_err(|e| self.decompress_failed(e))?;
+            self.stats.packets = self.stats.packets.saturating_add(1);
+            return Ok(Received::Packet { packet: &mut out[..n], reassembled: false });
+        };
+        let f = frag_hdr::Packet::new_unchecked(&payload[frag_span.range()]);
+        let key = ReassemblyKey { src, dst, size: f.datagram_size(), tag: f.datagram_tag() };
+        let done = if f.is_first() {
+            // RFC 4944 §5.3 / RFC 6282 §2: FRAG1 carries the compressed
+            // headers; the reassembled datagram holds them uncompressed.
+            let size = usize::from(key.size);
+            let d = match decompress_headers(inner, &src, &dst, ctx, Some(size), out) {
+                Ok(d) => d,
+                Err(e) => {
+                    self.reassembler.discard(&key);
+                    return Err(self.decompress_failed(e));
+                }
+            };
+            let rest = &inner[d.consumed..];
+            let total = d.header_len + rest.len();
+            let Some(dst_buf) = out.get_mut(d.header_len..total) else {
+                return Err(self.decompress_failed(DecompressError::BufferTooSmall));
+            };
+            dst_buf.copy_from_slice(rest);
+            self.reassembler.accept(now, key, 0, &out[..total])
+        } else {
+            self.reassembler.accept(now, key, usize::from(f.datagram_offset()) * 8, inner)
+        };
+        match done {
+            Ok(Some(datagram)) => {
+                self.stats.packets = self.stats.packets.saturating_add(1);
+                Ok(Received::Packet { packet: datagram, reassembled: true })
+            }
+            Ok(None) => {
+                self.stats.fragments = self.stats.fragments.saturating_add(1);
+                Ok(Received::Pending)
+            }
+            Err(e) => Err(ReceiveError::Reassembly(e)),
+        }
+    }
+
+    fn decompress_failed(&mut self, e: DecompressError) -> ReceiveError {
+        self.stats.decompress_errors = self.stats.decompress_errors.saturating_add(1);
+        ReceiveError::Decompress(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lowpan::frag::ReassemblyBuffers;
+    use crate::wire::checksum;
+
+    const SRC: Address = Address::Extended([0x02, 0x12, 0x74, 0x01, 0x00, 0x01, 0x01, 0x01]);
+    const DST: Address = Address::Short([0x00, 0x02]);
+
+    /// A link-local UDP packet from SRC's IID to DST's, `len` payload bytes.
+    fn udp_packet(len: usize) -> Vec<u8> {
+        let src: core::net::Ipv6Addr = "fe80::12:7401:1:101".parse().unwrap();
+        let dst: core::net::Ipv6Addr = "fe80::ff:fe00:2".parse().unwrap();
+        let mut p = vec![0u8; 48 + len];
+        p[0] = 0x60;
+        p[4..6].copy_from_slice(&((8 + len) as u16).to_be_bytes());
+        p[6] = 17;
+        p[7] = 64;
+        p[8..24].copy_from_slice(&src.octets());
+        p[24..40].copy_from_slice(&dst.octets());
+        p[40..42].copy_from_slice(&5683u16.to_be_bytes());
+        p[42..44].copy_from_slice(&61617u16.to_be_bytes());
+        p[44..46].copy_from_slice(&((8 + len) as u16).to_be_bytes());
+        for (i, b) in p[48..].iter_mut().enumerate() {
+            *b = i as u8;
+        }
+        let c = checksum::upper_layer(&src, &dst, 17, &p[40..]);
+        p[46..48].copy_from_slice(&c.to_be_bytes());
+        p
+    }
+
+    #[test]
+    fn small_packet_is_one_frame_and_comes_back() {
+        let ctx = ContextTable::new();
+        let packet = udp_packet(20);
+        let mut scratch = [0u8; MAX_COMPRESSED_HEADERS];
+        let enc = encode(&packet, &SRC, &DST, &ctx, 1, 102, &mut scratch).unwrap();
+        let mut frame = [0u8; 127];
+        let n = enc.write_single(&mut frame).unwrap();
+        // IPHC 2 + hop limit elided, addresses elided; NHC UDP 1 + ports 3 + checksum 2.
+        assert!(n < packet.len() - 30, "compressed to {n} bytes");
+        let mut rx = Receiver::new(ReassemblyBuffers::<2, 1280>::new_owned());
+        let mut out = [0u8; 1280];
+        let got = rx.receive(Instant::ZERO, &frame[..n], &SRC, &DST, &ctx, &mut out).unwrap();
+        assert_eq!(got, Received::Packet { packet: &mut packet.clone()[..], reassembled: false });
+        assert_eq!(rx.stats().packets, 1);
+    }
+
+    #[test]
+    fn large_packet_goes_through_fragments_in_any_order() {
+        let ctx = ContextTable::new();
+        let packet = udp_packet(1232 - 8);
+        assert_eq!(packet.len(), 1272);
+        let mut scratch = [0u8; MAX_COMPRESSED_HEADERS];
+        let Encoded::Fragmented(mut f) = encode(&packet, &SRC, &DST, &ctx, 0x3f, 96, &mut scratch).unwrap()
+        else {
+            panic!("a 1272-byte packet needs fragments");
+        };
+        let mut frames = Vec::new();
+        let mut buf = [0u8; 96];
+        while let Some(n) = f.next_fragment(&mut buf) {
+            frames.push(buf[..n].to_vec());
+        }
+        assert!(frames.len() >= 14, "{} fragments", frames.len());
+        frames.reverse(); // FRAGNs first, FRAG1 last
+        let mut rx = Receiver::new(ReassemblyBuffers::<2, 1280>::new_owned());
+        let mut out = [0u8; 1280];
+        let last = frames.len() - 1;
+        for (i, fr) in frames.iter().enumerate() {
+            let got = rx.receive(Instant::ZERO, fr, &SRC, &DST, &ctx, &mut out).unwrap();
+            if i < last {
+                assert_eq!(got, Received::Pending);
+            } else {
+                let Received::Packet { packet: p, reassembled } = got else { panic!() };
+                assert!(reassembled);
+                assert_eq!(p, &packet[..]);
+            }
+        }
+        assert_eq!((rx.stats().packets, rx.stats().fragments as usize), (1, last));
+    }
+
+    #[test]
+    fn bad_payloads_are_counted_errors() {
+        let ctx = ContextTable::new();
+        let mut rx = Receiver::new(ReassemblyBuffers::<1, 1280>::new_owned());
+        let mut out = [0u8; 1280];
+        let cases: [&[u8]; 4] = [&[], &[0x7b], &[0x42, 0x00], &[0x78, 0x00, 0xf0]];
+        for c in cases {
+            assert!(rx.receive(Instant::ZERO, c, &SRC, &DST, &ctx, &mut out).is_err(), "{c:02x?}");
+        }
+        let s = *rx.stats();
+        assert_eq!(s.packets, 0);
+        assert_eq!(s.header_errors + s.unsupported + s.decompress_errors, 4);
+    }
+}
