@@ -788,7 +788,7 @@ fn make_addr(kind: u8, r: [u8; 16], cid: u8, ll: &Address, ctx: &ContextTable) -
             a[..8].fill(0);
             prefix(&mut a);
         }
-        6 if !is_dst_kind(kind) => a = [0; 16],
+        6 => a = [0; 16],
         // Multicast shapes (destination only).
         7 => a = [0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, r[0]],
         8 => {
@@ -816,10 +816,6 @@ fn make_addr(kind: u8, r: [u8; 16], cid: u8, ll: &Address, ctx: &ContextTable) -
         }
     }
     Ipv6Addr::from(a)
-}
-
-fn is_dst_kind(_k: u8) -> bool {
-    false
 }
 
 fn arb_ll() -> impl Strategy<Value = Address> {
