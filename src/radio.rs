@@ -79,7 +79,8 @@ pub struct RadioCaps {
 
 impl RadioCaps {
     /// A plain transceiver: the stack's MAC does everything.
-    pub const NONE: RadioCaps = RadioCaps { hw_csma: false, hw_ack: false, hw_retries: false, max_frame_len: 127 };
+    pub const NONE: RadioCaps =
+        RadioCaps { hw_csma: false, hw_ack: false, hw_retries: false, max_frame_len: 127 };
 
     /// True when any MAC function is done in hardware, in which case the
     /// radio must report transmissions through [`Radio::poll_tx`].

@@ -170,7 +170,10 @@ fn unicast_with_ack() {
     let mut net = Net::new(2, 1, perfect());
     let h = net.send(0, addr(1), b"hello").unwrap();
     net.run(Instant::from_secs(1));
-    assert_eq!(net.nodes[0].done, vec![TxDone { handle: h, dst: addr(1), outcome: TxOutcome::Acked, attempts: 1 }]);
+    assert_eq!(
+        net.nodes[0].done,
+        vec![TxDone { handle: h, dst: addr(1), outcome: TxOutcome::Acked, attempts: 1 }]
+    );
     assert_eq!(net.nodes[1].delivered, vec![(addr(0), b"hello".to_vec())]);
     assert_eq!(net.frames_of_type(FrameType::Data), 1);
     assert_eq!(net.frames_of_type(FrameType::Ack), 1);
@@ -208,12 +211,17 @@ fn loss_then_retry_success() {
     let s = net.nodes[0].mac.stats();
     assert_eq!((s.tx_frames, s.retries, s.tx_acked, s.no_ack), (3, 2, 1, 0));
     // Every retransmission carries the same DSN.
-    let seqs: Vec<_> =
-        net.log.iter().filter(|(_, from, _)| *from == 0).map(|(_, _, f)| FrameRepr::from_bytes(f).unwrap().sequence_number).collect();
+    let seqs: Vec<_> = net
+        .log
+        .iter()
+        .filter(|(_, from, _)| *from == 0)
+        .map(|(_, _, f)| FrameRepr::from_bytes(f).unwrap().sequence_number)
+        .collect();
     assert_eq!(seqs.len(), 3);
     assert!(seqs.iter().all(|s| *s == seqs[0]));
     // Each retry waits the full ACK wait after the frame before it.
-    let times: Vec<_> = net.log.iter().filter(|(_, from, _)| *from == 0).map(|(t, _, f)| (*t, f.len())).collect();
+    let times: Vec<_> =
+        net.log.iter().filter(|(_, from, _)| *from == 0).map(|(t, _, f)| (*t, f.len())).collect();
     for w in times.windows(2) {
         let ack_deadline = w[0].0 + airtime(w[0].1 + 2) + Duration::from_micros(864);
         assert!(w[1].0 >= ack_deadline + TURNAROUND, "retry before the ACK wait ended");
@@ -231,10 +239,7 @@ fn dead_link_gives_up_and_queue_moves_on() {
     let h3 = net.send(0, addr(1), b"to alive").unwrap();
     net.run(Instant::from_secs(1));
     let done: Vec<_> = net.nodes[0].done.iter().map(|d| (d.handle, d.outcome, d.attempts)).collect();
-    assert_eq!(
-        done,
-        vec![(h1, TxOutcome::NoAck, 4), (h2, TxOutcome::Purged, 0), (h3, TxOutcome::Acked, 1)]
-    );
+    assert_eq!(done, vec![(h1, TxOutcome::NoAck, 4), (h2, TxOutcome::Purged, 0), (h3, TxOutcome::Acked, 1)]);
     let s = net.nodes[0].mac.stats();
     assert_eq!((s.no_ack, s.purged, s.tx_frames, s.retries, s.tx_acked), (1, 1, 5, 3, 1));
     assert_eq!(net.nodes[1].delivered, vec![(addr(0), b"to alive".to_vec())]);
@@ -335,7 +340,10 @@ fn broadcast_not_acked() {
     let mut net = Net::new(3, 8, perfect());
     let h = net.nodes[0].mac.enqueue(b"all", Address::BROADCAST, true).unwrap();
     net.run(Instant::from_secs(1));
-    assert_eq!(net.nodes[0].done, vec![TxDone { handle: h, dst: Address::BROADCAST, outcome: TxOutcome::Sent, attempts: 1 }]);
+    assert_eq!(
+        net.nodes[0].done,
+        vec![TxDone { handle: h, dst: Address::BROADCAST, outcome: TxOutcome::Sent, attempts: 1 }]
+    );
     assert_eq!(net.frames_of_type(FrameType::Ack), 0);
     assert!(!FrameRepr::from_bytes(&net.log[0].2).unwrap().ack_request);
     assert_eq!(net.nodes[1].delivered, vec![(addr(0), b"all".to_vec())]);
@@ -352,7 +360,11 @@ fn contention_defers_to_the_frame_on_air() {
     net.send(1, addr(2), &[0xbb; 100]).unwrap();
     net.run(Instant::from_secs(1));
     assert_eq!(net.nodes[2].delivered.len(), 2);
-    let data: Vec<_> = net.log.iter().filter(|(_, _, f)| FrameRepr::from_bytes(f).unwrap().frame_type == FrameType::Data).collect();
+    let data: Vec<_> = net
+        .log
+        .iter()
+        .filter(|(_, _, f)| FrameRepr::from_bytes(f).unwrap().frame_type == FrameType::Data)
+        .collect();
     assert_eq!(data.len(), 2);
     let first_end = data[0].0 + airtime(data[0].2.len() + 2);
     // The second one could start only within the CCA-to-TX window of the first

@@ -1,7 +1,7 @@
 //! Unslotted CSMA-CA (IEEE 802.15.4-2015 §6.2.5.1).
 
-use super::rng::Rng;
 use super::MacConfig;
+use super::rng::Rng;
 use crate::time::Duration;
 
 /// The state of one CSMA-CA run: number of backoffs (NB) and backoff

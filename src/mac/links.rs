@@ -69,7 +69,7 @@ impl LinkStats {
 
     /// Average RSSI in dBm, `None` before the first received frame.
     pub fn rssi(&self) -> Option<i8> {
-        (self.rx_count > 0).then(|| (self.rssi_x16 / 16) as i8)
+        (self.rx_count > 0).then_some((self.rssi_x16 / 16) as i8)
     }
 
     /// ETX × 128, `None` before the first ACK outcome.

@@ -450,7 +450,9 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
                     TxStatus::Sent if ack && !caps.hw_ack => {
                         self.tx = TxState::WaitAck { slot, deadline: now + self.config.ack_wait };
                     }
-                    TxStatus::Sent => self.finish(slot, if ack { TxOutcome::Acked } else { TxOutcome::Sent }, now),
+                    TxStatus::Sent => {
+                        self.finish(slot, if ack { TxOutcome::Acked } else { TxOutcome::Sent }, now)
+                    }
                     TxStatus::NoAck if caps.hw_retries => self.finish(slot, TxOutcome::NoAck, now),
                     TxStatus::NoAck => self.attempt_failed(slot, now, caps),
                     TxStatus::ChannelBusy => {
@@ -617,3 +619,6 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
         RxAction::Deliver(RxFrame { frame: repr, rssi, lqi, for_us })
     }
 }
+
+#[cfg(test)]
+mod tests;

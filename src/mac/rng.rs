@@ -27,7 +27,7 @@ impl Rng {
     /// A uniform value in `0..=max` (bias below 2^-32 for small `max`).
     pub fn up_to(&mut self, max: u32) -> u32 {
         let span = u64::from(max) + 1;
-        ((self.next_u64() >> 32) * span >> 32) as u32
+        (((self.next_u64() >> 32) * span) >> 32) as u32
     }
 }
 
