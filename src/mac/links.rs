@@ -20,7 +20,7 @@
 //! The table has a caller-chosen capacity; when it is full, a new
 //! neighbour evicts the entry seen longest ago (received from or sent to).
 //! Give it at least as many entries as the node has neighbours it routes
-//! through (RPL parents and children). Each entry costs 40 bytes on 64-bit
+//! through (RPL parents and children). Each entry costs 64 bytes on 64-bit
 //! targets.
 
 use super::Slots;

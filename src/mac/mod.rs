@@ -36,7 +36,7 @@
 //!
 //! The three tables live in caller-provided storage: anything that is
 //! `AsRef<[T]> + AsMut<[T]>` (an array, a `&mut [T]`, a `Vec<T>` in the
-//! simulator). The default type parameters are 4 queue slots (576 bytes),
+//! simulator). The default type parameters are 4 queue slots (592 bytes),
 //! 8 duplicate filter entries and 8 neighbours; [`Mac::with_default_storage`]
 //! uses them. See [`queue`], [`dedup`] and [`links`] for each policy when full.
 //!
@@ -573,16 +573,21 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
             return RxAction::Dropped(RxDrop::Malformed);
         };
         if repr.frame_type == FrameType::Ack {
-            if let TxState::WaitAck { slot, .. } = self.tx
-                && let Some(s) = self.queue.slot(slot)
-                && repr.sequence_number == Some(s.seq)
-            {
-                let (dst, handle) = (s.dst, s.handle);
-                self.links.on_rx(dst, rssi, now);
-                self.finish(slot, TxOutcome::Acked, now);
-                return RxAction::Acked(handle);
-            }
-            return RxAction::Dropped(RxDrop::UnexpectedAck);
+            // Let chains need Rust 1.88; the crate's MSRV is 1.85.
+            let pending = match self.tx {
+                TxState::WaitAck { slot, .. } => {
+                    self.queue.slot(slot).map(|s| (slot, s.seq, s.dst, s.handle))
+                }
+                _ => None,
+            };
+            return match pending {
+                Some((slot, seq, dst, handle)) if repr.sequence_number == Some(seq) => {
+                    self.links.on_rx(dst, rssi, now);
+                    self.finish(slot, TxOutcome::Acked, now);
+                    RxAction::Acked(handle)
+                }
+                _ => RxAction::Dropped(RxDrop::UnexpectedAck),
+            };
         }
         let for_us = self.is_for_us(&repr);
         if !for_us {
@@ -595,11 +600,8 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
         // 2015 §6.7.4.2: acknowledge a unicast frame that asks for it, even
         // a duplicate (its sender missed our first ACK). A frame without a
         // sequence number would need an Enh-Ack, which we do not send.
-        if repr.ack_request
-            && !repr.dst_addr.is_broadcast()
-            && !radio.caps().hw_ack
-            && let Some(seq) = repr.sequence_number
-        {
+        let ack_seq = repr.sequence_number.filter(|_| repr.ack_request && !repr.dst_addr.is_broadcast());
+        if let (Some(seq), false) = (ack_seq, radio.caps().hw_ack) {
             let ack = FrameRepr::imm_ack(seq, false);
             let mut buf = [0u8; 3];
             ack.emit(&mut Frame::new_unchecked(&mut buf[..]));
@@ -608,9 +610,11 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
                 self.radio_free_at = now + TURNAROUND + airtime(buf.len() + FCS_LEN);
             }
         }
-        if let Some(seq) = repr.sequence_number
-            && self.dedup.check(repr.src_addr, seq, now, self.config.dedup_lifetime)
-        {
+        let dup = match repr.sequence_number {
+            Some(seq) => self.dedup.check(repr.src_addr, seq, now, self.config.dedup_lifetime),
+            None => false,
+        };
+        if dup {
             self.stats.rx_dup = self.stats.rx_dup.wrapping_add(1);
             return RxAction::Dropped(RxDrop::Duplicate);
         }

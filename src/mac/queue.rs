@@ -2,7 +2,7 @@
 //!
 //! Each slot holds one complete frame (header built at enqueue time, so a
 //! retransmission carries the same DSN) and, once the frame is finished,
-//! its outcome until `Mac::poll` reports it. A slot costs 144 bytes.
+//! its outcome until `Mac::poll` reports it. A slot costs 148 bytes.
 //!
 //! Drop policy (a dead next hop cannot wedge the node):
 //! - `enqueue` on a full queue fails with `MacError::QueueFull` (counted);

@@ -295,3 +295,11 @@ fn radio_refusal_is_reported() {
     assert_eq!(mac.stats().radio_errors, 1);
     assert_eq!(mac.poll_at(), None);
 }
+
+#[test]
+fn documented_sizes() {
+    use core::mem::size_of;
+    assert_eq!(size_of::<TxSlot>(), 148);
+    assert_eq!(size_of::<DedupEntry>(), 24);
+    assert_eq!(size_of::<LinkStats>(), 64);
+}
