@@ -13,5 +13,7 @@
 #![warn(missing_docs)]
 
 pub mod lowpan;
+pub mod mac;
+pub mod radio;
 pub mod time;
 pub mod wire;

@@ -1,0 +1,237 @@
+//! Per-neighbour link statistics: ETX, RSSI, last heard.
+//!
+//! ETX follows RFC 6719 §3.1: the expected number of transmissions for a
+//! successful, acknowledged delivery, learnt from ACK outcomes and
+//! smoothed. Each unicast frame with an ACK request gives one sample when
+//! it completes: the number of transmissions it took when acknowledged, or
+//! `MacConfig::etx_noack_penalty` when every retry failed. Samples feed an
+//! exponentially weighted moving average
+//!
+//! `etx = etx + alpha * (sample - etx)`, `alpha = MacConfig::etx_alpha / 256`
+//!
+//! (default 38/256 ≈ 0.15, as Contiki-NG's `link-stats.c`); the first
+//! sample sets the ETX directly. ETX is kept in RFC 6551 §4.3.2 units
+//! (1/128), the unit MRHOF (RFC 6719) works in: 128 is a perfect link.
+//! Frames that never went out (channel busy) give no sample.
+//!
+//! RSSI is a moving average with alpha 1/8 over every frame received from
+//! the neighbour (ACKs of our frames count for the node we sent to).
+//!
+//! The table has a caller-chosen capacity; when it is full, a new
+//! neighbour evicts the entry seen longest ago (received from or sent to).
+//! Give it at least as many entries as the node has neighbours it routes
+//! through (RPL parents and children). Each entry costs 64 bytes on 64-bit
+//! targets.
+
+use super::Slots;
+use crate::time::Instant;
+use crate::wire::ieee802154::Address;
+
+/// ETX of a perfect link in RFC 6551 units.
+pub const ETX_DIVISOR: u16 = 128;
+
+/// What the MAC knows about one neighbour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LinkStats {
+    /// The neighbour's link-layer address (`Absent`: free entry).
+    pub addr: Address,
+    /// ETX × 128 (RFC 6551 §4.3.2); 0 until the first sample.
+    pub etx: u16,
+    /// RSSI × 16 in dBm (moving average); valid when `rx_count > 0`.
+    rssi_x16: i16,
+    /// Frames received from the neighbour.
+    pub rx_count: u32,
+    /// Transmissions to the neighbour (retransmissions included).
+    pub tx_attempts: u32,
+    /// Frames to the neighbour that were acknowledged.
+    pub tx_acked: u32,
+    /// Frames to the neighbour given up in a row since the last ACK.
+    pub consecutive_failures: u8,
+    /// Last time a frame was received from the neighbour.
+    pub last_heard: Option<Instant>,
+    /// Last time a frame to the neighbour completed.
+    pub last_tx: Option<Instant>,
+}
+
+impl LinkStats {
+    /// A free entry, to initialise storage.
+    pub const EMPTY: LinkStats = LinkStats {
+        addr: Address::Absent,
+        etx: 0,
+        rssi_x16: 0,
+        rx_count: 0,
+        tx_attempts: 0,
+        tx_acked: 0,
+        consecutive_failures: 0,
+        last_heard: None,
+        last_tx: None,
+    };
+
+    /// Average RSSI in dBm, `None` before the first received frame.
+    pub fn rssi(&self) -> Option<i8> {
+        (self.rx_count > 0).then_some((self.rssi_x16 / 16) as i8)
+    }
+
+    /// ETX × 128, `None` before the first ACK outcome.
+    pub fn etx(&self) -> Option<u16> {
+        (self.etx != 0).then_some(self.etx)
+    }
+
+    fn last_seen(&self) -> Option<Instant> {
+        self.last_heard.max(self.last_tx)
+    }
+}
+
+impl Default for LinkStats {
+    fn default() -> Self {
+        Self::EMPTY
+    }
+}
+
+/// The link statistics table over caller-provided storage.
+#[derive(Debug, Clone)]
+pub struct LinkTable<S> {
+    entries: S,
+}
+
+impl<S: Slots<LinkStats>> LinkTable<S> {
+    /// A table using `entries` (their contents are cleared).
+    pub fn new(mut entries: S) -> Self {
+        entries.as_mut().fill(LinkStats::EMPTY);
+        LinkTable { entries }
+    }
+
+    /// The statistics of `addr`, if it is in the table.
+    pub fn get(&self, addr: Address) -> Option<&LinkStats> {
+        if addr == Address::Absent {
+            return None;
+        }
+        self.entries.as_ref().iter().find(|e| e.addr == addr)
+    }
+
+    /// ETX × 128 of `addr` (RFC 6551 units), `None` when unknown.
+    pub fn etx(&self, addr: Address) -> Option<u16> {
+        self.get(addr).and_then(LinkStats::etx)
+    }
+
+    /// Every neighbour in the table.
+    pub fn iter(&self) -> impl Iterator<Item = &LinkStats> {
+        self.entries.as_ref().iter().filter(|e| e.addr != Address::Absent)
+    }
+
+    /// Forgets `addr` (e.g. when the routing layer removes a neighbour).
+    pub fn remove(&mut self, addr: Address) {
+        if let Some(e) = self.entry(addr, false) {
+            *e = LinkStats::EMPTY;
+        }
+    }
+
+    fn entry(&mut self, addr: Address, create: bool) -> Option<&mut LinkStats> {
+        if addr == Address::Absent || addr.is_broadcast() {
+            return None;
+        }
+        let entries = self.entries.as_mut();
+        let pos = entries.iter().position(|e| e.addr == addr);
+        let i = match pos {
+            Some(i) => i,
+            None if create => {
+                // Free entry first (None sorts first), else seen longest ago.
+                let (i, _) = entries
+                    .iter()
+                    .enumerate()
+                    .min_by_key(|(_, e)| (e.addr != Address::Absent, e.last_seen()))?;
+                entries[i] = LinkStats { addr, ..LinkStats::EMPTY };
+                i
+            }
+            None => return None,
+        };
+        entries.get_mut(i)
+    }
+
+    /// Records a frame received from `addr`.
+    pub fn on_rx(&mut self, addr: Address, rssi: i8, now: Instant) {
+        if let Some(e) = self.entry(addr, true) {
+            let sample = i16::from(rssi) * 16;
+            e.rssi_x16 = if e.rx_count == 0 { sample } else { e.rssi_x16 + (sample - e.rssi_x16) / 8 };
+            e.rx_count = e.rx_count.wrapping_add(1);
+            e.last_heard = Some(now);
+        }
+    }
+
+    /// Records the outcome of one unicast frame: `attempts` transmissions,
+    /// acknowledged or not. `alpha` is in 1/256, `penalty` in transmissions.
+    pub fn on_tx(&mut self, addr: Address, attempts: u8, acked: bool, now: Instant, alpha: u8, penalty: u8) {
+        if let Some(e) = self.entry(addr, true) {
+            e.tx_attempts = e.tx_attempts.wrapping_add(u32::from(attempts));
+            e.last_tx = Some(now);
+            let sample = if acked {
+                e.tx_acked = e.tx_acked.wrapping_add(1);
+                e.consecutive_failures = 0;
+                u32::from(attempts.max(1)) * u32::from(ETX_DIVISOR)
+            } else {
+                e.consecutive_failures = e.consecutive_failures.saturating_add(1);
+                u32::from(penalty.max(1)) * u32::from(ETX_DIVISOR)
+            };
+            let etx = if e.etx == 0 {
+                sample
+            } else {
+                // RFC 6719 §3.1: smoothed, integer EWMA with alpha/256.
+                let a = u32::from(alpha);
+                (u32::from(e.etx) * (256 - a) + sample * a + 128) / 256
+            };
+            e.etx = etx.clamp(1, u32::from(u16::MAX)) as u16;
+        }
+    }
+
+    /// Records the RSSI of an ACK from the neighbour we sent to.
+    pub fn on_ack_rx(&mut self, addr: Address, rssi: i8, now: Instant) {
+        self.on_rx(addr, rssi, now);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(ms: u64) -> Instant {
+        Instant::from_millis(ms)
+    }
+
+    #[test]
+    fn etx_ewma() {
+        let mut l = LinkTable::new([LinkStats::EMPTY; 2]);
+        let a = Address::Short([0, 1]);
+        assert_eq!(l.etx(a), None);
+        l.on_tx(a, 1, true, t(1), 64, 12);
+        assert_eq!(l.etx(a), Some(128));
+        l.on_tx(a, 3, true, t(2), 64, 12);
+        // 128 * 0.75 + 384 * 0.25 = 192
+        assert_eq!(l.etx(a), Some(192));
+        l.on_tx(a, 4, false, t(3), 64, 12);
+        // 192 * 0.75 + 1536 * 0.25 = 528
+        assert_eq!(l.etx(a), Some(528));
+        assert_eq!(l.get(a).unwrap().consecutive_failures, 1);
+        assert_eq!(l.get(a).unwrap().tx_attempts, 8);
+        assert_eq!(l.get(a).unwrap().tx_acked, 2);
+    }
+
+    #[test]
+    fn rssi_and_eviction() {
+        let mut l = LinkTable::new([LinkStats::EMPTY; 2]);
+        let (a, b, c) = (Address::Short([0, 1]), Address::Short([0, 2]), Address::Short([0, 3]));
+        l.on_rx(a, -60, t(1));
+        assert_eq!(l.get(a).unwrap().rssi(), Some(-60));
+        l.on_rx(a, -76, t(2));
+        assert_eq!(l.get(a).unwrap().rssi(), Some(-62));
+        l.on_rx(b, -50, t(3));
+        l.on_rx(a, -60, t(4));
+        l.on_rx(c, -40, t(5)); // evicts b, seen longest ago
+        assert!(l.get(b).is_none());
+        assert_eq!(l.get(a).unwrap().last_heard, Some(t(4)));
+        assert_eq!(l.iter().count(), 2);
+        l.on_rx(Address::BROADCAST, -1, t(6));
+        assert!(l.get(Address::BROADCAST).is_none());
+        l.remove(a);
+        assert!(l.get(a).is_none());
+    }
+}
