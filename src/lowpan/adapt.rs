@@ -47,7 +47,7 @@ impl core::fmt::Display for EncodeError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Encoded<'a> {
     /// One frame payload: `header` (compressed) then `payload`, together
-    /// [`len`](Encoded::len) bytes. Write it with [`Encoded::write_single`].
+    /// [`single_len`](Encoded::single_len) bytes. Write it with [`Encoded::write_single`].
     Single {
         /// The compressed headers.
         header: &'a [u8],
@@ -60,7 +60,7 @@ pub enum Encoded<'a> {
 
 impl Encoded<'_> {
     /// The single frame payload's length, or `None` for fragments.
-    pub fn len(&self) -> Option<usize> {
+    pub fn single_len(&self) -> Option<usize> {
         match self {
             Encoded::Single { header, payload } => Some(header.len() + payload.len()),
             Encoded::Fragmented(_) => None,
