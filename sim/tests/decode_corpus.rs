@@ -204,8 +204,8 @@ fn ipv6_udp_icmpv6_fields_agree_with_tshark_on_every_frame() {
             let t_icmp = nth(&t[9], 0);
             if !i.is_null() || !t_icmp.is_empty() {
                 icmp += 1;
-                let want = if t_icmp == "1" { "true" } else { "false" };
-                if i["checksum_ok"].to_string() != want {
+                let want = Value::Bool(t_icmp == "1");
+                if i["checksum_ok"] != want {
                     mismatches
                         .push(format!("{what}: icmpv6 checksum ours {} tshark {t_icmp:?}", i["checksum_ok"]));
                 }
