@@ -12,6 +12,9 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+#[macro_use]
+mod macros;
+
 pub mod lowpan;
 pub mod mac;
 pub mod radio;
