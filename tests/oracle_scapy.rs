@@ -207,8 +207,11 @@ fn scapy_frames_decompress_to_what_scapy_meant() {
     }
     let mut compared = 0;
     let mut ctx_frames = 0;
+    // IPHC base bytes seen: TF, NH, HLIM, (SAC, SAM), (M, DAC, DAM), CID.
+    let mut seen = std::collections::BTreeSet::new();
     for seed in SEEDS {
         let out = Command::new("python3")
+            .arg("-B")
             .arg(scripts().join("gen_frames.py"))
             .args([seed.to_string(), PER_SEED.to_string()])
             .output()
@@ -226,6 +229,19 @@ fn scapy_frames_decompress_to_what_scapy_meant() {
             }
             let f = FrameRepr::from_bytes(&frame).unwrap_or_else(|e| panic!("frame {}: {e:?}", hex(&frame)));
             assert_eq!(f.frame_type, FrameType::Data);
+            if let [b0, b1, ..] = *f.payload {
+                seen.insert(("tf", (b0 >> 3) & 3));
+                seen.insert(("nh", (b0 >> 2) & 1));
+                seen.insert(("hlim", b0 & 3));
+                seen.insert(("sac-sam", (b1 >> 4) & 7));
+                seen.insert(("m-dac-dam", b1 & 0x0f));
+                seen.insert(("cid", b1 >> 7));
+                seen.insert((
+                    "ll",
+                    (u8::from(matches!(f.src_addr, Address::Extended(_))) << 1)
+                        | u8::from(matches!(f.dst_addr, Address::Extended(_))),
+                ));
+            }
             let mut buf = [0u8; 1280];
             let len = lowpan::decompress(f.payload, &f.src_addr, &f.dst_addr, &ctx, &mut buf)
                 .unwrap_or_else(|e| panic!("decompress {} ({:?}): {e:?}", hex(&frame), j.get("params")));
@@ -244,6 +260,14 @@ fn scapy_frames_decompress_to_what_scapy_meant() {
     }
     assert_eq!(compared, SEEDS.len() * PER_SEED);
     assert!(ctx_frames > 50, "only {ctx_frames} frames used contexts");
+    // Every encoding scapy can make was compared: 4 TF, 2 NH, 4 HLIM, 8
+    // SAC/SAM, 12 M/DAC/DAM (4 reserved ones never sent), 2 CID, 4 link
+    // address pairs.
+    let count = |k: &str| seen.iter().filter(|(kk, _)| *kk == k).count();
+    let want = [("tf", 4), ("nh", 2), ("hlim", 4), ("sac-sam", 8), ("m-dac-dam", 12), ("cid", 2), ("ll", 4)];
+    for (k, n) in want {
+        assert_eq!(count(k), n, "{k}: seen {seen:?}");
+    }
     eprintln!("compared {compared} scapy frames ({ctx_frames} with contexts)");
 }
 
@@ -480,6 +504,20 @@ fn our_frames_decode_in_scapy_and_tshark() {
     ctx.set(0, Some(Context { prefix: Ipv6Addr::from(addr(ctx0, [0; 8])), prefix_len: 64, compress: true }));
     let ctx0_str = format!("{}/64", Ipv6Addr::from(addr(ctx0, [0; 8])));
     let cases: Vec<Case> = (0..CASES).map(|_| case(&mut rng, &ctx, ctx0)).collect();
+    // What our compressor chose, so the oracles below judge every kind.
+    let (mut stateful, mut mcast, mut nhc, mut x7f) = (0, 0, 0, 0);
+    for c in &cases {
+        let f = FrameRepr::from_bytes(&c.frame).unwrap();
+        let (b0, b1) = (f.payload[0], f.payload[1]);
+        stateful += usize::from(b1 & 0x40 != 0 && b1 & 0x30 != 0 || b1 & 0x04 != 0);
+        mcast += usize::from(b1 & 0x08 != 0);
+        nhc += usize::from(b0 & 0x04 != 0);
+        x7f += usize::from(b0 == 0x7f);
+    }
+    eprintln!(
+        "our frames: {stateful} with context compression, {mcast} M=1, {nhc} NHC-UDP, {x7f} starting 0x7f"
+    );
+    assert!(stateful > 30 && mcast > 30 && nhc > 30 && x7f > 0, "too few of a kind");
     // Our own decompressor gives each packet back (else the oracles below
     // would be judging a broken round trip).
     for c in &cases {
@@ -491,6 +529,7 @@ fn our_frames_decode_in_scapy_and_tshark() {
 
     if scapy {
         let mut child = Command::new("python3")
+            .arg("-B")
             .arg(scripts().join("decode_frames.py"))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
