@@ -3,11 +3,20 @@
 //!
 //! This release holds fragmentation and reassembly ([`frag`]): cutting a
 //! datagram into FRAG1/FRAGN link fragments and putting received fragments
-//! back together, with caller-provided storage and no heap. Header
-//! compression (IPHC/NHC compress and decompress, contexts) lands beside it.
+//! back together, with caller-provided storage and no heap; and header
+//! compression ([`iphc`], RFC 6282 IPHC/NHC compress and decompress, with
+//! the [`context`] table).
 //!
 //! Like the rest of the stack this layer has no clock and no I/O: time is a
 //! parameter ([`crate::time::Instant`]) and bytes come from and go to
 //! caller buffers.
 
+pub mod context;
 pub mod frag;
+pub mod iphc;
+
+pub use context::{Context, ContextTable};
+pub use iphc::{
+    CompressError, Compressed, DecompressError, Decompressed, compress, compress_headers, decompress,
+    decompress_headers,
+};

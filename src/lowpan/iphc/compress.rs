@@ -1,0 +1,457 @@
+//! LOWPAN_IPHC / LOWPAN_NHC compression (RFC 6282 §3.2, §4): the smallest
+//! legal encoding of an IPv6 packet's headers.
+
+use super::{IPV6_LEN, LINK_LOCAL, Lower, SHORT_IID, UDP_LEN, proto};
+use crate::lowpan::context::{Context, ContextTable};
+use crate::wire::ieee802154::Address;
+use crate::wire::ipv6;
+use crate::wire::sixlowpan::nhc::PortsMode;
+
+/// Why a packet could not be compressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CompressError {
+    /// The packet is not a valid IPv6 packet (too short, version ≠ 6,
+    /// payload length past the buffer).
+    Malformed,
+    /// The output buffer is too small.
+    BufferTooSmall,
+}
+
+impl core::fmt::Display for CompressError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            CompressError::Malformed => f.write_str("not a valid IPv6 packet"),
+            CompressError::BufferTooSmall => f.write_str("output buffer too small"),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for CompressError {}
+
+/// The result of [`compress_headers`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Compressed {
+    /// Compressed header bytes written to `out[..header_len]`.
+    pub header_len: usize,
+    /// Bytes of the packet those headers stand for (IPv6 header, compressed
+    /// extension headers, inner IPv6 header, UDP header).
+    pub consumed: usize,
+}
+
+type Result<T> = core::result::Result<T, CompressError>;
+
+/// At most the outer header and one inner IPv6-in-IPv6 header.
+const MAX_DEPTH: usize = 2;
+
+/// How one address is encoded: the SAC/DAC bit, the SAM/DAM bits, the
+/// context used and the number of in-line bytes.
+#[derive(Clone, Copy, Debug)]
+struct AddrEnc {
+    ac: bool,
+    mode: u8,
+    cid: u8,
+    len: usize,
+}
+
+impl AddrEnc {
+    const fn stateless(mode: u8, len: usize) -> AddrEnc {
+        AddrEnc { ac: false, mode, cid: 0, len }
+    }
+}
+
+/// Stateless unicast encoding (RFC 6282 §3.1.1, SAC/DAC=0).
+#[inline]
+fn unicast_stateless(a: &[u8; 16], iid: Option<[u8; 8]>) -> AddrEnc {
+    if a[..8] != LINK_LOCAL {
+        return AddrEnc::stateless(0, 16);
+    }
+    if iid.is_some_and(|i| a[8..] == i) {
+        AddrEnc::stateless(3, 0)
+    } else if a[8..14] == SHORT_IID {
+        AddrEnc::stateless(2, 2)
+    } else {
+        AddrEnc::stateless(1, 8)
+    }
+}
+
+/// The smallest stateful unicast encoding with context `c`: rebuild the
+/// address the way the decompressor will and keep the mode that gives it
+/// back exactly.
+#[inline]
+fn unicast_stateful(a: &[u8; 16], iid: Option<[u8; 8]>, c: &Context) -> Option<(u8, usize)> {
+    if !c.matches(a) {
+        return None;
+    }
+    let rebuilt = |tail: &[u8], at: usize| {
+        let mut r = [0u8; 16];
+        r[at..].copy_from_slice(tail);
+        c.apply(&mut r);
+        r == *a
+    };
+    if let Some(i) = iid
+        && rebuilt(&i, 8)
+    {
+        return Some((3, 0));
+    }
+    if a[8..14] == SHORT_IID && rebuilt(&a[8..], 8) {
+        return Some((2, 2));
+    }
+    if rebuilt(&a[8..], 8) { Some((1, 8)) } else { None }
+}
+
+/// Stateless multicast encoding (RFC 6282 §3.1.1, M=1 DAC=0).
+#[inline]
+fn multicast_stateless(a: &[u8; 16]) -> AddrEnc {
+    let zero = |r: core::ops::Range<usize>| a[r].iter().all(|&b| b == 0);
+    if a[1] == 0x02 && zero(2..15) {
+        AddrEnc::stateless(3, 1) // ff02::00XX
+    } else if zero(2..13) {
+        AddrEnc::stateless(2, 4) // ffXX::00XX:XXXX
+    } else if zero(2..11) {
+        AddrEnc::stateless(1, 6) // ffXX::00XX:XXXX:XXXX
+    } else {
+        AddrEnc::stateless(0, 16)
+    }
+}
+
+/// RFC 6282 §3.1.1 M=1 DAC=1 DAM=00 / RFC 3306: ffXX:XXLL:P64:XXXX:XXXX
+/// with L and P equal to the context's.
+#[inline]
+fn multicast_stateful(a: &[u8; 16], c: &Context) -> bool {
+    if c.prefix_len > 64 || a[3] != c.prefix_len {
+        return false;
+    }
+    let mut p = [0u8; 16];
+    c.apply(&mut p);
+    a[4..12] == p[..8]
+}
+
+/// The best encoding without a CID byte (stateless or context 0) and the
+/// best one overall (any context).
+fn choose(a: &[u8; 16], iid: Option<[u8; 8]>, ctx: &ContextTable, is_src: bool) -> (AddrEnc, AddrEnc) {
+    let multicast = !is_src && a[0] == 0xff;
+    if is_src && *a == [0; 16] {
+        // RFC 6282 §3.1.1: SAC=1 SAM=00 is the unspecified address.
+        let e = AddrEnc { ac: true, mode: 0, cid: 0, len: 0 };
+        return (e, e);
+    }
+    let stateless = if multicast { multicast_stateless(a) } else { unicast_stateless(a, iid) };
+    // Nothing beats 0 bytes; a multicast context form (6 bytes) only beats
+    // the 16-byte form.
+    if stateless.len == 0 || (multicast && stateless.len < 16) || ctx.none_for_compression() {
+        return (stateless, stateless);
+    }
+    let (mut nocid, mut any) = (stateless, stateless);
+    for k in 0..16u8 {
+        let Some(c) = ctx.get(k).filter(|c| c.compress) else { continue };
+        let found =
+            if multicast { multicast_stateful(a, c).then_some((0, 6)) } else { unicast_stateful(a, iid, c) };
+        if let Some((mode, len)) = found {
+            let e = AddrEnc { ac: true, mode, cid: k, len };
+            if k == 0 && len < nocid.len {
+                nocid = e;
+            }
+            if len < any.len {
+                any = e;
+            }
+        }
+    }
+    (nocid, any)
+}
+
+/// The in-line bytes of an address encoding.
+#[inline]
+fn inline_bytes(a: &[u8; 16], e: AddrEnc, multicast: bool, buf: &mut [u8]) {
+    if !multicast || e.len == 16 {
+        buf.copy_from_slice(&a[16 - e.len..]);
+        return;
+    }
+    match (e.ac, e.mode) {
+        (true, _) => {
+            buf[0] = a[1];
+            buf[1] = a[2];
+            buf[2..].copy_from_slice(&a[12..]);
+        }
+        (false, 1) => {
+            buf[0] = a[1];
+            buf[1..].copy_from_slice(&a[11..]);
+        }
+        (false, 2) => {
+            buf[0] = a[1];
+            buf[1..].copy_from_slice(&a[13..]);
+        }
+        _ => buf[0] = a[15],
+    }
+}
+
+/// Length of a single trailing Pad1 / PadN option (at most 7 octets, zero
+/// data) that RFC 6282 §4.2 lets the compressor elide; 0 when there is none
+/// or the options do not parse.
+fn trailing_pad(data: &[u8]) -> usize {
+    let mut i = 0;
+    let mut last = (0, 0);
+    while i < data.len() {
+        if data[i] == 0 {
+            last = (i, 1);
+            i += 1;
+            continue;
+        }
+        let Some(&l) = data.get(i + 1) else { return 0 };
+        last = (i, 2 + usize::from(l));
+        i += 2 + usize::from(l);
+    }
+    let (s, n) = last;
+    if i != data.len() || n == 0 {
+        return 0;
+    }
+    match data[s] {
+        0 => 1,
+        1 if n <= 7 && data[s + 2..s + n].iter().all(|&b| b == 0) => n,
+        _ => 0,
+    }
+}
+
+struct Encoder<'p, 'o> {
+    pkt: &'p [u8],
+    out: &'o mut [u8],
+    w: usize,
+}
+
+impl Encoder<'_, '_> {
+    #[inline]
+    fn reserve(&mut self, n: usize) -> Result<&mut [u8]> {
+        let at = self.w;
+        let s = self.out.get_mut(at..at + n).ok_or(CompressError::BufferTooSmall)?;
+        self.w += n;
+        Ok(s)
+    }
+
+    #[inline]
+    fn u16_at(&self, at: usize) -> u16 {
+        u16::from_be_bytes([self.pkt[at], self.pkt[at + 1]])
+    }
+
+    /// For an extension header NHC can carry at `at`: (EID, header length
+    /// in the packet, compressed data length).
+    fn ext_plan(&self, p: u8, at: usize) -> Option<(u8, usize, usize)> {
+        let end = self.pkt.len();
+        match p {
+            proto::HOP_BY_HOP | proto::DEST_OPTS | proto::ROUTING => {
+                let l = (usize::from(*self.pkt.get(at + 1)?) + 1) * 8;
+                let data = self.pkt.get(at + 2..at + l)?;
+                let (eid, strip) = match p {
+                    proto::HOP_BY_HOP => (0, trailing_pad(data)),
+                    proto::DEST_OPTS => (3, trailing_pad(data)),
+                    _ => (1, 0),
+                };
+                let clen = data.len() - strip;
+                (clen <= 255).then_some((eid, l, clen))
+            }
+            // RFC 8200 §4.5: 8 octets, the second reserved. A non-zero
+            // reserved octet cannot be carried (the NHC Length takes its place).
+            proto::FRAGMENT if at + 8 <= end && self.pkt[at + 1] == 0 => Some((2, 8, 6)),
+            _ => None,
+        }
+    }
+
+    /// True when the header `p` at `at` can be LOWPAN_NHC-compressed and
+    /// rebuilt exactly.
+    fn can_nhc(&self, p: u8, at: usize, depth: usize) -> bool {
+        let end = self.pkt.len();
+        match p {
+            // The UDP length is elided: it must be what the receiver infers.
+            proto::UDP => at + UDP_LEN <= end && usize::from(self.u16_at(at + 4)) == end - at,
+            proto::IPV6 => {
+                depth < MAX_DEPTH
+                    && at + IPV6_LEN <= end
+                    && self.pkt[at] >> 4 == 6
+                    && usize::from(self.u16_at(at + 4)) == end - at - IPV6_LEN
+            }
+            _ => self.ext_plan(p, at).is_some(),
+        }
+    }
+
+    /// Writes the LOWPAN_IPHC header for the IPv6 header at `off` and the
+    /// NHC chain after it; returns the packet bytes they stand for.
+    fn iphc(
+        &mut self,
+        off: usize,
+        depth: usize,
+        lsrc: Lower<'_>,
+        ldst: Lower<'_>,
+        ctx: &ContextTable,
+    ) -> Result<usize> {
+        let h = &self.pkt[off..off + IPV6_LEN];
+        let mut src = [0u8; 16];
+        let mut dst = [0u8; 16];
+        src.copy_from_slice(&h[8..24]);
+        dst.copy_from_slice(&h[24..40]);
+        let next = h[6];
+        let hop = h[7];
+        // RFC 6282 §3.1.1 TF, with ECN before DSCP in-line.
+        let tc = (h[0] << 4) | (h[1] >> 4);
+        let fl = u32::from_be_bytes([0, h[1] & 0x0f, h[2], h[3]]);
+        let (ecn, dscp) = (tc & 3, tc >> 2);
+        let mut tfb = [0u8; 4];
+        let (tf, tfl) = if fl == 0 {
+            if tc == 0 {
+                (3, 0)
+            } else {
+                tfb[0] = (ecn << 6) | dscp;
+                (2, 1)
+            }
+        } else if dscp == 0 {
+            tfb[..3].copy_from_slice(&[(ecn << 6) | (h[1] & 0x0f), h[2], h[3]]);
+            (1, 3)
+        } else {
+            tfb = [(ecn << 6) | dscp, h[1] & 0x0f, h[2], h[3]];
+            (0, 4)
+        };
+        let hlim = match hop {
+            1 => 1,
+            64 => 2,
+            255 => 3,
+            _ => 0,
+        };
+        let nh = self.can_nhc(next, off + IPV6_LEN, depth);
+
+        let m = dst[0] == 0xff;
+        let (s0, sa) = choose(&src, lsrc.iid(), ctx, true);
+        let (d0, da) = choose(&dst, ldst.iid(), ctx, false);
+        // RFC 6282 §3.1.2: a context other than 0 costs the CID byte.
+        let (s, d, cid) =
+            if sa.len + da.len + 1 < s0.len + d0.len { (sa, da, true) } else { (s0, d0, false) };
+
+        let len = 2 + usize::from(cid) + tfl + usize::from(!nh) + usize::from(hlim == 0) + s.len + d.len;
+        let b = self.reserve(len)?;
+        b[0] = 0x60 | (tf << 3) | (u8::from(nh) << 2) | hlim;
+        b[1] = (u8::from(cid) << 7)
+            | (u8::from(s.ac) << 6)
+            | (s.mode << 4)
+            | (u8::from(m) << 3)
+            | (u8::from(d.ac) << 2)
+            | d.mode;
+        let mut i = 2;
+        if cid {
+            b[2] = (s.cid << 4) | d.cid;
+            i = 3;
+        }
+        b[i..i + tfl].copy_from_slice(&tfb[..tfl]);
+        i += tfl;
+        if !nh {
+            b[i] = next;
+            i += 1;
+        }
+        if hlim == 0 {
+            b[i] = hop;
+            i += 1;
+        }
+        inline_bytes(&src, s, false, &mut b[i..i + s.len]);
+        i += s.len;
+        inline_bytes(&dst, d, m, &mut b[i..i + d.len]);
+        if nh { self.chain(next, off + IPV6_LEN, depth, src, dst, ctx) } else { Ok(off + IPV6_LEN) }
+    }
+
+    /// Writes LOWPAN_NHC headers from header `p` at `at` on.
+    fn chain(
+        &mut self,
+        mut p: u8,
+        mut at: usize,
+        depth: usize,
+        src: [u8; 16],
+        dst: [u8; 16],
+        ctx: &ContextTable,
+    ) -> Result<usize> {
+        loop {
+            match p {
+                proto::UDP => {
+                    // RFC 6282 §4.3.3: the smallest port encoding; the
+                    // checksum is always carried (C=0, §4.3.2).
+                    let (sp, dp) = (self.u16_at(at), self.u16_at(at + 2));
+                    let cs = [self.pkt[at + 6], self.pkt[at + 7]];
+                    let mode = PortsMode::for_ports(sp, dp);
+                    let n = 1 + mode.inline_len() + 2;
+                    let b = self.reserve(n)?;
+                    b[0] = 0xf0 | mode.bits();
+                    let [s1, s2] = sp.to_be_bytes();
+                    let [d1, d2] = dp.to_be_bytes();
+                    match mode {
+                        PortsMode::Full => b[1..5].copy_from_slice(&[s1, s2, d1, d2]),
+                        PortsMode::Dst8 => b[1..4].copy_from_slice(&[s1, s2, d2]),
+                        PortsMode::Src8 => b[1..4].copy_from_slice(&[s2, d1, d2]),
+                        PortsMode::Both4 => b[1] = (s2 << 4) | (d2 & 0x0f),
+                    }
+                    b[n - 2..].copy_from_slice(&cs);
+                    return Ok(at + UDP_LEN);
+                }
+                proto::IPV6 => {
+                    // RFC 6282 §4.2: EID 7 (NH bit zero), then LOWPAN_IPHC.
+                    self.reserve(1)?[0] = 0xee;
+                    return self.iphc(at, depth + 1, Lower::Ip(src), Lower::Ip(dst), ctx);
+                }
+                _ => {
+                    let (eid, l, clen) = self.ext_plan(p, at).ok_or(CompressError::Malformed)?;
+                    let next = self.pkt[at];
+                    let nh = self.can_nhc(next, at + l, depth);
+                    let pkt = self.pkt;
+                    let b = self.reserve(2 + usize::from(!nh) + clen)?;
+                    // RFC 6282 §4.2: the Length field counts the octets
+                    // after it; Next Header elided when NH=1.
+                    b[0] = 0xe0 | (eid << 1) | u8::from(nh);
+                    let mut i = 1;
+                    if !nh {
+                        b[1] = next;
+                        i = 2;
+                    }
+                    b[i] = clen as u8;
+                    b[i + 1..].copy_from_slice(&pkt[at + 2..at + 2 + clen]);
+                    if !nh {
+                        return Ok(at + l);
+                    }
+                    p = next;
+                    at += l;
+                }
+            }
+        }
+    }
+}
+
+/// Compresses the headers of the IPv6 packet `packet` (bytes after its
+/// payload length are ignored) into `out`, choosing the smallest legal
+/// encoding: link-local IIDs derivable from the link-layer addresses are
+/// elided, `0000:00ff:fe00:XXXX` IIDs take 2 bytes, contexts are used only
+/// when their `compress` flag is set, and NHC covers Hop-by-Hop, Routing,
+/// Fragment and Destination Options headers, IPv6-in-IPv6 (one level) and
+/// UDP (checksum always carried).
+pub fn compress_headers(
+    packet: &[u8],
+    ll_src: &Address,
+    ll_dst: &Address,
+    ctx: &ContextTable,
+    out: &mut [u8],
+) -> Result<Compressed> {
+    let p = ipv6::Packet::new_checked(packet).map_err(|_| CompressError::Malformed)?;
+    let end = IPV6_LEN + usize::from(p.payload_len());
+    let mut enc = Encoder { pkt: &packet[..end], out, w: 0 };
+    let consumed = enc.iphc(0, 1, Lower::Link(ll_src), Lower::Link(ll_dst), ctx)?;
+    Ok(Compressed { header_len: enc.w, consumed })
+}
+
+/// Compresses a whole packet: the headers, then the payload
+/// (`packet[consumed..]`) copied after them. Returns the frame payload length.
+pub fn compress(
+    packet: &[u8],
+    ll_src: &Address,
+    ll_dst: &Address,
+    ctx: &ContextTable,
+    out: &mut [u8],
+) -> Result<usize> {
+    let c = compress_headers(packet, ll_src, ll_dst, ctx, out)?;
+    // compress_headers checked the payload length against the buffer.
+    let end = IPV6_LEN + usize::from(u16::from_be_bytes([packet[4], packet[5]]));
+    let rest = &packet[c.consumed..end];
+    let n = c.header_len + rest.len();
+    out.get_mut(c.header_len..n).ok_or(CompressError::BufferTooSmall)?.copy_from_slice(rest);
+    Ok(n)
+}
