@@ -15,5 +15,6 @@
 pub mod lowpan;
 pub mod mac;
 pub mod radio;
+pub mod socket;
 pub mod time;
 pub mod wire;
