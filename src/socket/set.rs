@@ -242,3 +242,114 @@ impl<'a, S: Slots<SocketSlot<'a>>> SocketSet<'a, S> {
         Some(result)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use core::net::Ipv6Addr;
+    use std::vec::Vec;
+
+    const A: Ipv6Addr = Ipv6Addr::new(0xfd00, 0, 0, 0, 0, 0, 0, 1);
+    const A2: Ipv6Addr = Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 1);
+    const B: Ipv6Addr = Ipv6Addr::new(0xfd00, 0, 0, 0, 0, 0, 0, 2);
+    const GROUP: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0xfd);
+
+    fn bound<'a>(rx: &'a mut [u8], tx: &'a mut [u8], ep: impl Into<crate::socket::udp::ListenEndpoint>) -> UdpSocket<'a> {
+        let mut s = UdpSocket::new(rx, tx);
+        s.bind(ep).unwrap();
+        s
+    }
+
+    #[test]
+    fn add_get_remove() {
+        let mut bufs = [[0u8; 64]; 6];
+        let [b0, b1, b2, b3, b4, b5] = &mut bufs;
+        let mut set = SocketSet::new([SocketSlot::EMPTY, SocketSlot::EMPTY]);
+        let h0 = set.add(bound(b0, b1, 1)).unwrap();
+        let h1 = set.add(bound(b2, b3, 2)).unwrap();
+        assert_eq!(set.add(UdpSocket::new(&mut [], &mut [])), Err(AddError::Full));
+        assert_eq!((h0.index(), h1.index()), (0, 1));
+        assert_eq!(set.get(h1).and_then(|s| s.endpoint()).map(|e| e.port), Some(2));
+        let s0 = set.remove(h0).unwrap();
+        assert_eq!(s0.endpoint().map(|e| e.port), Some(1));
+        assert!(set.get_mut(h0).is_none());
+        assert!(set.remove(h0).is_none());
+        let h2 = set.add(bound(b4, b5, 3)).unwrap();
+        assert_eq!(h2.index(), 0);
+        assert_ne!(h2, h0);
+        assert!(set.get(h0).is_none());
+        assert_eq!(set.get_mut(h2).and_then(|s| s.endpoint()).map(|e| e.port), Some(3));
+        let ports: Vec<u16> = set.iter().map(|(_, s)| s.endpoint().unwrap().port).collect();
+        assert_eq!(ports, [3, 2]);
+    }
+
+    #[test]
+    fn demultiplexing() {
+        let mut bufs = [[0u8; 100]; 8];
+        let [b0, b1, b2, b3, b4, b5, b6, b7] = &mut bufs;
+        let mut slots = [SocketSlot::EMPTY, SocketSlot::EMPTY, SocketSlot::EMPTY, SocketSlot::EMPTY];
+        let mut set = SocketSet::new(&mut slots[..]);
+        let any = set.add(bound(b0, b1, 5683)).unwrap();
+        let exact = set.add(bound(b2, b3, (A, 5683))).unwrap();
+        let group = set.add(bound(b4, b5, (GROUP, 5683))).unwrap();
+        let small = set.add(bound(&mut b6[..40], b7, 9)).unwrap();
+        let src = Endpoint::new(B, 40000);
+        fn rx<'a, S: Slots<SocketSlot<'a>>>(set: &SocketSet<'a, S>, h: SocketHandle) -> Option<usize> {
+            set.get(h).map(UdpSocket::recv_queue)
+        }
+
+        // Unicast: the socket bound to the address wins over "any".
+        assert_eq!(set.deliver(src, Endpoint::new(A, 5683), 64, b"1"), Delivery::Delivered);
+        assert_eq!((rx(&set, any), rx(&set, exact)), (Some(0), Some(1)));
+        assert_eq!(set.deliver(src, Endpoint::new(A2, 5683), 64, b"2"), Delivery::Delivered);
+        assert_eq!((rx(&set, any), rx(&set, exact)), (Some(1), Some(1)));
+        // Multicast: every socket that accepts it.
+        assert_eq!(set.deliver(src, Endpoint::new(GROUP, 5683), 64, b"3"), Delivery::Delivered);
+        assert_eq!((rx(&set, any), rx(&set, exact), rx(&set, group)), (Some(2), Some(1), Some(1)));
+        // Nobody on the port.
+        assert_eq!(set.deliver(src, Endpoint::new(A, 5684), 64, b"4"), Delivery::NoSocket);
+        // 40 bytes of buffer: 2 bytes of payload, then full.
+        assert_eq!(set.deliver(src, Endpoint::new(A, 9), 64, b"abc"), Delivery::Dropped(DropReason::TooLarge));
+        assert_eq!(set.deliver(src, Endpoint::new(A, 9), 64, b"ab"), Delivery::Delivered);
+        assert_eq!(set.deliver(src, Endpoint::new(A, 9), 64, b""), Delivery::Dropped(DropReason::BufferFull));
+        let stats = *set.get(small).unwrap().stats();
+        assert_eq!((stats.rx_datagrams, stats.rx_dropped, stats.rx_too_large), (1, 1, 1));
+        assert_eq!(
+            *set.stats(),
+            SetStats { rx_delivered: 4, rx_no_socket: 1, rx_dropped: 2, tx_datagrams: 0 }
+        );
+    }
+
+    #[test]
+    fn round_robin_transmit() {
+        let mut bufs = [[0u8; 300]; 6];
+        let [b0, b1, b2, b3, b4, b5] = &mut bufs;
+        let mut set = SocketSet::new([SocketSlot::EMPTY, SocketSlot::EMPTY, SocketSlot::EMPTY]);
+        let mut handles = Vec::new();
+        for (i, (rx, tx)) in [(b0, b1), (b2, b3), (b4, b5)].into_iter().enumerate() {
+            let mut s = bound(rx, tx, 100 + i as u16);
+            for k in 0..[3, 1, 2][i] {
+                s.send_to(&[i as u8, k], (B, 1)).unwrap();
+            }
+            handles.push(set.add(s).unwrap());
+        }
+        let mut order = Vec::new();
+        // A refused emit leaves the same datagram first.
+        assert_eq!(set.dequeue_tx(|_, _, _| Err::<(), _>(())), Some(Err(())));
+        assert_eq!(set.peek_tx(|h, m, p| (h, m.src_port, p.to_vec())), Some((handles[0], 100, [0, 0].to_vec())));
+        while let Some(r) = set.dequeue_tx(|h, m, p| Ok::<_, ()>((h.index(), m.src_port, p[1]))) {
+            order.push(r.unwrap());
+        }
+        assert_eq!(order, [(0, 100, 0), (1, 101, 0), (2, 102, 0), (0, 100, 1), (2, 102, 1), (0, 100, 2)]);
+        assert_eq!(set.stats().tx_datagrams, 6);
+        assert_eq!(set.peek_tx(|_, _, _| ()), None);
+    }
+
+    #[test]
+    fn empty_storage() {
+        let mut set = SocketSet::new([]);
+        assert_eq!(set.add(UdpSocket::new(&mut [], &mut [])), Err(AddError::Full));
+        assert_eq!(set.deliver(Endpoint::new(B, 1), Endpoint::new(A, 2), 64, b""), Delivery::NoSocket);
+        assert_eq!(set.dequeue_tx(|_, _, _| Ok::<(), ()>(())), None);
+    }
+}

@@ -414,7 +414,7 @@ impl<'a> UdpSocket<'a> {
         if !to.remote.is_specified() {
             return Err(SendError::Unaddressable);
         }
-        if max_len > self.payload_send_capacity() {
+        if max_len > MAX_PAYLOAD || !self.tx.fits_when_empty(max_len) {
             return Err(SendError::TooLarge);
         }
         // Source address: the caller's, else the bound unicast address
@@ -492,7 +492,7 @@ impl<'a> UdpSocket<'a> {
         if !self.accepts(&dst) {
             return Delivery::NoSocket;
         }
-        if payload.len() > self.rx.payload_capacity() {
+        if !self.rx.fits_when_empty(payload.len()) {
             self.stats.rx_too_large = self.stats.rx_too_large.wrapping_add(1);
             return Delivery::Dropped(DropReason::TooLarge);
         }
@@ -542,5 +542,232 @@ impl<'a> UdpSocket<'a> {
             self.stats.tx_bytes = self.stats.tx_bytes.wrapping_add(len as u32);
         }
         Some(result)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::vec::Vec;
+
+    const A: Ipv6Addr = Ipv6Addr::new(0xfd00, 0, 0, 0, 0, 0, 0, 1);
+    const B: Ipv6Addr = Ipv6Addr::new(0xfd00, 0, 0, 0, 0, 0, 0, 2);
+    const ALL_COAP: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0xfd);
+
+    fn sent(socket: &mut UdpSocket) -> Option<(TxMeta, Vec<u8>)> {
+        socket.dequeue_tx(|m, p| Ok::<_, ()>((*m, p.to_vec()))).map(|r| r.unwrap())
+    }
+
+    #[test]
+    fn bind_and_close() {
+        let (mut rx, mut tx) = ([0u8; 64], [0u8; 64]);
+        let mut s = UdpSocket::new(&mut rx, &mut tx);
+        assert!(!s.is_open());
+        assert_eq!(s.bind(0), Err(BindError::Unaddressable));
+        assert_eq!(s.bind((A, 0)), Err(BindError::Unaddressable));
+        assert_eq!(s.bind((Ipv6Addr::UNSPECIFIED, 7)), Ok(()));
+        assert_eq!(s.endpoint(), Some(ListenEndpoint { addr: None, port: 7 }));
+        assert_eq!(s.bind(8), Err(BindError::InvalidState));
+        s.send_to(b"x", (B, 9)).unwrap();
+        assert_eq!(s.process(Endpoint::new(B, 9), Endpoint::new(A, 7), 64, b"y"), Delivery::Delivered);
+        s.close();
+        assert!(!s.is_open());
+        assert_eq!((s.send_queue(), s.recv_queue()), (0, 0));
+        assert_eq!(s.bind((A, 8)), Ok(()));
+        assert_eq!(s.endpoint(), Some(ListenEndpoint { addr: Some(A), port: 8 }));
+    }
+
+    #[test]
+    fn send_errors() {
+        let (mut rx, mut tx) = ([0u8; 0], [0u8; 100]);
+        let mut s = UdpSocket::new(&mut rx, &mut tx);
+        assert_eq!(s.send_to(b"x", (B, 9)), Err(SendError::NotBound));
+        s.bind(7).unwrap();
+        assert_eq!(s.send_to(b"x", (Ipv6Addr::UNSPECIFIED, 9)), Err(SendError::Unaddressable));
+        assert_eq!(s.send_to(b"x", (B, 0)), Err(SendError::Unaddressable));
+        assert_eq!(s.payload_send_capacity(), 62);
+        assert_eq!(s.send_to(&[0; 63], (B, 9)), Err(SendError::TooLarge));
+        assert_eq!(s.send_to(&[0; 62], (B, 9)), Ok(()));
+        assert!(!s.can_send());
+        assert_eq!(s.send_window(), 0);
+        assert_eq!(s.send_to(b"", (B, 9)), Err(SendError::BufferFull));
+        assert_eq!(s.stats().tx_full, 1);
+        assert_eq!(s.stats().tx_queued, 1);
+        let mut called = false;
+        assert_eq!(
+            s.send_with(1, (B, 9), |_| {
+                called = true;
+                1
+            }),
+            Err(SendError::BufferFull)
+        );
+        assert!(!called);
+    }
+
+    #[test]
+    fn full_size_datagram() {
+        let mut rx = [0u8; HEADER_LEN + MAX_PAYLOAD];
+        let mut tx = [0u8; 2000];
+        let mut s = UdpSocket::new(&mut rx, &mut tx);
+        s.bind(5683).unwrap();
+        assert_eq!((s.payload_recv_capacity(), s.payload_send_capacity()), (1232, 1232));
+        let big: Vec<u8> = (0..MAX_PAYLOAD).map(|i| (i * 7) as u8).collect();
+        assert_eq!(s.send_to(&[0; MAX_PAYLOAD + 1], (B, 1)), Err(SendError::TooLarge));
+        s.send_to(&big, (B, 1)).unwrap();
+        let (meta, payload) = sent(&mut s).unwrap();
+        assert_eq!(payload, big);
+        assert_eq!(meta, TxMeta { remote: Endpoint::new(B, 1), src_port: 5683, local_addr: None, hop_limit: None });
+
+        let (src, dst) = (Endpoint::new(B, 1), Endpoint::new(A, 5683));
+        assert_eq!(s.process(src, dst, 63, &big), Delivery::Delivered);
+        assert_eq!(s.process(src, dst, 63, b""), Delivery::Dropped(DropReason::BufferFull));
+        assert_eq!(s.process(src, dst, 63, &[0; 1233]), Delivery::Dropped(DropReason::TooLarge));
+        assert_eq!((s.stats().rx_dropped, s.stats().rx_too_large), (1, 1));
+        let mut buf = [0u8; 1500];
+        let (n, meta) = s.recv_from(&mut buf).unwrap();
+        assert_eq!(&buf[..n], &big[..]);
+        assert_eq!(meta, RecvMeta { remote: src, local_addr: A, hop_limit: 63 });
+        assert_eq!((s.stats().rx_datagrams, s.stats().rx_bytes), (1, 1232));
+    }
+
+    #[test]
+    fn zero_length_datagrams() {
+        let (mut rx, mut tx) = ([0u8; 2 * HEADER_LEN], [0u8; HEADER_LEN]);
+        let mut s = UdpSocket::new(&mut rx, &mut tx);
+        s.bind(9).unwrap();
+        assert_eq!((s.payload_send_capacity(), s.send_window()), (0, 0));
+        assert!(s.can_send());
+        s.send_to(b"", (B, 1)).unwrap();
+        assert!(!s.can_send());
+        assert_eq!(sent(&mut s).map(|(_, p)| p.len()), Some(0));
+        let (src, dst) = (Endpoint::new(B, 1), Endpoint::new(A, 9));
+        assert_eq!(s.process(src, dst, 1, b""), Delivery::Delivered);
+        assert_eq!(s.process(src, dst, 2, b""), Delivery::Delivered);
+        assert_eq!(s.process(src, dst, 3, b""), Delivery::Dropped(DropReason::BufferFull));
+        assert_eq!(s.recv_from(&mut []).map(|(n, m)| (n, m.hop_limit)), Ok((0, 1)));
+        assert_eq!(s.recv().map(|(p, m)| (p.len(), m.hop_limit)), Ok((0, 2)));
+        assert_eq!(s.recv_from(&mut []), Err(RecvError::Exhausted));
+    }
+
+    #[test]
+    fn truncation_keeps_the_datagram() {
+        let (mut rx, mut tx) = ([0u8; 200], [0u8; 0]);
+        let mut s = UdpSocket::new(&mut rx, &mut tx);
+        s.bind(9).unwrap();
+        let (src, dst) = (Endpoint::new(B, 1), Endpoint::new(A, 9));
+        s.process(src, dst, 64, b"hello world");
+        s.process(src, dst, 64, b"second");
+        let mut small = [0u8; 5];
+        assert_eq!(s.recv_from(&mut small), Err(RecvError::Truncated));
+        assert_eq!(s.recv_queue(), 2);
+        assert_eq!(s.peek().map(|(p, _)| p.len()), Ok(11));
+        let mut buf = [0u8; 11];
+        assert_eq!(s.recv_from(&mut buf).map(|(n, _)| n), Ok(11));
+        assert_eq!(&buf, b"hello world");
+        assert_eq!(s.recv_from(&mut small), Err(RecvError::Truncated));
+        assert_eq!(s.discard().map(|(n, m)| (n, m.remote)), Ok((6, src)));
+        assert_eq!(s.peek(), Err(RecvError::Exhausted));
+        assert_eq!(s.discard(), Err(RecvError::Exhausted));
+    }
+
+    #[test]
+    fn wrap_around_with_odd_sizes() {
+        // 101 bytes: records of 38 + 1..=9 bytes wrap at ever different places.
+        let (mut rx, mut tx) = ([0u8; 101], [0u8; 101]);
+        let mut s = UdpSocket::new(&mut rx, &mut tx);
+        s.bind(9).unwrap();
+        let (src, dst) = (Endpoint::new(B, 1), Endpoint::new(A, 9));
+        let mut expect_rx = std::collections::VecDeque::new();
+        let mut expect_tx = std::collections::VecDeque::new();
+        for i in 0..300usize {
+            let payload: Vec<u8> = (0..1 + i % 9).map(|j| (i + j) as u8).collect();
+            if s.process(src, dst, i as u8, &payload) == Delivery::Delivered {
+                expect_rx.push_back((payload.clone(), i as u8));
+            }
+            if s.send_to(&payload, (B, i as u16 + 1)).is_ok() {
+                expect_tx.push_back((payload, i as u16 + 1));
+            }
+            // Drain one of each every other step so the rings stay busy.
+            if i % 2 == 1 {
+                let mut buf = [0u8; 9];
+                let got = s.recv_from(&mut buf).map(|(n, m)| (buf[..n].to_vec(), m.hop_limit));
+                assert_eq!(got.ok(), expect_rx.pop_front());
+                let got = sent(&mut s).map(|(m, p)| (p, m.remote.port));
+                assert_eq!(got, expect_tx.pop_front());
+            }
+        }
+        assert!(s.stats().rx_dropped > 0 && s.stats().tx_full > 0);
+        assert_eq!(s.stats().rx_datagrams + s.stats().rx_dropped, 300);
+    }
+
+    #[test]
+    fn filters_on_port_and_address() {
+        let (mut rx, mut tx) = ([0u8; 200], [0u8; 200]);
+        let mut s = UdpSocket::new(&mut rx, &mut tx);
+        let src = Endpoint::new(B, 1);
+        assert_eq!(s.process(src, Endpoint::new(A, 9), 64, b"x"), Delivery::NoSocket);
+        s.bind((ALL_COAP, 5683)).unwrap();
+        assert_eq!(s.process(src, Endpoint::new(A, 5683), 64, b"x"), Delivery::NoSocket);
+        assert_eq!(s.process(src, Endpoint::new(ALL_COAP, 5684), 64, b"x"), Delivery::NoSocket);
+        assert_eq!(s.process(src, Endpoint::new(ALL_COAP, 5683), 64, b"x"), Delivery::Delivered);
+        let (_, meta) = s.recv().unwrap();
+        assert_eq!(meta.local_addr, ALL_COAP);
+        // A reply to a multicast request leaves the source to the node; a
+        // socket bound to a group never uses it as a source.
+        assert_eq!(SendMeta::from(meta), SendMeta { remote: src, local_addr: None });
+        s.send_to(b"r", meta).unwrap();
+        assert_eq!(sent(&mut s).unwrap().0.local_addr, None);
+        let unicast = RecvMeta { remote: src, local_addr: A, hop_limit: 64 };
+        assert_eq!(SendMeta::from(unicast), SendMeta { remote: src, local_addr: Some(A) });
+    }
+
+    #[test]
+    fn source_address_and_hop_limit() {
+        let (mut rx, mut tx) = ([0u8; 0], [0u8; 200]);
+        let mut s = UdpSocket::new(&mut rx, &mut tx);
+        s.bind((A, 7)).unwrap();
+        s.set_hop_limit(Some(5));
+        s.send_to(b"1", (B, 9)).unwrap();
+        s.set_hop_limit(None);
+        s.send_to(b"2", SendMeta { remote: Endpoint::new(B, 9), local_addr: Some(B) }).unwrap();
+        let (m1, _) = sent(&mut s).unwrap();
+        let (m2, _) = sent(&mut s).unwrap();
+        assert_eq!((m1.local_addr, m1.hop_limit, m1.src_port), (Some(A), Some(5), 7));
+        assert_eq!((m2.local_addr, m2.hop_limit), (Some(B), None));
+        assert_eq!(s.hop_limit(), None);
+    }
+
+    #[test]
+    fn send_with_builds_in_place() {
+        let (mut rx, mut tx) = ([0u8; 0], [0u8; 200]);
+        let mut s = UdpSocket::new(&mut rx, &mut tx);
+        s.bind(7).unwrap();
+        let n = s.send_with(20, (B, 9), |buf| {
+            assert_eq!(buf.len(), 20);
+            buf[..3].copy_from_slice(b"abc");
+            3
+        });
+        assert_eq!(n, Ok(3));
+        // A fill that claims more than it was given is clamped.
+        assert_eq!(s.send_with(4, (B, 9), |_| 99), Ok(4));
+        // Only 3 + 38 + 4 + 38 = 83 bytes are used, not 20 + 38.
+        assert_eq!(s.send_window(), 200 - 83 - HEADER_LEN);
+        assert_eq!(sent(&mut s).unwrap().1, b"abc");
+        assert_eq!(sent(&mut s).unwrap().1.len(), 4);
+        assert_eq!((s.stats().tx_datagrams, s.stats().tx_bytes), (2, 7));
+    }
+
+    #[test]
+    fn failed_emit_keeps_the_datagram() {
+        let (mut rx, mut tx) = ([0u8; 0], [0u8; 100]);
+        let mut s = UdpSocket::new(&mut rx, &mut tx);
+        s.bind(7).unwrap();
+        s.send_to(b"abc", (B, 9)).unwrap();
+        assert_eq!(s.dequeue_tx(|_, _| Err::<(), _>("mac full")), Some(Err("mac full")));
+        assert_eq!(s.send_queue(), 1);
+        assert_eq!(s.peek_tx(|_, p| p.to_vec()), Some(b"abc".to_vec()));
+        assert_eq!(s.dequeue_tx(|_, p| Ok::<_, ()>(p.len())), Some(Ok(3)));
+        assert_eq!(s.dequeue_tx(|_, p| Ok::<_, ()>(p.len())), None);
+        assert_eq!(s.stats().tx_datagrams, 1);
     }
 }
