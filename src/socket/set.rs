@@ -254,7 +254,11 @@ mod tests {
     const B: Ipv6Addr = Ipv6Addr::new(0xfd00, 0, 0, 0, 0, 0, 0, 2);
     const GROUP: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0xfd);
 
-    fn bound<'a>(rx: &'a mut [u8], tx: &'a mut [u8], ep: impl Into<crate::socket::udp::ListenEndpoint>) -> UdpSocket<'a> {
+    fn bound<'a>(
+        rx: &'a mut [u8],
+        tx: &'a mut [u8],
+        ep: impl Into<crate::socket::udp::ListenEndpoint>,
+    ) -> UdpSocket<'a> {
         let mut s = UdpSocket::new(rx, tx);
         s.bind(ep).unwrap();
         s
@@ -309,7 +313,10 @@ mod tests {
         // Nobody on the port.
         assert_eq!(set.deliver(src, Endpoint::new(A, 5684), 64, b"4"), Delivery::NoSocket);
         // 40 bytes of buffer: 2 bytes of payload, then full.
-        assert_eq!(set.deliver(src, Endpoint::new(A, 9), 64, b"abc"), Delivery::Dropped(DropReason::TooLarge));
+        assert_eq!(
+            set.deliver(src, Endpoint::new(A, 9), 64, b"abc"),
+            Delivery::Dropped(DropReason::TooLarge)
+        );
         assert_eq!(set.deliver(src, Endpoint::new(A, 9), 64, b"ab"), Delivery::Delivered);
         assert_eq!(set.deliver(src, Endpoint::new(A, 9), 64, b""), Delivery::Dropped(DropReason::BufferFull));
         let stats = *set.get(small).unwrap().stats();
@@ -336,7 +343,10 @@ mod tests {
         let mut order = Vec::new();
         // A refused emit leaves the same datagram first.
         assert_eq!(set.dequeue_tx(|_, _, _| Err::<(), _>(())), Some(Err(())));
-        assert_eq!(set.peek_tx(|h, m, p| (h, m.src_port, p.to_vec())), Some((handles[0], 100, [0, 0].to_vec())));
+        assert_eq!(
+            set.peek_tx(|h, m, p| (h, m.src_port, p.to_vec())),
+            Some((handles[0], 100, [0, 0].to_vec()))
+        );
         while let Some(r) = set.dequeue_tx(|h, m, p| Ok::<_, ()>((h.index(), m.src_port, p[1]))) {
             order.push(r.unwrap());
         }

@@ -419,8 +419,7 @@ impl<'a> UdpSocket<'a> {
         }
         // Source address: the caller's, else the bound unicast address
         // (a multicast group is never a source, RFC 4291 §2.7).
-        let local_addr =
-            to.local_addr.or(endpoint.addr).filter(|a| !a.is_multicast() && !a.is_unspecified());
+        let local_addr = to.local_addr.or(endpoint.addr).filter(|a| !a.is_multicast() && !a.is_unspecified());
         let header = Header {
             remote_addr: to.remote.addr,
             remote_port: to.remote.port,
@@ -534,7 +533,10 @@ impl<'a> UdpSocket<'a> {
     /// datagram is dequeued; on `Err` it stays queued (for instance when
     /// the MAC queue is full) and the error is returned. `None` when there
     /// is nothing to send.
-    pub fn dequeue_tx<R, E>(&mut self, f: impl FnOnce(&TxMeta, &[u8]) -> Result<R, E>) -> Option<Result<R, E>> {
+    pub fn dequeue_tx<R, E>(
+        &mut self,
+        f: impl FnOnce(&TxMeta, &[u8]) -> Result<R, E>,
+    ) -> Option<Result<R, E>> {
         let result = self.peek_tx(f)?;
         if result.is_ok() {
             let len = self.tx.pop().map_or(0, |(_, payload)| payload.len());
@@ -616,7 +618,10 @@ mod tests {
         s.send_to(&big, (B, 1)).unwrap();
         let (meta, payload) = sent(&mut s).unwrap();
         assert_eq!(payload, big);
-        assert_eq!(meta, TxMeta { remote: Endpoint::new(B, 1), src_port: 5683, local_addr: None, hop_limit: None });
+        assert_eq!(
+            meta,
+            TxMeta { remote: Endpoint::new(B, 1), src_port: 5683, local_addr: None, hop_limit: None }
+        );
 
         let (src, dst) = (Endpoint::new(B, 1), Endpoint::new(A, 5683));
         assert_eq!(s.process(src, dst, 63, &big), Delivery::Delivered);
