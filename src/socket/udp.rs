@@ -31,9 +31,10 @@
 //! - mixed sizes up to `n`: `(k + 1) * (38 + n)` bytes always hold `k`;
 //! - one full-size datagram ([`MAX_PAYLOAD`], 1232 bytes) needs 1270 bytes.
 //!
-//! The socket itself is a few pointers and counters (about 150 bytes on a
-//! 32-bit target); the number of queued datagrams is bounded only by the
-//! buffer (at most `len / 38`).
+//! The socket itself is two slices, their offsets and 32 bytes of counters:
+//! 168 bytes on a 64-bit host, about 112 on a 32-bit target (a
+//! [`crate::socket::SocketSlot`] adds 8). The number of queued datagrams is
+//! bounded only by the buffer (at most `len / 38`).
 //!
 //! # Truncation
 //!
