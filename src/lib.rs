@@ -18,5 +18,6 @@ mod macros;
 pub mod lowpan;
 pub mod mac;
 pub mod radio;
+pub mod socket;
 pub mod time;
 pub mod wire;
