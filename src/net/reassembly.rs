@@ -220,9 +220,10 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, S: Slots<FragSlot<B>>> Reassembler<B, S> {
             Err(ReassemblyError::Invalid)
         } else if unfrag_len + end > cap {
             Err(ReassemblyError::TooLarge)
-        } else if !hdr.more_fragments && (st.total.is_some_and(|t| t != end) || st.max_end > end) {
-            Err(ReassemblyError::Invalid)
-        } else if hdr.more_fragments && st.total.is_some_and(|t| end > t) {
+        } else if st.total.is_some_and(|t| if hdr.more_fragments { end > t } else { end != t })
+            || (!hdr.more_fragments && st.max_end > end)
+        {
+            // RFC 8200 §4.5: data past the end the last fragment set.
             Err(ReassemblyError::Invalid)
         } else if (off / 8..end.div_ceil(8)).any(|b| st.have[b / 64] >> (b % 64) & 1 == 1) {
             // RFC 5722 §4: any overlap abandons the whole datagram.
