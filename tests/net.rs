@@ -235,3 +235,21 @@ fn lifetimes_expire_on_poll() {
     assert!(!i.addrs().is_ours(&a));
     assert_eq!(i.poll_at(), None);
 }
+
+proptest::proptest! {
+    /// Hostile input never panics: random bytes behind a valid-looking
+    /// fixed header, random fragment headers included.
+    #[test]
+    fn ingress_never_panics(nh in proptest::prelude::any::<u8>(), hl in 0u8..3, body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300), cut in 0usize..400) {
+        let mut i = iface(NetConfig::default());
+        i.routes_mut().set_default(Instant::ZERO, ip("fe80::1"), Duration::MAX, RouteSource::Rpl);
+        let mut out = [0u8; 1280];
+        for dst in [ME, "2001:db8:5::1", "ff02::1"] {
+            let mut p = packet(PEER, dst, hl, IpProtocol::from(nh), &body);
+            let n = cut.min(p.len());
+            let _ = i.ingress(Instant::ZERO, &mut p[..n], &mut out, |_| false);
+            let mut p = packet(PEER, dst, hl, IpProtocol::Ipv6Frag, &body);
+            let _ = i.ingress(Instant::ZERO, &mut p, &mut out, |_| false);
+        }
+    }
+}
