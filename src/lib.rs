@@ -14,6 +14,7 @@
 
 pub mod lowpan;
 pub mod mac;
+pub mod nd;
 pub mod radio;
 pub mod time;
 pub mod wire;
