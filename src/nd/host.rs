@@ -627,7 +627,7 @@ impl Host {
             self.rs_count = self.rs_count.saturating_add(1);
             // RFC 6775 §5.3: fixed interval for the first
             // MAX_RTR_SOLICITATIONS, then binary exponential backoff.
-            let extra = self.rs_count.saturating_sub(u32::from(MAX_RTR_SOLICITATIONS)).min(16);
+            let extra = (self.rs_count + 1).saturating_sub(u32::from(MAX_RTR_SOLICITATIONS)).min(16);
             let mut interval =
                 Duration::from_micros(RTR_SOLICITATION_INTERVAL.total_micros().saturating_mul(1u64 << extra));
             if interval > MAX_RTR_SOLICITATION_INTERVAL {
