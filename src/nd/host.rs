@@ -741,3 +741,128 @@ impl Host {
         at
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::ndisc::{
+        AuthoritativeBorderRouter, LinkLayerAddress, Options, PrefixInfoFlags, PrefixInformation,
+        RouterFlags, SixLowpanContext,
+    };
+
+    const EUI: [u8; 8] = [0, 0x12, 0x4b, 0, 0, 0, 0, 1];
+    const RLL: Address = Address::Short([0, 1]);
+
+    fn ra<'a>(lifetime: u16, options: &'a [NdiscOption<'a>]) -> NdInput<'a> {
+        NdInput {
+            src: "fe80::ff:fe00:1".parse().unwrap(),
+            dst: "ff02::1".parse().unwrap(),
+            hop_limit: 255,
+            ll_src: RLL,
+            repr: ndisc::Repr::RouterAdvert {
+                hop_limit: 64,
+                flags: RouterFlags(0),
+                router_lifetime: lifetime,
+                reachable_time: 0,
+                retrans_time: 0,
+                options: Options::List(options),
+            },
+        }
+    }
+
+    fn abro(v: u16) -> NdiscOption<'static> {
+        NdiscOption::AuthoritativeBorderRouter(AuthoritativeBorderRouter {
+            version_low: v,
+            version_high: 0,
+            valid_lifetime: 0,
+            address: "2001:db8::1".parse().unwrap(),
+        })
+    }
+
+    fn ctx(cid: u8, lifetime: u16, p: &str) -> NdiscOption<'static> {
+        NdiscOption::SixLowpanContext(SixLowpanContext {
+            context_len: 64,
+            compression: true,
+            cid,
+            valid_lifetime: lifetime,
+            prefix: p.parse().unwrap(),
+        })
+    }
+
+    #[test]
+    fn first_poll_schedules_rs_within_a_second() {
+        let mut h = Host::new(HostConfig::new(EUI));
+        let mut rng = Rng::new(1);
+        assert_eq!(h.poll_at(), Some(Instant::ZERO));
+        let first = h.poll(Instant::ZERO, &mut rng);
+        let at = h.poll_at().unwrap();
+        assert!(at <= Instant::from_secs(1));
+        if first.is_none() {
+            let t = h.poll(at, &mut rng).unwrap();
+            assert_eq!((t.dst, t.ll_dst), (ALL_ROUTERS, Address::BROADCAST));
+            assert_eq!(t.msg, NdMessage::RouterSolicit { sllao: Address::Extended(EUI) });
+        }
+        assert_eq!(h.stats().rs_sent, 1);
+    }
+
+    #[test]
+    fn ra_abro_versions_and_contexts() {
+        let mut h = Host::new(HostConfig::new(EUI));
+        let pio = NdiscOption::PrefixInformation(PrefixInformation {
+            prefix_len: 64,
+            flags: PrefixInfoFlags(PrefixInfoFlags::AUTONOMOUS),
+            valid_lifetime: 100,
+            preferred_lifetime: 100,
+            prefix: "2001:db8:1::".parse().unwrap(),
+        });
+        let opts = [abro(5), pio, ctx(1, 10, "2001:db8:1::")];
+        assert!(h.process(Instant::ZERO, &ra(600, &opts)).is_none());
+        assert_eq!(h.default_router(), Some(("fe80::ff:fe00:1".parse().unwrap(), RLL)));
+        assert!(h.has_address(&"2001:db8:1::212:4b00:0:1".parse().unwrap()));
+        assert!(h.contexts().get(1).is_some_and(|c| c.compress));
+        // An older ABRO version: its contexts are ignored.
+        let opts = [abro(4), ctx(1, 0, "::"), ctx(2, 10, "2001:db8:2::")];
+        h.process(Instant::ZERO, &ra(600, &opts));
+        assert!(h.contexts().get(1).is_some() && h.contexts().get(2).is_none());
+        // A newer one: lifetime 0 removes context 1.
+        let opts = [abro(6), ctx(1, 0, "::")];
+        h.process(Instant::ZERO, &ra(600, &opts));
+        assert!(h.contexts().get(1).is_none());
+        // The prefix expires after 100 s.
+        let mut rng = Rng::new(0);
+        while h.poll(Instant::from_secs(100), &mut rng).is_some() {}
+        assert!(!h.has_address(&"2001:db8:1::212:4b00:0:1".parse().unwrap()));
+        let ev: Vec<_> = core::iter::from_fn(|| h.poll_event()).collect();
+        assert!(
+            ev.contains(&HostEvent::AddressExpired { addr: "2001:db8:1::212:4b00:0:1".parse().unwrap() })
+        );
+        // Router lifetime 0 removes the router.
+        h.process(Instant::from_secs(100), &ra(0, &[]));
+        assert!(h.routers().is_empty());
+    }
+
+    #[test]
+    fn answers_plain_ns_and_drops_bad_ra() {
+        let mut h = Host::new(HostConfig::new(EUI));
+        let sllao = [NdiscOption::SourceLinkLayerAddr(LinkLayerAddress::Ieee802154(RLL))];
+        let ns = NdInput {
+            src: "fe80::ff:fe00:1".parse().unwrap(),
+            dst: h.link_local(),
+            hop_limit: 255,
+            ll_src: RLL,
+            repr: ndisc::Repr::NeighborSolicit {
+                target_addr: h.link_local(),
+                options: Options::List(&sllao),
+            },
+        };
+        let t = h.process(Instant::ZERO, &ns).unwrap();
+        assert_eq!(t.ll_dst, RLL);
+        assert!(matches!(t.msg, NdMessage::NeighborAdvert { tllao: Some(Address::Extended(EUI)), .. }));
+        // An RA from a global source is invalid (RFC 4861 §6.1.2).
+        let mut bad = ra(600, &[]);
+        bad.src = "2001:db8::1".parse().unwrap();
+        assert!(h.process(Instant::ZERO, &bad).is_none());
+        assert!(h.routers().is_empty());
+        assert_eq!(h.stats().bad, 1);
+    }
+}

@@ -282,3 +282,129 @@ impl<S: Slots<Neighbor>> Router<S> {
         self.table.poll_at()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nd::neighbor::NeighborState;
+    use crate::wire::ndisc::{AddressRegistration, LinkLayerAddress, NdiscOption, Options};
+
+    const EUI: [u8; 8] = [0, 0x12, 0x4b, 0, 0, 0, 0, 1];
+
+    fn router() -> Router<[Neighbor; 4]> {
+        let mut c = RouterConfig::new(Address::Short([0, 1]), "fe80::ff:fe00:1".parse().unwrap());
+        c.addresses.push("2001:db8::1".parse().unwrap()).unwrap();
+        Router::new(c, [Neighbor::EMPTY; 4])
+    }
+
+    fn input<'a>(src: &str, repr: ndisc::Repr<'a>) -> NdInput<'a> {
+        NdInput {
+            src: src.parse().unwrap(),
+            dst: "fe80::ff:fe00:1".parse().unwrap(),
+            hop_limit: 255,
+            ll_src: Address::Extended(EUI),
+            repr,
+        }
+    }
+
+    #[test]
+    fn rs_answers_unicast_or_multicast() {
+        let mut r = router();
+        let sllao = [NdiscOption::SourceLinkLayerAddr(LinkLayerAddress::Ieee802154(Address::Extended(EUI)))];
+        let rs = ndisc::Repr::RouterSolicit { options: Options::List(&sllao) };
+        let t = r.process(Instant::ZERO, &input("fe80::212:4b00:0:1", rs)).unwrap();
+        assert_eq!(t.dst, "fe80::212:4b00:0:1".parse::<Ipv6Addr>().unwrap());
+        assert_eq!(t.ll_dst, Address::Extended(EUI));
+        assert!(matches!(t.msg, NdMessage::RouterAdvert { router_lifetime: 1800, .. }));
+        assert_eq!(
+            r.table().get(&"fe80::212:4b00:0:1".parse().unwrap()).unwrap().state,
+            NeighborState::Stale
+        );
+        // Unspecified source: all-nodes, broadcast (RFC 4861 §6.2.6).
+        let rs = ndisc::Repr::RouterSolicit { options: Options::EMPTY };
+        let t = r.process(Instant::ZERO, &input("::", rs)).unwrap();
+        assert_eq!((t.dst, t.ll_dst), (ALL_NODES, Address::BROADCAST));
+        // Hop limit other than 255: dropped.
+        let mut bad = input("fe80::1", rs);
+        bad.hop_limit = 64;
+        assert!(r.process(Instant::ZERO, &bad).is_none());
+        assert_eq!(r.stats().bad, 1);
+        assert_eq!(r.stats().ra_sent, 2);
+    }
+
+    #[test]
+    fn plain_ns_for_our_address() {
+        let mut r = router();
+        let sllao = [NdiscOption::SourceLinkLayerAddr(LinkLayerAddress::Ieee802154(Address::Extended(EUI)))];
+        let ns = ndisc::Repr::NeighborSolicit {
+            target_addr: "2001:db8::1".parse().unwrap(),
+            options: Options::List(&sllao),
+        };
+        let t = r.process(Instant::ZERO, &input("2001:db8::9", ns)).unwrap();
+        let NdMessage::NeighborAdvert { flags, target, tllao, aro } = t.msg else { panic!() };
+        assert_eq!(flags.0, 0xe0);
+        assert_eq!(target, "2001:db8::1".parse::<Ipv6Addr>().unwrap());
+        assert_eq!((tllao, aro), (Some(Address::Short([0, 1])), None));
+        assert_eq!(t.dst, "2001:db8::9".parse::<Ipv6Addr>().unwrap());
+        // Not ours: ignored; multicast target: bad.
+        let ns = ndisc::Repr::NeighborSolicit {
+            target_addr: "2001:db8::2".parse().unwrap(),
+            options: Options::EMPTY,
+        };
+        assert!(r.process(Instant::ZERO, &input("2001:db8::9", ns)).is_none());
+        let ns = ndisc::Repr::NeighborSolicit { target_addr: ALL_NODES, options: Options::EMPTY };
+        assert!(r.process(Instant::ZERO, &input("2001:db8::9", ns)).is_none());
+        assert_eq!((r.stats().ignored, r.stats().bad), (1, 1));
+    }
+
+    #[test]
+    fn aro_rules() {
+        let mut r = router();
+        let aro = |rovr: &'static [u8; 8], lifetime| {
+            NdiscOption::AddressRegistration(AddressRegistration {
+                status: ArStatus::Success,
+                opaque: 0,
+                i: 0,
+                r: false,
+                t: true,
+                tid: 3,
+                lifetime,
+                rovr,
+            })
+        };
+        static A: [u8; 8] = EUI;
+        static B: [u8; 8] = [9; 8];
+        let target: Ipv6Addr = "2001:db8::5".parse().unwrap();
+        // No SLLAO: not a registration.
+        let opts = [aro(&A, 10)];
+        let ns = ndisc::Repr::NeighborSolicit { target_addr: target, options: Options::List(&opts) };
+        assert!(r.process(Instant::ZERO, &input("2001:db8::5", ns)).is_none());
+        // Success: NA to the source.
+        let opts = [
+            NdiscOption::SourceLinkLayerAddr(LinkLayerAddress::Ieee802154(Address::Extended(EUI))),
+            aro(&A, 10),
+        ];
+        let ns = ndisc::Repr::NeighborSolicit { target_addr: target, options: Options::List(&opts) };
+        let t = r.process(Instant::ZERO, &input("2001:db8::5", ns)).unwrap();
+        assert_eq!(t.dst, target);
+        let NdMessage::NeighborAdvert { aro: Some(a), .. } = t.msg else { panic!() };
+        assert_eq!((a.status, a.tid, a.lifetime), (ArStatus::Success, 3, 10));
+        assert!(r.table().is_registered(&target));
+        assert_eq!(r.poll_at(), Some(Instant::from_secs(600)));
+        // Another EUI-64: duplicate, NA to the link-local of that EUI-64.
+        let opts = [
+            NdiscOption::SourceLinkLayerAddr(LinkLayerAddress::Ieee802154(Address::Extended(B))),
+            aro(&B, 10),
+        ];
+        let ns = ndisc::Repr::NeighborSolicit { target_addr: target, options: Options::List(&opts) };
+        let t = r.process(Instant::ZERO, &input("2001:db8::5", ns)).unwrap();
+        assert_eq!(t.dst, link_local_from_eui64(B));
+        assert_eq!(t.ll_dst, Address::Extended(B));
+        let NdMessage::NeighborAdvert { aro: Some(a), .. } = t.msg else { panic!() };
+        assert_eq!(a.status, ArStatus::Duplicate);
+        // Expiry.
+        r.poll(Instant::from_secs(600));
+        assert!(!r.table().is_registered(&target));
+        assert_eq!(r.stats().expired, 1);
+    }
+}
