@@ -17,6 +17,7 @@ mod macros;
 
 pub mod lowpan;
 pub mod mac;
+pub mod nd;
 pub mod net;
 pub mod radio;
 pub mod socket;

@@ -1,0 +1,410 @@
+//! The 6LoWPAN router role (6LR, RFC 6775 §6): unicast RAs in answer to
+//! RSs, address registration (NS+EARO -> NA+EARO) into the
+//! [`NeighborTable`], NA for our own addresses.
+//!
+//! The router sends no unsolicited RA (RFC 6775 §6.3 lets a 6LR rely on
+//! RSs) and does no multihop DAD with a 6LBR (RFC 6775 §8): it accepts or
+//! refuses registrations from its own table.
+
+use core::net::Ipv6Addr;
+
+use super::neighbor::{Neighbor, NeighborTable, RegisterOutcome, Rovr};
+use super::{
+    ALL_NODES, Aro, HOP_LIMIT, MAX_CONTEXTS, MAX_PREFIXES, NdInput, NdMessage, NdStats, Transmit,
+    link_local_from_eui64, lla_of, minutes,
+};
+use crate::mac::Slots;
+use crate::time::Instant;
+use crate::wire::ieee802154::Address;
+use crate::wire::ndisc::{
+    self, ArStatus, AuthoritativeBorderRouter, NeighborFlags, PrefixInformation, SixLowpanContext,
+};
+
+/// What a router advertises and answers for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouterConfig {
+    /// Our link-layer address (SLLAO / TLLAO).
+    pub ll_addr: Address,
+    /// Our link-local address: the source of RAs and NAs.
+    pub link_local: Ipv6Addr,
+    /// Our other addresses, answered in plain NS (address resolution / NUD).
+    pub addresses: heapless::Vec<Ipv6Addr, MAX_PREFIXES>,
+    /// Router lifetime in seconds put in RAs (RFC 4861 §6.2.1
+    /// AdvDefaultLifetime; default 1800).
+    pub router_lifetime: u16,
+    /// Cur Hop Limit put in RAs (0: unspecified).
+    pub hop_limit: u8,
+    /// PIOs put in RAs.
+    pub prefixes: heapless::Vec<PrefixInformation, MAX_PREFIXES>,
+    /// 6COs put in RAs (RFC 6775 §7.2).
+    pub contexts: heapless::Vec<SixLowpanContext, MAX_CONTEXTS>,
+    /// The ABRO put in RAs (RFC 6775 §4.3: required in RAs of a 6LR in a
+    /// route-over network).
+    pub abro: Option<AuthoritativeBorderRouter>,
+}
+
+impl RouterConfig {
+    /// A router with no prefix, context or ABRO, router lifetime 1800 s.
+    pub fn new(ll_addr: Address, link_local: Ipv6Addr) -> Self {
+        RouterConfig {
+            ll_addr,
+            link_local,
+            addresses: heapless::Vec::new(),
+            router_lifetime: 1800,
+            hop_limit: 64,
+            prefixes: heapless::Vec::new(),
+            contexts: heapless::Vec::new(),
+            abro: None,
+        }
+    }
+}
+
+/// The router role over a neighbour table with storage `S`.
+#[derive(Debug, Clone)]
+pub struct Router<S> {
+    config: RouterConfig,
+    table: NeighborTable<S>,
+    stats: NdStats,
+}
+
+impl<S: Slots<Neighbor>> Router<S> {
+    /// A router with `config` and the table storage `entries` (cleared).
+    pub fn new(config: RouterConfig, entries: S) -> Self {
+        Router { config, table: NeighborTable::new(entries), stats: NdStats::default() }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &RouterConfig {
+        &self.config
+    }
+
+    /// The configuration, to change prefixes / contexts / ABRO.
+    pub fn config_mut(&mut self) -> &mut RouterConfig {
+        &mut self.config
+    }
+
+    /// The neighbour / registration table (`lladdr`, `is_registered`).
+    pub fn table(&self) -> &NeighborTable<S> {
+        &self.table
+    }
+
+    /// The table, mutable (e.g. [`NeighborTable::touch`]).
+    pub fn table_mut(&mut self) -> &mut NeighborTable<S> {
+        &mut self.table
+    }
+
+    /// The counters.
+    pub fn stats(&self) -> &NdStats {
+        &self.stats
+    }
+
+    fn is_ours(&self, ip: &Ipv6Addr) -> bool {
+        *ip == self.config.link_local || self.config.addresses.contains(ip)
+    }
+
+    /// Processes a received ND message; returns the answer to send, if any
+    /// (an RA for an RS, an NA for an NS).
+    pub fn process(&mut self, now: Instant, input: &NdInput<'_>) -> Option<Transmit<'_>> {
+        // RFC 4861 §6.1.1 / §7.1.1: hop limit 255, or the message came from
+        // off-link.
+        if input.hop_limit != HOP_LIMIT {
+            self.stats.bad += 1;
+            return None;
+        }
+        match input.repr {
+            ndisc::Repr::RouterSolicit { options } => {
+                self.stats.rs_received += 1;
+                let sllao = lla_of(options.source_lladdr());
+                // RFC 4861 §6.1.1: no SLLAO with an unspecified source.
+                if input.src.is_unspecified() && sllao.is_some() {
+                    self.stats.bad += 1;
+                    return None;
+                }
+                let ll = sllao.unwrap_or(input.ll_src);
+                if let Some(s) = sllao {
+                    // A garbage-collectible entry, so the unicast RA can go
+                    // out (RFC 6775 §6.5.3 relies on the SLLAO).
+                    self.table.learn(input.src, s, false, false, now);
+                }
+                // RFC 6775 §6.5.3: the RA is unicast to the soliciting host
+                // (RFC 4861 §6.2.6: all-nodes when the source is unspecified).
+                let (dst, ll_dst) = if input.src.is_unspecified() || ll == Address::Absent {
+                    (ALL_NODES, Address::BROADCAST)
+                } else {
+                    (input.src, ll)
+                };
+                self.stats.ra_sent += 1;
+                let c = &self.config;
+                Some(Transmit {
+                    src: c.link_local,
+                    dst,
+                    ll_dst,
+                    msg: NdMessage::RouterAdvert {
+                        hop_limit: c.hop_limit,
+                        router_lifetime: c.router_lifetime,
+                        sllao: c.ll_addr,
+                        prefixes: &c.prefixes,
+                        contexts: &c.contexts,
+                        abro: c.abro,
+                    },
+                })
+            }
+            ndisc::Repr::NeighborSolicit { target_addr, options } => {
+                self.stats.ns_received += 1;
+                // RFC 4861 §7.1.1: the target is not multicast.
+                if target_addr.is_multicast() {
+                    self.stats.bad += 1;
+                    return None;
+                }
+                let sllao = lla_of(options.source_lladdr());
+                if let Some(aro) = options.address_registration() {
+                    return self.register(now, input, target_addr, sllao, aro);
+                }
+                if !self.is_ours(&target_addr) {
+                    self.stats.ignored += 1;
+                    return None;
+                }
+                if input.src.is_unspecified() && sllao.is_some() {
+                    self.stats.bad += 1;
+                    return None;
+                }
+                if let Some(s) = sllao {
+                    self.table.learn(input.src, s, false, false, now);
+                }
+                // RFC 4861 §7.2.4: solicited NA to the source, or to
+                // all-nodes (S=0) when it is unspecified (DAD).
+                let (dst, ll_dst, flags) = if input.src.is_unspecified() {
+                    (ALL_NODES, Address::BROADCAST, NeighborFlags::ROUTER | NeighborFlags::OVERRIDE)
+                } else {
+                    (
+                        input.src,
+                        sllao.unwrap_or(input.ll_src),
+                        NeighborFlags::ROUTER | NeighborFlags::SOLICITED | NeighborFlags::OVERRIDE,
+                    )
+                };
+                self.stats.na_sent += 1;
+                Some(Transmit {
+                    src: target_addr,
+                    dst,
+                    ll_dst,
+                    msg: NdMessage::NeighborAdvert {
+                        flags: NeighborFlags(flags),
+                        target: target_addr,
+                        tllao: Some(self.config.ll_addr),
+                        aro: None,
+                    },
+                })
+            }
+            ndisc::Repr::RouterAdvert { .. } => {
+                self.stats.ra_received += 1;
+                self.stats.ignored += 1;
+                None
+            }
+            ndisc::Repr::NeighborAdvert { .. } => {
+                self.stats.na_received += 1;
+                self.stats.ignored += 1;
+                None
+            }
+            ndisc::Repr::Redirect { .. } => {
+                self.stats.ignored += 1;
+                None
+            }
+        }
+    }
+
+    /// NS+ARO (RFC 6775 §6.5.1-§6.5.2, RFC 8505 §5.5-§5.6).
+    fn register(
+        &mut self,
+        now: Instant,
+        input: &NdInput<'_>,
+        target: Ipv6Addr,
+        sllao: Option<Address>,
+        aro: ndisc::AddressRegistration<'_>,
+    ) -> Option<Transmit<'_>> {
+        // RFC 6775 §6.5.1: an NS with an ARO from the unspecified address or
+        // without an SLLAO is not a registration.
+        let Some(ll) = sllao else {
+            self.stats.bad += 1;
+            return None;
+        };
+        if input.src.is_unspecified() || aro.rovr.len() < 8 {
+            self.stats.bad += 1;
+            return None;
+        }
+        let rovr = Rovr::from_slice(aro.rovr);
+        // RFC 8505 §5.5: the registered address is the Target Address (the
+        // IPv6 source as well for an RFC 6775 host).
+        let outcome = self.table.register(target, ll, rovr, aro.tid, minutes(aro.lifetime), now);
+        let status = match outcome {
+            RegisterOutcome::Registered => {
+                self.stats.reg_ok += 1;
+                ArStatus::Success
+            }
+            RegisterOutcome::Deregistered => {
+                self.stats.dereg += 1;
+                ArStatus::Success
+            }
+            RegisterOutcome::Duplicate => {
+                self.stats.reg_duplicate += 1;
+                ArStatus::Duplicate
+            }
+            RegisterOutcome::Full => {
+                self.stats.reg_full += 1;
+                ArStatus::NeighborCacheFull
+            }
+        };
+        // RFC 6775 §6.5.2: a success goes back to the source of the NS; an
+        // error goes to the link-local address formed from the EUI-64 of the
+        // ARO (the source may be the duplicate), at the SLLAO's address.
+        let dst = if status == ArStatus::Success { input.src } else { link_local_from_eui64(rovr.0) };
+        self.stats.na_sent += 1;
+        Some(Transmit {
+            src: self.config.link_local,
+            dst,
+            ll_dst: ll,
+            msg: NdMessage::NeighborAdvert {
+                flags: NeighborFlags(NeighborFlags::ROUTER | NeighborFlags::SOLICITED),
+                target,
+                tllao: None,
+                aro: Some(Aro { status, tid: aro.tid, lifetime: aro.lifetime, rovr }),
+            },
+        })
+    }
+
+    /// Ends registrations whose lifetime is over (RFC 6775 §6.5.2) and ages
+    /// the other entries.
+    pub fn poll(&mut self, now: Instant) {
+        self.stats.expired += self.table.expire(now);
+    }
+
+    /// When [`Router::poll`] has work next.
+    pub fn poll_at(&self) -> Option<Instant> {
+        self.table.poll_at()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nd::neighbor::NeighborState;
+    use crate::wire::ndisc::{AddressRegistration, LinkLayerAddress, NdiscOption, Options};
+
+    const EUI: [u8; 8] = [0, 0x12, 0x4b, 0, 0, 0, 0, 1];
+
+    fn router() -> Router<[Neighbor; 4]> {
+        let mut c = RouterConfig::new(Address::Short([0, 1]), "fe80::ff:fe00:1".parse().unwrap());
+        c.addresses.push("2001:db8::1".parse().unwrap()).unwrap();
+        Router::new(c, [Neighbor::EMPTY; 4])
+    }
+
+    fn input<'a>(src: &str, repr: ndisc::Repr<'a>) -> NdInput<'a> {
+        NdInput {
+            src: src.parse().unwrap(),
+            dst: "fe80::ff:fe00:1".parse().unwrap(),
+            hop_limit: 255,
+            ll_src: Address::Extended(EUI),
+            repr,
+        }
+    }
+
+    #[test]
+    fn rs_answers_unicast_or_multicast() {
+        let mut r = router();
+        let sllao = [NdiscOption::SourceLinkLayerAddr(LinkLayerAddress::Ieee802154(Address::Extended(EUI)))];
+        let rs = ndisc::Repr::RouterSolicit { options: Options::List(&sllao) };
+        let t = r.process(Instant::ZERO, &input("fe80::212:4b00:0:1", rs)).unwrap();
+        assert_eq!(t.dst, "fe80::212:4b00:0:1".parse::<Ipv6Addr>().unwrap());
+        assert_eq!(t.ll_dst, Address::Extended(EUI));
+        assert!(matches!(t.msg, NdMessage::RouterAdvert { router_lifetime: 1800, .. }));
+        assert_eq!(
+            r.table().get(&"fe80::212:4b00:0:1".parse().unwrap()).unwrap().state,
+            NeighborState::Stale
+        );
+        // Unspecified source: all-nodes, broadcast (RFC 4861 §6.2.6).
+        let rs = ndisc::Repr::RouterSolicit { options: Options::EMPTY };
+        let t = r.process(Instant::ZERO, &input("::", rs)).unwrap();
+        assert_eq!((t.dst, t.ll_dst), (ALL_NODES, Address::BROADCAST));
+        // Hop limit other than 255: dropped.
+        let mut bad = input("fe80::1", rs);
+        bad.hop_limit = 64;
+        assert!(r.process(Instant::ZERO, &bad).is_none());
+        assert_eq!(r.stats().bad, 1);
+        assert_eq!(r.stats().ra_sent, 2);
+    }
+
+    #[test]
+    fn plain_ns_for_our_address() {
+        let mut r = router();
+        let sllao = [NdiscOption::SourceLinkLayerAddr(LinkLayerAddress::Ieee802154(Address::Extended(EUI)))];
+        let ns = ndisc::Repr::NeighborSolicit {
+            target_addr: "2001:db8::1".parse().unwrap(),
+            options: Options::List(&sllao),
+        };
+        let t = r.process(Instant::ZERO, &input("2001:db8::9", ns)).unwrap();
+        let NdMessage::NeighborAdvert { flags, target, tllao, aro } = t.msg else { panic!() };
+        assert_eq!(flags.0, 0xe0);
+        assert_eq!(target, "2001:db8::1".parse::<Ipv6Addr>().unwrap());
+        assert_eq!((tllao, aro), (Some(Address::Short([0, 1])), None));
+        assert_eq!(t.dst, "2001:db8::9".parse::<Ipv6Addr>().unwrap());
+        // Not ours: ignored; multicast target: bad.
+        let ns = ndisc::Repr::NeighborSolicit {
+            target_addr: "2001:db8::2".parse().unwrap(),
+            options: Options::EMPTY,
+        };
+        assert!(r.process(Instant::ZERO, &input("2001:db8::9", ns)).is_none());
+        let ns = ndisc::Repr::NeighborSolicit { target_addr: ALL_NODES, options: Options::EMPTY };
+        assert!(r.process(Instant::ZERO, &input("2001:db8::9", ns)).is_none());
+        assert_eq!((r.stats().ignored, r.stats().bad), (1, 1));
+    }
+
+    #[test]
+    fn aro_rules() {
+        let mut r = router();
+        let aro = |rovr: &'static [u8; 8], lifetime| {
+            NdiscOption::AddressRegistration(AddressRegistration {
+                status: ArStatus::Success,
+                opaque: 0,
+                i: 0,
+                r: false,
+                t: true,
+                tid: 3,
+                lifetime,
+                rovr,
+            })
+        };
+        static A: [u8; 8] = EUI;
+        static B: [u8; 8] = [9; 8];
+        let target: Ipv6Addr = "2001:db8::5".parse().unwrap();
+        // No SLLAO: not a registration.
+        let opts = [aro(&A, 10)];
+        let ns = ndisc::Repr::NeighborSolicit { target_addr: target, options: Options::List(&opts) };
+        assert!(r.process(Instant::ZERO, &input("2001:db8::5", ns)).is_none());
+        // Success: NA to the source.
+        let opts = [
+            NdiscOption::SourceLinkLayerAddr(LinkLayerAddress::Ieee802154(Address::Extended(EUI))),
+            aro(&A, 10),
+        ];
+        let ns = ndisc::Repr::NeighborSolicit { target_addr: target, options: Options::List(&opts) };
+        let t = r.process(Instant::ZERO, &input("2001:db8::5", ns)).unwrap();
+        assert_eq!(t.dst, target);
+        let NdMessage::NeighborAdvert { aro: Some(a), .. } = t.msg else { panic!() };
+        assert_eq!((a.status, a.tid, a.lifetime), (ArStatus::Success, 3, 10));
+        assert!(r.table().is_registered(&target));
+        assert_eq!(r.poll_at(), Some(Instant::from_secs(600)));
+        // Another EUI-64: duplicate, NA to the link-local of that EUI-64.
+        let opts = [
+            NdiscOption::SourceLinkLayerAddr(LinkLayerAddress::Ieee802154(Address::Extended(B))),
+            aro(&B, 10),
+        ];
+        let ns = ndisc::Repr::NeighborSolicit { target_addr: target, options: Options::List(&opts) };
+        let t = r.process(Instant::ZERO, &input("2001:db8::5", ns)).unwrap();
+        assert_eq!(t.dst, link_local_from_eui64(B));
+        assert_eq!(t.ll_dst, Address::Extended(B));
+        let NdMessage::NeighborAdvert { aro: Some(a), .. } = t.msg else { panic!() };
+        assert_eq!(a.status, ArStatus::Duplicate);
+        // Expiry.
+        r.poll(Instant::from_secs(600));
+        assert!(!r.table().is_registered(&target));
+        assert_eq!(r.stats().expired, 1);
+    }
+}
