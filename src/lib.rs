@@ -19,6 +19,7 @@ pub mod lowpan;
 pub mod mac;
 pub mod nd;
 pub mod net;
+pub mod node;
 pub mod radio;
 pub mod socket;
 pub mod time;

@@ -1,0 +1,942 @@
+//! `Node`: the event loop that ties the layers together.
+//!
+//! ```text
+//! loop {
+//!     node.poll(now, &mut radio);      // bounded work: rx, timers, tx
+//!     let wake = node.poll_at();        // next deadline
+//!     sleep_until_irq_or(wake);         // firmware sleeps; the simulator jumps
+//! }
+//! ```
+//!
+//! The node owns no memory of its own: every table, queue and buffer comes
+//! from [`NodeStorage`], so each node chooses its capacities at run time
+//! (a leaf needs two neighbours, a root thousands of routes) and firmware
+//! can give it `static` storage. `poll` never panics and never blocks; what
+//! it cannot handle it drops and counts in [`NodeStats`].
+//!
+//! The node itself only glues: the MAC ([`crate::mac`]), the 6LoWPAN
+//! adaptation layer ([`crate::lowpan`]), IPv6 ([`crate::net`]), 6LoWPAN-ND
+//! ([`crate::nd`]) and UDP sockets ([`crate::socket`]) each keep their own
+//! state and counters.
+//!
+//! # Buffers
+//!
+//! - `packet` (1280 bytes for full-size datagrams) holds the one datagram
+//!   being sent: a UDP datagram from a socket, a reply, a forwarded packet,
+//!   an ND message. While its fragments go out, nothing else can be sent:
+//!   sockets keep their queues, and replies or packets to forward that
+//!   arrive meanwhile are dropped and counted (`tx_busy`).
+//! - `rx` holds a packet decompressed from a single frame (256 bytes are
+//!   enough: a 127-byte frame cannot expand further); reassembled packets
+//!   are processed where the 6LoWPAN reassembler put them.
+
+use core::net::Ipv6Addr;
+
+use crate::lowpan::frag::{Reassembler as LowpanReassembler, ReassemblySlot};
+use crate::lowpan::{Context, ContextTable, Encoded, MAX_COMPRESSED_HEADERS, Received, Receiver, encode};
+use crate::mac::{DedupEntry, LinkStats, Mac, MacConfig, MacStats, Rng, RxAction, TxSlot};
+use crate::nd::{self, Host, HostConfig, HostEvent, NdInput, Neighbor, Router, RouterConfig};
+use crate::net::{AddrEntry, FragSlot, Ingress, Interface, NetConfig, NetStats, NextHop, Route};
+use crate::radio::{MAX_PSDU_LEN, Radio};
+use crate::socket::udp::{Delivery, Endpoint, UdpSocket};
+use crate::socket::{AddError, SocketHandle, SocketSet, SocketSlot};
+use crate::time::{Duration, Instant};
+use crate::wire::ieee802154::{Address, FrameType};
+use crate::wire::ipv6::{self, AddressExt, IpProtocol};
+use crate::wire::ndisc::{AuthoritativeBorderRouter, PrefixInfoFlags, PrefixInformation, SixLowpanContext};
+use crate::wire::{icmpv6, udp};
+
+/// Frames taken from the radio in one `poll`: bounds the work per call.
+const RX_BUDGET: usize = 4;
+/// Datagrams taken from sockets or ND in one `poll`.
+const TX_BUDGET: usize = 2;
+/// The 802.15.4 FCS, appended by the radio.
+const FCS_LEN: usize = 2;
+/// Events kept for the user; older ones are dropped (and counted) when full.
+const EVENT_CAPACITY: usize = 8;
+
+/// What the node is in 6LoWPAN-ND terms (RFC 6775 §3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Role {
+    /// A 6LoWPAN node: solicits routers, registers its addresses.
+    Host,
+    /// A 6LoWPAN router: answers RS and NS+ARO, keeps registrations,
+    /// forwards, announces its prefixes and contexts.
+    Router(RouterSettings),
+}
+
+/// What a router announces.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RouterSettings {
+    /// Prefixes (address, length ≤ 64) announced with the A flag: the
+    /// router forms its own address in each, and hosts do too.
+    pub prefixes: heapless::Vec<(Ipv6Addr, u8), { nd::MAX_PREFIXES }>,
+    /// 6LoWPAN contexts (CID, prefix, length) used for compression and
+    /// announced in 6CO options.
+    pub contexts: heapless::Vec<(u8, Ipv6Addr, u8), 4>,
+    /// Router lifetime in RAs, seconds (0: the RFC 6775 default of 1800).
+    pub router_lifetime: u16,
+}
+
+/// A node's configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeConfig {
+    /// The radio's EUI-64 (the extended address).
+    pub eui64: [u8; 8],
+    /// A 16-bit short address, if the node uses one on the air.
+    pub short_address: Option<[u8; 2]>,
+    /// The PAN ID.
+    pub pan_id: u16,
+    /// Host or router.
+    pub role: Role,
+    /// Seed of the node's PRNG (CSMA backoffs, ND jitter, datagram tags).
+    pub seed: u64,
+    /// MAC parameters; its addresses, PAN ID and seed are taken from the
+    /// fields above.
+    pub mac: MacConfig,
+    /// IPv6 parameters; `router` is taken from the role.
+    pub net: NetConfig,
+}
+
+impl NodeConfig {
+    /// A host with the standard's defaults.
+    pub fn host(eui64: [u8; 8], pan_id: u16) -> Self {
+        NodeConfig {
+            eui64,
+            short_address: None,
+            pan_id,
+            role: Role::Host,
+            seed: u64::from_be_bytes(eui64),
+            mac: MacConfig::default(),
+            net: NetConfig::default(),
+        }
+    }
+    /// A router announcing `settings`.
+    pub fn router(eui64: [u8; 8], pan_id: u16, settings: RouterSettings) -> Self {
+        NodeConfig { role: Role::Router(settings), ..NodeConfig::host(eui64, pan_id) }
+    }
+}
+
+/// The memory a node works in, every capacity chosen by the caller.
+///
+/// RAM for each entry (x86_64; smaller on 32-bit targets) is given by
+/// `core::mem::size_of` of the element types; `tests/footprint.rs` prints
+/// the totals for a leaf and a router.
+pub struct NodeStorage<'a> {
+    /// MAC transmit queue (frames waiting for the air).
+    pub mac_queue: &'a mut [TxSlot],
+    /// MAC duplicate filter.
+    pub mac_dedup: &'a mut [DedupEntry],
+    /// Per-neighbour link statistics (ETX, RSSI).
+    pub mac_links: &'a mut [LinkStats],
+    /// 6LoWPAN-ND neighbour and registration table (routers).
+    pub neighbors: &'a mut [Neighbor],
+    /// Global addresses.
+    pub addresses: &'a mut [Option<AddrEntry>],
+    /// Joined multicast groups (beyond ff02::1, ff02::1a, solicited-node).
+    pub groups: &'a mut [Option<Ipv6Addr>],
+    /// Routes.
+    pub routes: &'a mut [Option<Route>],
+    /// IPv6 (Fragment header) reassembly slots.
+    pub ip_reassembly: &'a mut [FragSlot<&'a mut [u8]>],
+    /// 6LoWPAN reassembly slots.
+    pub lowpan_reassembly: &'a mut [ReassemblySlot<'a>],
+    /// UDP sockets.
+    pub sockets: &'a mut [SocketSlot<'a>],
+    /// The outgoing datagram (1280 bytes for full-size datagrams).
+    pub packet: &'a mut [u8],
+    /// A packet decompressed from one frame (256 bytes are enough).
+    pub rx: &'a mut [u8],
+}
+
+/// Something the user may want to know about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NodeEvent {
+    /// An ICMPv6 echo reply arrived.
+    EchoReply {
+        /// Who answered.
+        from: Ipv6Addr,
+        /// Identifier.
+        ident: u16,
+        /// Sequence number.
+        seq: u16,
+        /// Bytes of data echoed.
+        len: usize,
+    },
+    /// A global address was formed from a router's prefix.
+    AddressAdded(Ipv6Addr),
+    /// An address is registered with a router (6LoWPAN-ND).
+    Registered(Ipv6Addr),
+    /// A router said an address is a duplicate; it was removed.
+    Duplicate(Ipv6Addr),
+}
+
+/// Why the node could not send a datagram now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SendError {
+    /// Another datagram is still going out (its fragments); try later.
+    Busy,
+    /// No source address or no route for this destination.
+    Unaddressable,
+    /// Too large for the packet buffer.
+    TooLarge,
+}
+
+/// Counters of the node itself (each layer keeps its own too).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NodeStats {
+    /// Frames read from the radio.
+    pub rx_frames: u32,
+    /// IPv6 packets taken in (after 6LoWPAN).
+    pub rx_packets: u32,
+    /// Frames the 6LoWPAN layer could not turn into a packet.
+    pub rx_lowpan_errors: u32,
+    /// UDP datagrams with a bad checksum or length.
+    pub rx_udp_bad: u32,
+    /// ICMPv6 messages with a bad checksum or that did not parse.
+    pub rx_icmp_bad: u32,
+    /// ND messages handled.
+    pub rx_nd: u32,
+    /// Packets for protocols nobody here handles (RPL for now, ...).
+    pub rx_unhandled: u32,
+    /// Datagrams handed to the MAC (single frames or all their fragments).
+    pub tx_packets: u32,
+    /// Fragments handed to the MAC.
+    pub tx_fragments: u32,
+    /// Datagrams dropped because another one was being sent.
+    pub tx_busy: u32,
+    /// Datagrams dropped: no route or no link-layer address for the next hop.
+    pub tx_no_route: u32,
+    /// Datagrams the 6LoWPAN layer could not encode.
+    pub tx_encode_errors: u32,
+    /// Frames the MAC refused (queue full, too long).
+    pub tx_mac_refused: u32,
+    /// Events dropped because the user did not take them.
+    pub events_dropped: u32,
+}
+
+/// All the counters of a node, layer by layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AllStats {
+    /// The node's own.
+    pub node: NodeStats,
+    /// The MAC's.
+    pub mac: MacStats,
+    /// IPv6.
+    pub net: NetStats,
+    /// 6LoWPAN receive.
+    pub lowpan: crate::lowpan::LowpanStats,
+    /// 6LoWPAN reassembly.
+    pub reassembly: crate::lowpan::frag::ReassemblyStats,
+    /// 6LoWPAN-ND.
+    pub nd: nd::NdStats,
+}
+
+type NodeMac<'a> = Mac<&'a mut [TxSlot], &'a mut [DedupEntry], &'a mut [LinkStats]>;
+type NodeNet<'a> = Interface<
+    &'a mut [Option<AddrEntry>],
+    &'a mut [Option<Ipv6Addr>],
+    &'a mut [Option<Route>],
+    &'a mut [u8],
+    &'a mut [FragSlot<&'a mut [u8]>],
+>;
+
+// No heap to box the larger variant into; a node is one or the other for life.
+#[allow(clippy::large_enum_variant)]
+enum NdRole<'a> {
+    Host(Host),
+    Router(Router<&'a mut [Neighbor]>, ContextTable),
+}
+
+/// A datagram in `packet` whose frames are being handed to the MAC.
+#[derive(Debug, Clone, Copy)]
+struct PendingTx {
+    len: usize,
+    ll_dst: Address,
+    tag: u16,
+    /// Fragments already handed over (0 for a single frame not yet sent).
+    sent: usize,
+}
+
+/// Everything but the receive buffers, so that a received packet (which
+/// borrows those) can be processed with `&mut Core`.
+struct Core<'a> {
+    ll_addr: Address,
+    rng: Rng,
+    mac: NodeMac<'a>,
+    net: NodeNet<'a>,
+    nd: NdRole<'a>,
+    sockets: SocketSet<'a, &'a mut [SocketSlot<'a>]>,
+    packet: &'a mut [u8],
+    pending: Option<PendingTx>,
+    tag: u16,
+    events: heapless::Deque<NodeEvent, EVENT_CAPACITY>,
+    stats: NodeStats,
+}
+
+/// A sixlo node: one 802.15.4 interface, its IPv6 stack and UDP sockets.
+pub struct Node<'a> {
+    core: Core<'a>,
+    lowpan: Receiver<&'a mut [ReassemblySlot<'a>]>,
+    rx: &'a mut [u8],
+}
+
+impl<'a> Node<'a> {
+    /// A node with `config`, working in `storage`.
+    pub fn new(config: NodeConfig, storage: NodeStorage<'a>) -> Self {
+        let NodeConfig { eui64, short_address, pan_id, role, seed, mut mac, mut net } = config;
+        mac.pan_id = pan_id;
+        mac.extended_address = eui64;
+        mac.short_address = short_address;
+        mac.seed = seed;
+        let mac = Mac::new(mac, storage.mac_queue, storage.mac_dedup, storage.mac_links);
+        let ll_addr = mac.config().source_address();
+        net.router = matches!(role, Role::Router(_));
+        let mut iface = Interface::new(
+            net,
+            eui64,
+            storage.addresses,
+            storage.groups,
+            storage.routes,
+            storage.ip_reassembly,
+        );
+        iface.addrs_mut().set_short_address(short_address.map(u16::from_be_bytes), None);
+        let nd = match role {
+            Role::Host => {
+                let mut hc = HostConfig::new(eui64);
+                hc.ll_addr = ll_addr;
+                NdRole::Host(Host::new(hc))
+            }
+            Role::Router(settings) => {
+                let (rc, ctx) = router_config(&mut iface, ll_addr, &settings);
+                NdRole::Router(Router::new(rc, storage.neighbors), ctx)
+            }
+        };
+        let mut rng = Rng::new(seed ^ 0x6c6f_7770_616e);
+        let tag = rng.next_u64() as u16;
+        Node {
+            core: Core {
+                ll_addr,
+                rng,
+                mac,
+                net: iface,
+                nd,
+                sockets: SocketSet::new(storage.sockets),
+                packet: storage.packet,
+                pending: None,
+                tag,
+                events: heapless::Deque::new(),
+                stats: NodeStats::default(),
+            },
+            lowpan: Receiver::new(LowpanReassembler::new(storage.lowpan_reassembly)),
+            rx: storage.rx,
+        }
+    }
+
+    /// Tells the radio its addresses and PAN ID (call once at start).
+    pub fn configure_radio<R: Radio + ?Sized>(&self, radio: &mut R) {
+        self.core.mac.configure_radio(radio);
+    }
+
+    /// Does a bounded amount of work: finishes MAC transmissions, takes up
+    /// to a few frames from the radio, runs due timers, sends what sockets
+    /// and ND have queued. Call it when the radio interrupts and at
+    /// [`poll_at`](Self::poll_at).
+    pub fn poll<R: Radio + ?Sized>(&mut self, now: Instant, radio: &mut R) {
+        let core = &mut self.core;
+        while core.mac.poll(now, radio).is_some() {}
+        let mut frame = [0u8; MAX_PSDU_LEN];
+        for _ in 0..RX_BUDGET {
+            let Some(info) = radio.receive(&mut frame) else { break };
+            core.stats.rx_frames = core.stats.rx_frames.saturating_add(1);
+            let len = info.len.min(frame.len());
+            let RxAction::Deliver(rx) = core.mac.on_receive(now, &frame[..len], info.rssi, info.lqi, radio)
+            else {
+                continue;
+            };
+            let f = rx.frame;
+            if f.frame_type != FrameType::Data || f.security_enabled || f.payload.is_empty() || !rx.for_us {
+                continue;
+            }
+            let ctx = core.contexts();
+            match self.lowpan.receive(now, f.payload, &f.src_addr, &f.dst_addr, ctx, self.rx) {
+                Ok(Received::Packet { packet, .. }) => core.on_packet(now, packet, f.src_addr),
+                Ok(Received::Pending) => {}
+                Err(_) => core.stats.rx_lowpan_errors = core.stats.rx_lowpan_errors.saturating_add(1),
+            }
+        }
+        self.lowpan.reassembler().expire(now);
+        core.net.poll(now);
+        core.nd_timers(now);
+        core.socket_tx(now);
+        core.pump_tx();
+        while core.mac.poll(now, radio).is_some() {}
+    }
+
+    /// The next time [`poll`](Self::poll) has work, if any (a time at or
+    /// before now means "poll again at once").
+    pub fn poll_at(&self) -> Option<Instant> {
+        let c = &self.core;
+        let nd = match &c.nd {
+            NdRole::Host(h) => h.poll_at(),
+            NdRole::Router(r, _) => r.poll_at(),
+        };
+        let busy = (c.pending.is_some() || c.sockets_have_tx()).then_some(Instant::ZERO);
+        [c.mac.poll_at(), self.lowpan.poll_at(), c.net.poll_at(), nd, busy].into_iter().flatten().min()
+    }
+
+    /// Adds a UDP socket.
+    pub fn add_socket(&mut self, socket: UdpSocket<'a>) -> Result<SocketHandle, AddError> {
+        self.core.sockets.add(socket)
+    }
+
+    /// A UDP socket.
+    pub fn socket(&mut self, handle: SocketHandle) -> Option<&mut UdpSocket<'a>> {
+        self.core.sockets.get_mut(handle)
+    }
+
+    /// Sends an ICMPv6 echo request (RFC 4443 §4.1) with `data`.
+    pub fn ping(&mut self, dst: Ipv6Addr, ident: u16, seq: u16, data: &[u8]) -> Result<(), SendError> {
+        let c = &mut self.core;
+        if c.pending.is_some() {
+            return Err(SendError::Busy);
+        }
+        let src = c.net.addrs().select_source(&dst).ok_or(SendError::Unaddressable)?;
+        let repr = icmpv6::Repr::EchoRequest { ident, seq_no: seq, data };
+        let len = ipv6::HEADER_LEN + repr.buffer_len();
+        if len > c.packet.len() {
+            return Err(SendError::TooLarge);
+        }
+        write_ipv6_header(
+            c.packet,
+            src,
+            dst,
+            IpProtocol::Icmpv6,
+            repr.buffer_len(),
+            c.net.config().hop_limit,
+        );
+        repr.emit(&src, &dst, &mut c.packet[ipv6::HEADER_LEN..len]);
+        if c.start_tx(len) { Ok(()) } else { Err(SendError::Unaddressable) }
+    }
+
+    /// The next event, if any.
+    pub fn poll_event(&mut self) -> Option<NodeEvent> {
+        self.core.events.pop_front()
+    }
+
+    /// Every layer's counters.
+    pub fn stats(&self) -> AllStats {
+        let c = &self.core;
+        AllStats {
+            node: c.stats,
+            mac: *c.mac.stats(),
+            net: *c.net.stats(),
+            lowpan: *self.lowpan.stats(),
+            reassembly: *self.lowpan.reassembly_stats(),
+            nd: match &c.nd {
+                NdRole::Host(h) => *h.stats(),
+                NdRole::Router(r, _) => *r.stats(),
+            },
+        }
+    }
+
+    /// The link-local address (from the EUI-64).
+    pub fn link_local(&self) -> Ipv6Addr {
+        self.core.net.addrs().link_local()
+    }
+
+    /// The node's global addresses.
+    pub fn global_addresses(&self) -> impl Iterator<Item = Ipv6Addr> + '_ {
+        self.core.net.addrs().globals().map(|e| e.addr)
+    }
+
+    /// True when `addr` is registered with a router (hosts) or is one of
+    /// the router's own addresses (routers).
+    pub fn is_registered(&self, addr: &Ipv6Addr) -> bool {
+        match &self.core.nd {
+            NdRole::Host(h) => h.is_registered(addr),
+            NdRole::Router(..) => self.core.net.addrs().is_ours(addr),
+        }
+    }
+
+    /// The link-layer address frames are sent from.
+    pub fn ll_addr(&self) -> Address {
+        self.core.ll_addr
+    }
+
+    /// The MAC (link statistics, queue).
+    pub fn mac(&self) -> &NodeMac<'a> {
+        &self.core.mac
+    }
+
+    /// The 6LoWPAN-ND router state (registrations), for routers.
+    pub fn nd_router(&self) -> Option<&Router<&'a mut [Neighbor]>> {
+        match &self.core.nd {
+            NdRole::Router(r, _) => Some(r),
+            NdRole::Host(_) => None,
+        }
+    }
+
+    /// The 6LoWPAN-ND host state (routers, registrations), for hosts.
+    pub fn nd_host(&self) -> Option<&Host> {
+        match &self.core.nd {
+            NdRole::Host(h) => Some(h),
+            NdRole::Router(..) => None,
+        }
+    }
+}
+
+/// The router's ND configuration and compression contexts from its settings;
+/// forms its own global addresses.
+fn router_config(
+    iface: &mut NodeNet<'_>,
+    ll_addr: Address,
+    s: &RouterSettings,
+) -> (RouterConfig, ContextTable) {
+    let link_local = iface.addrs().link_local();
+    let mut rc = RouterConfig::new(ll_addr, link_local);
+    if s.router_lifetime != 0 {
+        rc.router_lifetime = s.router_lifetime;
+    }
+    for &(prefix, len) in &s.prefixes {
+        if let Ok(addr) = iface.addrs_mut().add_prefix(Instant::ZERO, prefix, Duration::MAX, Duration::MAX) {
+            let _ = rc.addresses.push(addr);
+        }
+        let _ = rc.prefixes.push(PrefixInformation {
+            prefix_len: len,
+            flags: PrefixInfoFlags(PrefixInfoFlags::AUTONOMOUS),
+            // RFC 4861 §4.6.2: all ones is infinity.
+            valid_lifetime: u32::MAX,
+            preferred_lifetime: u32::MAX,
+            prefix,
+        });
+    }
+    let mut ctx = ContextTable::new();
+    for &(cid, prefix, len) in &s.contexts {
+        ctx.set(cid, Some(Context { prefix, prefix_len: len, compress: true }));
+        let _ = rc.contexts.push(SixLowpanContext {
+            context_len: len,
+            compression: true,
+            cid,
+            valid_lifetime: u16::MAX,
+            prefix,
+        });
+    }
+    if let Some(&address) = rc.addresses.first() {
+        rc.abro =
+            Some(AuthoritativeBorderRouter { version_low: 1, version_high: 0, valid_lifetime: 0, address });
+    }
+    (rc, ctx)
+}
+
+/// Writes an IPv6 header for `payload_len` bytes of `next` at the start of `buf`.
+fn write_ipv6_header(
+    buf: &mut [u8],
+    src: Ipv6Addr,
+    dst: Ipv6Addr,
+    next: IpProtocol,
+    payload_len: usize,
+    hlim: u8,
+) {
+    let repr = ipv6::Repr {
+        src_addr: src,
+        dst_addr: dst,
+        next_header: next,
+        payload_len: payload_len as u16,
+        hop_limit: hlim,
+        traffic_class: 0,
+        flow_label: 0,
+    };
+    repr.emit(&mut ipv6::Packet::new_unchecked(&mut buf[..ipv6::HEADER_LEN]));
+}
+
+/// The link-layer address behind a link-local IPv6 address whose IID was
+/// formed from one (RFC 4944 §6, RFC 6775 §5.2: 6LoWPAN link-local
+/// addresses need no address resolution).
+fn lladdr_from_iid(ip: &Ipv6Addr) -> Option<Address> {
+    let o = ip.octets();
+    if o[..8] != [0xfe, 0x80, 0, 0, 0, 0, 0, 0] {
+        return None;
+    }
+    if o[8..14] == [0, 0, 0, 0xff, 0xfe, 0] {
+        return Some(Address::Short([o[14], o[15]]));
+    }
+    let mut eui = [0u8; 8];
+    eui.copy_from_slice(&o[8..]);
+    eui[0] ^= 0x02;
+    Some(Address::Extended(eui))
+}
+
+fn bump(c: &mut u32) {
+    *c = c.saturating_add(1);
+}
+
+impl<'a> Core<'a> {
+    fn contexts(&self) -> &ContextTable {
+        match &self.nd {
+            NdRole::Host(h) => h.contexts(),
+            NdRole::Router(_, ctx) => ctx,
+        }
+    }
+
+    fn is_neighbour(nd: &NdRole<'_>, ip: &Ipv6Addr) -> bool {
+        match nd {
+            NdRole::Host(h) => h.router_lladdr(ip).is_some(),
+            NdRole::Router(r, _) => r.table().lladdr(ip).is_some(),
+        }
+    }
+
+    fn lladdr(&self, ip: &Ipv6Addr) -> Option<Address> {
+        if ip.is_multicast() {
+            return Some(Address::BROADCAST);
+        }
+        let known = match &self.nd {
+            NdRole::Host(h) => h.router_lladdr(ip),
+            NdRole::Router(r, _) => r.table().lladdr(ip),
+        };
+        known.or_else(|| lladdr_from_iid(ip))
+    }
+
+    fn push_event(&mut self, e: NodeEvent) {
+        if self.events.is_full() {
+            self.events.pop_front();
+            bump(&mut self.stats.events_dropped);
+        }
+        let _ = self.events.push_back(e);
+    }
+
+    fn sockets_have_tx(&self) -> bool {
+        self.sockets.peek_tx(|_, _, _| ()).is_some()
+    }
+
+    /// One received IPv6 packet (`ll_src` sent the frame).
+    fn on_packet(&mut self, now: Instant, packet: &mut [u8], ll_src: Address) {
+        bump(&mut self.stats.rx_packets);
+        let busy = self.pending.is_some();
+        // Replies are written into the packet buffer, which a datagram in
+        // flight still occupies: then there is no room for them.
+        let out: &mut [u8] = if busy { &mut [] } else { &mut self.packet[..] };
+        let nd = &self.nd;
+        let original = packet.as_ptr();
+        let mut port_unreachable = false;
+        match self.net.ingress(now, packet, out, |ip| Self::is_neighbour(nd, ip)) {
+            Ingress::Deliver(pkt) => {
+                port_unreachable = Self::deliver(
+                    now,
+                    pkt,
+                    ll_src,
+                    &mut self.nd,
+                    &mut self.sockets,
+                    &mut self.stats,
+                    &mut self.events,
+                    if busy { None } else { Some(&mut self.packet[..]) },
+                    &mut self.pending,
+                );
+                // A reassembled datagram cannot be quoted once the borrow ends.
+                port_unreachable &= core::ptr::eq(pkt.as_ptr(), original);
+            }
+            Ingress::Forward { .. } if busy => bump(&mut self.stats.tx_busy),
+            Ingress::Forward { next_hop } => {
+                let len = packet.len().min(self.packet.len());
+                self.packet[..len].copy_from_slice(&packet[..len]);
+                self.send_to_neighbour(len, next_hop);
+            }
+            Ingress::Send { len } => {
+                self.start_tx(len);
+            }
+            Ingress::Held | Ingress::Dropped(_) => {}
+        }
+        if port_unreachable && !busy && self.pending.is_none() {
+            // RFC 4443 §3.1: code 4, no listener on the destination port.
+            let err = crate::net::IcmpError::PORT_UNREACHABLE;
+            if let Some(len) = self.net.send_error(now, err, packet, self.packet) {
+                self.start_tx(len);
+            }
+        }
+    }
+
+    /// Hands a packet for us to its upper layer. Returns true when it was a
+    /// UDP datagram to a unicast address that no socket takes.
+    #[allow(clippy::too_many_arguments)]
+    fn deliver(
+        now: Instant,
+        pkt: &[u8],
+        ll_src: Address,
+        nd: &mut NdRole<'a>,
+        sockets: &mut SocketSet<'a, &'a mut [SocketSlot<'a>]>,
+        stats: &mut NodeStats,
+        events: &mut heapless::Deque<NodeEvent, EVENT_CAPACITY>,
+        out: Option<&mut [u8]>,
+        pending: &mut Option<PendingTx>,
+    ) -> bool {
+        let Ok(ip) = ipv6::Packet::new_checked(pkt) else { return false };
+        let (src, dst, hlim) = (ip.src_addr(), ip.dst_addr(), ip.hop_limit());
+        let payload = ip.payload();
+        let Ok(upper) = ipv6::upper_layer(ip.next_header(), payload) else { return false };
+        let data = &payload[upper.offset..];
+        match upper.protocol {
+            IpProtocol::Udp => {
+                let Ok(u) = udp::Packet::new_checked(data) else {
+                    bump(&mut stats.rx_udp_bad);
+                    return false;
+                };
+                if !u.verify_checksum(&src, &dst) {
+                    bump(&mut stats.rx_udp_bad);
+                    return false;
+                }
+                let from = Endpoint::new(src, u.src_port());
+                let to = Endpoint::new(dst, u.dst_port());
+                matches!(sockets.deliver(from, to, hlim, u.payload()), Delivery::NoSocket)
+                    && !dst.is_multicast()
+            }
+            IpProtocol::Icmpv6 => {
+                let Ok(p) = icmpv6::Packet::new_checked(data) else {
+                    bump(&mut stats.rx_icmp_bad);
+                    return false;
+                };
+                if !p.verify_checksum(&src, &dst) {
+                    bump(&mut stats.rx_icmp_bad);
+                    return false;
+                }
+                let Ok(repr) = icmpv6::Repr::parse(&p) else {
+                    bump(&mut stats.rx_icmp_bad);
+                    return false;
+                };
+                match repr {
+                    icmpv6::Repr::EchoReply { ident, seq_no, data } => {
+                        let e = NodeEvent::EchoReply { from: src, ident, seq: seq_no, len: data.len() };
+                        if events.is_full() {
+                            events.pop_front();
+                            bump(&mut stats.events_dropped);
+                        }
+                        let _ = events.push_back(e);
+                    }
+                    icmpv6::Repr::Ndisc(repr) => {
+                        bump(&mut stats.rx_nd);
+                        let input = NdInput { src, dst, hop_limit: hlim, ll_src, repr };
+                        let reply = match nd {
+                            NdRole::Host(h) => h.process(now, &input).map(|t| Self::emit_nd(&t, out)),
+                            NdRole::Router(r, _) => r.process(now, &input).map(|t| Self::emit_nd(&t, out)),
+                        };
+                        if let Some(Some((len, ll_dst))) = reply {
+                            *pending = Some(PendingTx { len, ll_dst, tag: 0, sent: 0 });
+                        } else if reply.is_some() {
+                            bump(&mut stats.tx_busy);
+                        }
+                    }
+                    _ => bump(&mut stats.rx_unhandled),
+                }
+                false
+            }
+            _ => {
+                bump(&mut stats.rx_unhandled);
+                false
+            }
+        }
+    }
+
+    /// Writes an ND message as an IPv6 packet into `out`; its length and
+    /// link-layer destination, or `None` without room.
+    fn emit_nd(t: &nd::Transmit<'_>, out: Option<&mut [u8]>) -> Option<(usize, Address)> {
+        let out = out?;
+        let icmp_len = t.icmpv6_len();
+        let len = ipv6::HEADER_LEN + icmp_len;
+        let buf = out.get_mut(..len)?;
+        write_ipv6_header(buf, t.src, t.dst, IpProtocol::Icmpv6, icmp_len, nd::HOP_LIMIT);
+        t.emit(&mut buf[ipv6::HEADER_LEN..]).ok()?;
+        Some((len, t.ll_dst))
+    }
+
+    /// ND timers: router expiries; the host's RS/NS (re)transmissions and events.
+    fn nd_timers(&mut self, now: Instant) {
+        if let NdRole::Router(r, _) = &mut self.nd {
+            r.poll(now);
+            return;
+        }
+        for _ in 0..TX_BUDGET {
+            if self.pending.is_some() {
+                break;
+            }
+            let NdRole::Host(h) = &mut self.nd else { return };
+            let Some(t) = h.poll(now, &mut self.rng) else { break };
+            if let Some((len, ll_dst)) = Self::emit_nd(&t, Some(&mut self.packet[..])) {
+                self.pending = Some(PendingTx { len, ll_dst, tag: 0, sent: 0 });
+                self.prepare_pending();
+            }
+        }
+        let mut events: heapless::Vec<HostEvent, EVENT_CAPACITY> = heapless::Vec::new();
+        if let NdRole::Host(h) = &mut self.nd {
+            while !events.is_full() {
+                let Some(ev) = h.poll_event() else { break };
+                let _ = events.push(ev);
+            }
+        }
+        for ev in events {
+            let e = match ev {
+                HostEvent::NewPrefix { addr, .. } => {
+                    // The host tracks the prefix lifetime and reports its expiry.
+                    let _ = self.net.addrs_mut().add_address(now, addr, Duration::MAX, Duration::MAX);
+                    Some(NodeEvent::AddressAdded(addr))
+                }
+                HostEvent::Registered { addr, .. } => Some(NodeEvent::Registered(addr)),
+                HostEvent::Duplicate { addr } => {
+                    self.net.addrs_mut().remove_address(&addr);
+                    Some(NodeEvent::Duplicate(addr))
+                }
+                HostEvent::AddressExpired { addr } => {
+                    self.net.addrs_mut().remove_address(&addr);
+                    None
+                }
+                _ => None,
+            };
+            if let Some(e) = e {
+                self.push_event(e);
+            }
+        }
+    }
+
+    /// Takes datagrams from the sockets while the packet buffer is free.
+    fn socket_tx(&mut self, _now: Instant) {
+        for _ in 0..TX_BUDGET {
+            if self.pending.is_some() {
+                return;
+            }
+            let packet = &mut self.packet[..];
+            let net = &self.net;
+            let hop_default = net.config().hop_limit;
+            let built = self.sockets.dequeue_tx(|_, meta, payload| {
+                let dst = meta.remote.addr;
+                // A datagram that can never go is taken off the queue (Ok)
+                // and counted, or it would block its socket forever.
+                let Some(src) = meta.local_addr.or_else(|| net.addrs().select_source(&dst)) else {
+                    return Ok::<Option<usize>, ()>(None);
+                };
+                let udp_len = udp::HEADER_LEN + payload.len();
+                let len = ipv6::HEADER_LEN + udp_len;
+                if len > packet.len() {
+                    return Ok(None);
+                }
+                write_ipv6_header(
+                    packet,
+                    src,
+                    dst,
+                    IpProtocol::Udp,
+                    udp_len,
+                    meta.hop_limit.unwrap_or(hop_default),
+                );
+                let repr = udp::Repr { src_port: meta.src_port, dst_port: meta.remote.port, payload };
+                repr.emit(&mut udp::Packet::new_unchecked(&mut packet[ipv6::HEADER_LEN..len]), &src, &dst);
+                Ok(Some(len))
+            });
+            match built {
+                Some(Ok(Some(len))) => {
+                    self.start_tx(len);
+                }
+                Some(Ok(None)) => bump(&mut self.stats.tx_no_route),
+                Some(Err(())) | None => return,
+            }
+        }
+    }
+
+    /// Starts sending the `len`-byte packet in `packet` towards its
+    /// destination. False (and counted) when there is no way to send it.
+    fn start_tx(&mut self, len: usize) -> bool {
+        let Ok(p) = ipv6::Packet::new_checked(&self.packet[..len]) else {
+            bump(&mut self.stats.tx_encode_errors);
+            return false;
+        };
+        let dst = p.dst_addr();
+        let nd = &self.nd;
+        let next_hop = match self.net.route(&dst, |ip| Self::is_neighbour(nd, ip)) {
+            NextHop::OnLink => dst,
+            NextHop::Via(nh) => nh,
+            NextHop::NoRoute => match &self.nd {
+                // RFC 6775 §5.6: a host sends everything off-link to its router.
+                NdRole::Host(h) if !dst.is_link_local() => match h.default_router() {
+                    Some((router, _)) => router,
+                    None => dst,
+                },
+                _ => dst,
+            },
+        };
+        self.send_to_neighbour(len, next_hop)
+    }
+
+    /// Sends the packet in `packet` to the neighbour `next_hop`.
+    fn send_to_neighbour(&mut self, len: usize, next_hop: Ipv6Addr) -> bool {
+        let Some(ll_dst) = self.lladdr(&next_hop) else {
+            bump(&mut self.stats.tx_no_route);
+            return false;
+        };
+        self.tag = self.tag.wrapping_add(1);
+        self.pending = Some(PendingTx { len, ll_dst, tag: self.tag, sent: 0 });
+        self.prepare_pending();
+        true
+    }
+
+    fn prepare_pending(&mut self) {
+        if let Some(p) = &mut self.pending {
+            if p.tag == 0 {
+                self.tag = self.tag.wrapping_add(1);
+                p.tag = self.tag;
+            }
+        }
+        self.pump_tx();
+    }
+
+    /// Hands the pending datagram's frames to the MAC while its queue has room.
+    fn pump_tx(&mut self) {
+        let Some(mut p) = self.pending else { return };
+        let src_ll = self.ll_addr;
+        // MAC header: frame control, sequence number, destination PAN
+        // (source PAN elided by PAN ID compression), both addresses.
+        let mac_hdr = 3 + 2 + p.ll_dst.as_bytes().len() + src_ll.as_bytes().len();
+        let mtu = MAX_PSDU_LEN - FCS_LEN - mac_hdr;
+        let ctx = match &self.nd {
+            NdRole::Host(h) => h.contexts(),
+            NdRole::Router(_, c) => c,
+        };
+        let mut scratch = [0u8; MAX_COMPRESSED_HEADERS];
+        let mut frame = [0u8; MAX_PSDU_LEN];
+        let ack = !p.ll_dst.is_broadcast();
+        match encode(&self.packet[..p.len], &src_ll, &p.ll_dst, ctx, p.tag, mtu, &mut scratch) {
+            Ok(Encoded::Single { .. }) if self.mac.queue().len() >= self.mac.queue().capacity() => {}
+            Ok(enc @ Encoded::Single { .. }) => {
+                let n = enc.write_single(&mut frame).unwrap_or(0);
+                match self.mac.enqueue(&frame[..n], p.ll_dst, ack) {
+                    Ok(_) => bump(&mut self.stats.tx_packets),
+                    Err(_) => bump(&mut self.stats.tx_mac_refused),
+                }
+                self.pending = None;
+            }
+            Ok(Encoded::Fragmented(mut f)) => {
+                let total = f.fragment_count();
+                // Skip the fragments already handed over.
+                for _ in 0..p.sent {
+                    let _ = f.next_fragment(&mut frame);
+                }
+                while p.sent < total && self.mac.queue().len() < self.mac.queue().capacity() {
+                    let Some(n) = f.next_fragment(&mut frame) else { break };
+                    if self.mac.enqueue(&frame[..n], p.ll_dst, ack).is_err() {
+                        // The datagram cannot be completed: give it up.
+                        bump(&mut self.stats.tx_mac_refused);
+                        self.pending = None;
+                        return;
+                    }
+                    bump(&mut self.stats.tx_fragments);
+                    p.sent += 1;
+                }
+                if p.sent >= total {
+                    bump(&mut self.stats.tx_packets);
+                    self.pending = None;
+                } else {
+                    self.pending = Some(p);
+                }
+            }
+            Err(_) => {
+                bump(&mut self.stats.tx_encode_errors);
+                self.pending = None;
+            }
+        }
+    }
+}
