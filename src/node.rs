@@ -308,6 +308,8 @@ impl<'a> Node<'a> {
                 NdRole::Host(Host::new(hc))
             }
             Role::Router(settings) => {
+                // RFC 4291 §2.7.1: routers listen to all-routers (RS go there).
+                let _ = iface.addrs_mut().join(ipv6::ALL_ROUTERS);
                 let (rc, ctx) = router_config(&mut iface, ll_addr, &settings);
                 NdRole::Router(Router::new(rc, storage.neighbors), ctx)
             }
@@ -900,7 +902,7 @@ impl<'a> Core<'a> {
         let mut frame = [0u8; MAX_PSDU_LEN];
         let ack = !p.ll_dst.is_broadcast();
         match encode(&self.packet[..p.len], &src_ll, &p.ll_dst, ctx, p.tag, mtu, &mut scratch) {
-            Ok(Encoded::Single { .. }) if self.mac.queue().len() >= self.mac.queue().capacity() => {}
+            Ok(Encoded::Single { .. }) if self.mac.queue().free() == 0 => {}
             Ok(enc @ Encoded::Single { .. }) => {
                 let n = enc.write_single(&mut frame).unwrap_or(0);
                 match self.mac.enqueue(&frame[..n], p.ll_dst, ack) {
@@ -915,7 +917,7 @@ impl<'a> Core<'a> {
                 for _ in 0..p.sent {
                     let _ = f.next_fragment(&mut frame);
                 }
-                while p.sent < total && self.mac.queue().len() < self.mac.queue().capacity() {
+                while p.sent < total && self.mac.queue().free() > 0 {
                     let Some(n) = f.next_fragment(&mut frame) else { break };
                     if self.mac.enqueue(&frame[..n], p.ll_dst, ack).is_err() {
                         // The datagram cannot be completed: give it up.

@@ -91,6 +91,12 @@ impl<S: Slots<TxSlot>> TxQueue<S> {
         self.slots.as_ref().iter().filter(|s| s.state == SlotState::Queued).count()
     }
 
+    /// Slots free for [`Mac::enqueue`](super::Mac::enqueue) (frames in
+    /// flight and finished-but-unreported ones still hold theirs).
+    pub fn free(&self) -> usize {
+        self.slots.as_ref().iter().filter(|s| s.state == SlotState::Free).count()
+    }
+
     /// True when no frame waits to be sent.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
