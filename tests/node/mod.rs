@@ -35,13 +35,16 @@ pub fn storage() -> NodeStorage<'static> {
     }
 }
 
+/// `lose(from, to, frame)`: true drops the frame for that receiver.
+pub type LossRule = Box<dyn FnMut(usize, usize, &[u8]) -> bool>;
+
 /// Nodes on one shared channel.
 pub struct Medium {
     pub nodes: Vec<Node<'static>>,
     pub radios: Vec<MemRadio>,
     pub now: Instant,
-    /// `lose(from, to, frame)`: true drops the frame for that receiver.
-    pub lose: Box<dyn FnMut(usize, usize, &[u8]) -> bool>,
+    /// Which frames each receiver misses.
+    pub lose: LossRule,
     pub frames_on_air: u64,
 }
 
