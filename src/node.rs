@@ -383,7 +383,14 @@ impl<'a> Node<'a> {
             NdRole::Host(h) => h.poll_at(),
             NdRole::Router(r, _) => r.poll_at(),
         };
-        let busy = (c.pending.is_some() || c.sockets_have_tx()).then_some(Instant::ZERO);
+        // Work that can be done at once: fragments when the MAC has room,
+        // socket datagrams when the packet buffer is free. Fragments waiting
+        // for MAC room wake with the MAC's own deadline.
+        let ready = match c.pending {
+            Some(_) => c.mac.queue().free() > 0,
+            None => c.sockets_have_tx(),
+        };
+        let busy = ready.then_some(Instant::ZERO);
         [c.mac.poll_at(), self.lowpan.poll_at(), c.net.poll_at(), nd, busy].into_iter().flatten().min()
     }
 
