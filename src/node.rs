@@ -288,8 +288,16 @@ pub struct Node<'a> {
 impl<'a> Node<'a> {
     /// A node with `config`, working in `storage`.
     pub fn new(config: NodeConfig, storage: NodeStorage<'a>) -> Self {
-        let NodeConfig { eui64, short_address, pan_id, role, seed, mut mac, mut net, registration_lifetime_minutes } =
-            config;
+        let NodeConfig {
+            eui64,
+            short_address,
+            pan_id,
+            role,
+            seed,
+            mut mac,
+            mut net,
+            registration_lifetime_minutes,
+        } = config;
         mac.pan_id = pan_id;
         mac.extended_address = eui64;
         mac.short_address = short_address;

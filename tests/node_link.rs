@@ -14,7 +14,17 @@ use sixlo::time::Duration;
 
 /// Sends `data` from node `from`'s socket `tx` and waits until node `to`'s
 /// socket `rx` has it; returns the payload received.
-fn send_and_wait(m: &mut Medium, from: usize, tx: SocketHandle, to: usize, rx: SocketHandle, dst: std::net::Ipv6Addr, port: u16, data: &[u8]) -> Option<Vec<u8>> {
+#[allow(clippy::too_many_arguments)]
+fn send_and_wait(
+    m: &mut Medium,
+    from: usize,
+    tx: SocketHandle,
+    to: usize,
+    rx: SocketHandle,
+    dst: std::net::Ipv6Addr,
+    port: u16,
+    data: &[u8],
+) -> Option<Vec<u8>> {
     m.nodes[from].socket(tx).unwrap().send_to(data, (dst, port)).unwrap();
     let mut got = None;
     let mut buf = vec![0u8; 1500];
@@ -171,10 +181,14 @@ fn burst_larger_than_the_mac_queue() {
     // The host's MAC queue holds 2 frames; 3 sockets queue what they can.
     let mut sizes = vec![Sizes::default(); 2];
     sizes[1].mac_queue = 2;
-    let mut m = Medium::with_sizes(vec![node::router_config(), sixlo::node::NodeConfig::host(HOST_A, node::PAN)], sizes);
+    let mut m = Medium::with_sizes(
+        vec![node::router_config(), sixlo::node::NodeConfig::host(HOST_A, node::PAN)],
+        sizes,
+    );
     m.register_all(&[HOST_A]);
     let server = m.nodes[0].add_socket(udp_socket(5683, 32768, 1024)).unwrap();
-    let clients: Vec<_> = (0..3).map(|i| m.nodes[1].add_socket(udp_socket(50000 + i, 1024, 3000)).unwrap()).collect();
+    let clients: Vec<_> =
+        (0..3).map(|i| m.nodes[1].add_socket(udp_socket(50000 + i, 1024, 3000)).unwrap()).collect();
     m.settle(Duration::from_millis(50));
     let lens = [1232usize, 700, 300, 40, 1, 900, 80];
     let mut accepted = Vec::new();

@@ -86,7 +86,11 @@ fn malformed_frames_are_counted_and_real_traffic_flows() {
         // RFC 6282 §3.1.1: SAC/DAC with context 5, which nobody announced.
         ("IPHC, unknown context", lp(6, &[0x7b, 0xf7, 0x55, 0x3a, 0x80, 0, 0, 0]), [0, 1, 0, 1, 0, 0]),
         ("FRAG1 cut short", lp(3, &[0xc0, 0x50]), [0, 1, 1, 0, 0, 0]),
-        ("FRAGN past the datagram size", lp(4, &[0xe0, 0x50, 0x12, 0x34, 0xff, 1, 2, 3, 4, 5, 6, 7, 8]), [0, 1, 0, 0, 0, 1]),
+        (
+            "FRAGN past the datagram size",
+            lp(4, &[0xe0, 0x50, 0x12, 0x34, 0xff, 1, 2, 3, 4, 5, 6, 7, 8]),
+            [0, 1, 0, 0, 0, 1],
+        ),
         ("NALP dispatch", lp(5, &[0x00, 1, 2, 3]), [0, 1, 0, 0, 1, 0]),
     ];
     f.real_datagram();

@@ -37,7 +37,10 @@ fn registration_refresh_at_80_percent_and_expiry_when_silent() {
     let e1 = entry.expires.expect("registered entry without lifetime");
     // RFC 6775 §6.5.2: the entry lives for the registration lifetime (60 s)
     // from the NS+ARO, which the router took in less than 1 s before now.
-    assert!(e1 > t_reg + Duration::from_secs(59) && e1 <= t_reg + Duration::from_secs(60), "{e1:?} {t_reg:?}");
+    assert!(
+        e1 > t_reg + Duration::from_secs(59) && e1 <= t_reg + Duration::from_secs(60),
+        "{e1:?} {t_reg:?}"
+    );
     let ns0 = m.nodes[1].stats().nd.ns_sent;
     // Both the link-local and the global address are registered
     // (the host registers each of its unicast addresses, RFC 6775 §5.5).
@@ -115,9 +118,8 @@ fn router_forwards_udp_between_two_registered_hosts() {
             }
             got.is_some()
         });
-        let (payload, from, port) = got.unwrap_or_else(|| {
-            panic!("{len} bytes A->B lost: router {:#?}", m.nodes[0].stats())
-        });
+        let (payload, from, port) =
+            got.unwrap_or_else(|| panic!("{len} bytes A->B lost: router {:#?}", m.nodes[0].stats()));
         assert_eq!((payload, from, port), (data.clone(), global(HOST_A), 40001));
         // And back, B -> A.
         m.nodes[2].socket(hb).unwrap().send_to(&data, (global(HOST_A), 40001)).unwrap();

@@ -173,10 +173,12 @@ impl Medium {
                 self.frames_on_air += 1;
                 self.air.push((from, f.to_vec()));
                 for to in 0..self.radios.len() {
-                    if to != from && self.active[to] && !(self.lose)(from, to, &f) {
-                        if !self.radios[to].push_rx(&f, -50, 255, self.now) {
-                            self.rx_overflow += 1;
-                        }
+                    if to != from
+                        && self.active[to]
+                        && !(self.lose)(from, to, &f)
+                        && !self.radios[to].push_rx(&f, -50, 255, self.now)
+                    {
+                        self.rx_overflow += 1;
                     }
                 }
             }
@@ -186,7 +188,8 @@ impl Medium {
             self.now += Duration::from_micros(1);
             return;
         }
-        let next = self.nodes.iter().zip(&self.active).filter(|(_, on)| **on).filter_map(|(n, _)| n.poll_at()).min();
+        let next =
+            self.nodes.iter().zip(&self.active).filter(|(_, on)| **on).filter_map(|(n, _)| n.poll_at()).min();
         let limit = self.now + max_step;
         self.now = match next {
             Some(t) if t > self.now => t.min(limit),
