@@ -96,6 +96,9 @@ pub struct NodeConfig {
     pub mac: MacConfig,
     /// IPv6 parameters; `router` is taken from the role.
     pub net: NetConfig,
+    /// Hosts: the registration lifetime asked for in NS+ARO, minutes
+    /// (RFC 6775 §4.1; `None`: the default of 15). Ignored by routers.
+    pub registration_lifetime_minutes: Option<u16>,
 }
 
 impl NodeConfig {
@@ -109,6 +112,7 @@ impl NodeConfig {
             seed: u64::from_be_bytes(eui64),
             mac: MacConfig::default(),
             net: NetConfig::default(),
+            registration_lifetime_minutes: None,
         }
     }
     /// A router announcing `settings`.
@@ -284,7 +288,16 @@ pub struct Node<'a> {
 impl<'a> Node<'a> {
     /// A node with `config`, working in `storage`.
     pub fn new(config: NodeConfig, storage: NodeStorage<'a>) -> Self {
-        let NodeConfig { eui64, short_address, pan_id, role, seed, mut mac, mut net } = config;
+        let NodeConfig {
+            eui64,
+            short_address,
+            pan_id,
+            role,
+            seed,
+            mut mac,
+            mut net,
+            registration_lifetime_minutes,
+        } = config;
         mac.pan_id = pan_id;
         mac.extended_address = eui64;
         mac.short_address = short_address;
@@ -305,6 +318,9 @@ impl<'a> Node<'a> {
             Role::Host => {
                 let mut hc = HostConfig::new(eui64);
                 hc.ll_addr = ll_addr;
+                if let Some(minutes) = registration_lifetime_minutes {
+                    hc.registration_lifetime = minutes;
+                }
                 NdRole::Host(Host::new(hc))
             }
             Role::Router(settings) => {
