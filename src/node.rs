@@ -34,7 +34,7 @@ use core::net::Ipv6Addr;
 
 use crate::lowpan::frag::{Reassembler as LowpanReassembler, ReassemblySlot};
 use crate::lowpan::{Context, ContextTable, Encoded, MAX_COMPRESSED_HEADERS, Received, Receiver, encode};
-use crate::mac::{DedupEntry, LinkStats, Mac, MacConfig, MacStats, Rng, RxAction, TxSlot};
+use crate::mac::{DedupEntry, LinkStats, Mac, MacConfig, MacStats, Rng, RxAction, TxOutcome, TxSlot};
 use crate::nd::{self, Host, HostConfig, HostEvent, NdInput, Neighbor, Router, RouterConfig};
 use crate::net::{AddrEntry, FragSlot, Ingress, Interface, NetConfig, NetStats, NextHop, Route};
 use crate::radio::{MAX_PSDU_LEN, Radio};
@@ -215,6 +215,9 @@ pub struct NodeStats {
     pub tx_encode_errors: u32,
     /// Frames the MAC refused (queue full, too long).
     pub tx_mac_refused: u32,
+    /// Datagrams whose remaining fragments were not sent because one of
+    /// them failed (no ACK, channel busy).
+    pub tx_abandoned: u32,
     /// Events dropped because the user did not take them.
     pub events_dropped: u32,
 }
@@ -362,7 +365,7 @@ impl<'a> Node<'a> {
     /// [`poll_at`](Self::poll_at).
     pub fn poll<R: Radio + ?Sized>(&mut self, now: Instant, radio: &mut R) {
         let core = &mut self.core;
-        while core.mac.poll(now, radio).is_some() {}
+        core.mac_events(now, radio);
         let mut frame = [0u8; MAX_PSDU_LEN];
         for _ in 0..RX_BUDGET {
             let Some(info) = radio.receive(&mut frame) else { break };
@@ -388,7 +391,7 @@ impl<'a> Node<'a> {
         core.nd_timers(now);
         core.socket_tx(now);
         core.pump_tx();
-        while core.mac.poll(now, radio).is_some() {}
+        core.mac_events(now, radio);
     }
 
     /// The next time [`poll`](Self::poll) has work, if any (a time at or
@@ -628,6 +631,21 @@ impl<'a> Core<'a> {
             bump(&mut self.stats.events_dropped);
         }
         let _ = self.events.push_back(e);
+    }
+
+    /// Advances the MAC and takes its reports. A fragment that failed dooms
+    /// its datagram (the receiver cannot reassemble it, RFC 4944 §5.3), so
+    /// the rest of that datagram is not handed over.
+    fn mac_events<R: Radio + ?Sized>(&mut self, now: Instant, radio: &mut R) {
+        while let Some(done) = self.mac.poll(now, radio) {
+            let failed = !matches!(done.outcome, TxOutcome::Acked | TxOutcome::Sent);
+            if let Some(p) = &self.pending {
+                if failed && p.sent > 0 && p.ll_dst == done.dst {
+                    bump(&mut self.stats.tx_abandoned);
+                    self.pending = None;
+                }
+            }
+        }
     }
 
     fn sockets_have_tx(&self) -> bool {

@@ -102,16 +102,19 @@ fn dead_link_gives_up_without_wedging_the_node() {
     assert_eq!(s1.no_ack - s0.no_ack, 1);
     assert_eq!(s1.tx_acked, s0.tx_acked);
     assert!(m.nodes[1].socket(a).unwrap().recv_from(&mut [0u8; 64]).is_err());
-    // A fragmented datagram to the dead link: its first fragment gives up,
-    // the rest queued behind it to the same next hop are purged.
+    // A fragmented datagram (7 fragments) to the dead link: its first
+    // fragment gives up, those queued behind it to the same next hop are
+    // purged, and the node hands over no more of a datagram that can no
+    // longer be reassembled (counted as abandoned).
     let n1 = m.nodes[0].stats().node;
     let big = pattern(600, 1);
     m.nodes[0].socket(r).unwrap().send_to(&big, (global(HOST_A), 7000)).unwrap();
     m.settle(Duration::from_millis(300));
     let s2 = m.nodes[0].stats();
     let frags = s2.node.tx_fragments - n1.tx_fragments;
-    assert_eq!(frags, 7, "600 bytes in 7 fragments");
-    assert_eq!(s2.node.tx_packets, n1.tx_packets + 1);
+    assert_eq!(frags, 4, "only what fitted the 4-slot MAC queue before the give-up");
+    assert_eq!(s2.node.tx_abandoned, n1.tx_abandoned + 1);
+    assert_eq!(s2.node.tx_packets, n1.tx_packets);
     // Every fragment handed to the MAC either gave up after 4 attempts or
     // was purged behind one that did; none was acknowledged.
     let (no_ack, purged) = (s2.mac.no_ack - s1.no_ack, s2.mac.purged - s1.purged);
