@@ -142,10 +142,8 @@ fn run() -> ! {
         }
         let _ = node.ping(peer, 1, seq, black_box(b"ping"));
         seq = seq.wrapping_add(1);
-        if let Some(s) = node.socket(hs) {
-            if let Ok((n, meta)) = s.recv_from(&mut buf) {
-                black_box((n, meta));
-            }
+        if let Some(Ok((n, meta))) = node.socket(hs).map(|s| s.recv_from(&mut buf)) {
+            black_box((n, meta));
         }
         while let Some(e) = node.poll_event() {
             black_box(e);
