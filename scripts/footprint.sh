@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Code size of a full sixlo router node: builds the `no_std` x86_64 binary
+# of the `footprint/` crate (16 neighbours, 16 routes, a 1280-byte packet
+# buffer, two 1280-byte 6LoWPAN reassembly slots, two UDP sockets, a 4-slot
+# MAC queue; see footprint/src/main.rs) for size (opt-level "z", LTO, one
+# codegen unit, panic = abort) and prints one line:
+#
+#     text=<bytes> data=<bytes> bss=<bytes>
+#
+# from binutils `size` (Berkeley format: text counts .text, .rodata and
+# .eh_frame; bss counts the linker's .relro_padding). Budget: text <= 32 KiB
+# (DESIGN.md "Memory"). `FOOTPRINT_VERBOSE=1` also prints `size -A` and the
+# 30 largest symbols.
+#
+# Needs only the Rust toolchain (the host target is x86_64-unknown-linux-gnu)
+# and binutils. `--target` keeps the link flags away from build scripts.
+set -euo pipefail
+cd "$(dirname "$0")/../footprint"
+
+if ! command -v size >/dev/null 2>&1; then
+    echo "binutils 'size' not found; installing binutils (Debian)" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq && apt-get install -y -qq binutils >/dev/null
+fi
+
+target=x86_64-unknown-linux-gnu
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
+RUSTFLAGS="-C link-arg=-nostartfiles -C link-arg=-static -C relocation-model=static" \
+    cargo build -q --release --target "$target"
+bin="$CARGO_TARGET_DIR/$target/release/sixlo-footprint"
+
+if [ -n "${FOOTPRINT_VERBOSE:-}" ]; then
+    size -A "$bin" >&2
+    nm --size-sort -S -C "$bin" | tail -30 >&2
+fi
+size -B "$bin" | awk 'NR == 2 { printf "text=%d data=%d bss=%d\n", $1, $2, $3 }'

@@ -1,0 +1,237 @@
+//! RAM state of a node: `size_of::<Node>()` plus every storage slice, for a
+//! leaf and for the router of `footprint/src/main.rs`, component by
+//! component (x86_64; 32-bit targets are smaller where pointers and
+//! `usize` are involved).
+//!
+//! Run `cargo test --test footprint -- --nocapture` to see the tables. The
+//! figures are asserted exactly, so a change in any element type shows up
+//! here. Budget (DESIGN.md "Memory"): a full router ≤ 6 KiB of RAM state.
+
+use core::mem::size_of;
+use core::net::Ipv6Addr;
+
+use sixlo::lowpan::frag::ReassemblySlot;
+use sixlo::mac::{DedupEntry, LinkStats, TxSlot};
+use sixlo::nd::Neighbor;
+use sixlo::net::{AddrEntry, FragSlot, Route};
+use sixlo::node::{Node, NodeConfig, NodeStorage, RouterSettings};
+use sixlo::socket::SocketSlot;
+use sixlo::socket::udp::UdpSocket;
+
+/// Capacities of one node.
+struct Capacities {
+    mac_queue: usize,
+    mac_dedup: usize,
+    mac_links: usize,
+    neighbors: usize,
+    addresses: usize,
+    groups: usize,
+    routes: usize,
+    /// IPv6 Fragment-header reassembly: slots, bytes per slot.
+    ip_reassembly: (usize, usize),
+    /// 6LoWPAN reassembly: slots, bytes per slot.
+    lowpan_reassembly: (usize, usize),
+    /// UDP sockets: count, rx bytes, tx bytes each.
+    sockets: (usize, usize, usize),
+    packet: usize,
+    rx: usize,
+}
+
+/// A host: 2 neighbours, 2 routes, one 6LoWPAN reassembly slot, one socket
+/// with 128-byte queues, a 2-slot MAC queue, no IPv6 reassembly.
+const LEAF: Capacities = Capacities {
+    mac_queue: 2,
+    mac_dedup: 4,
+    mac_links: 2,
+    neighbors: 2,
+    addresses: 2,
+    groups: 1,
+    routes: 2,
+    ip_reassembly: (0, 0),
+    lowpan_reassembly: (1, 1280),
+    sockets: (1, 128, 128),
+    packet: 1280,
+    rx: 256,
+};
+
+/// The router of `footprint/src/main.rs` (keep the two in step).
+const ROUTER: Capacities = Capacities {
+    mac_queue: 4,
+    mac_dedup: 8,
+    mac_links: 16,
+    neighbors: 16,
+    addresses: 2,
+    groups: 2,
+    routes: 16,
+    ip_reassembly: (0, 0),
+    lowpan_reassembly: (2, 1280),
+    sockets: (2, 256, 256),
+    packet: 1280,
+    rx: 256,
+};
+
+/// (component, bytes) for `c`.
+fn breakdown(c: &Capacities) -> Vec<(&'static str, usize)> {
+    let (ipn, ipb) = c.ip_reassembly;
+    let (lpn, lpb) = c.lowpan_reassembly;
+    let (sn, srx, stx) = c.sockets;
+    vec![
+        ("Node struct", size_of::<Node<'static>>()),
+        ("MAC queue", c.mac_queue * size_of::<TxSlot>()),
+        ("MAC dedup", c.mac_dedup * size_of::<DedupEntry>()),
+        ("MAC link stats", c.mac_links * size_of::<LinkStats>()),
+        ("ND neighbours", c.neighbors * size_of::<Neighbor>()),
+        (
+            "addresses + groups",
+            c.addresses * size_of::<Option<AddrEntry>>() + c.groups * size_of::<Option<Ipv6Addr>>(),
+        ),
+        ("routes", c.routes * size_of::<Option<Route>>()),
+        ("IPv6 reassembly slots", ipn * size_of::<FragSlot<&mut [u8]>>()),
+        ("IPv6 reassembly buffers", ipn * ipb),
+        ("6LoWPAN reassembly slots", lpn * size_of::<ReassemblySlot<'static>>()),
+        ("6LoWPAN reassembly buffers", lpn * lpb),
+        ("socket slots", sn * size_of::<SocketSlot<'static>>()),
+        ("socket buffers", sn * (srx + stx)),
+        ("packet buffer", c.packet),
+        ("rx buffer", c.rx),
+    ]
+}
+
+fn print(name: &str, rows: &[(&str, usize)]) -> usize {
+    let total: usize = rows.iter().map(|r| r.1).sum();
+    println!("{name} RAM state (x86_64), total {total} bytes ({:.2} KiB):", total as f64 / 1024.0);
+    for (what, bytes) in rows {
+        println!("  {what:<28} {bytes:>6}  {:>5.1}%", *bytes as f64 * 100.0 / total as f64);
+    }
+    total
+}
+
+fn leak<T>(v: Vec<T>) -> &'static mut [T] {
+    Box::leak(v.into_boxed_slice())
+}
+
+/// Builds a node over storage of capacities `c` and fills its sockets, so
+/// the configuration is known to be usable.
+fn build(c: &Capacities, config: NodeConfig) -> Node<'static> {
+    let ip_reassembly =
+        (0..c.ip_reassembly.0).map(|_| FragSlot::new(leak(vec![0u8; c.ip_reassembly.1]))).collect();
+    let lowpan_reassembly = (0..c.lowpan_reassembly.0)
+        .map(|_| ReassemblySlot::new(leak(vec![0u8; c.lowpan_reassembly.1])))
+        .collect();
+    let storage = NodeStorage {
+        mac_queue: leak(vec![TxSlot::EMPTY; c.mac_queue]),
+        mac_dedup: leak(vec![DedupEntry::EMPTY; c.mac_dedup]),
+        mac_links: leak(vec![LinkStats::EMPTY; c.mac_links]),
+        neighbors: leak(vec![Neighbor::EMPTY; c.neighbors]),
+        addresses: leak(vec![None; c.addresses]),
+        groups: leak(vec![None; c.groups]),
+        routes: leak(vec![None; c.routes]),
+        ip_reassembly: leak(ip_reassembly),
+        lowpan_reassembly: leak(lowpan_reassembly),
+        sockets: leak((0..c.sockets.0).map(|_| SocketSlot::EMPTY).collect()),
+        packet: leak(vec![0u8; c.packet]),
+        rx: leak(vec![0u8; c.rx]),
+    };
+    let mut node = Node::new(config, storage);
+    for i in 0..c.sockets.0 {
+        let mut s = UdpSocket::new(leak(vec![0u8; c.sockets.1]), leak(vec![0u8; c.sockets.2]));
+        s.bind(5683 + i as u16).unwrap();
+        node.add_socket(s).unwrap();
+    }
+    node
+}
+
+#[test]
+fn element_sizes() {
+    let sizes = [
+        ("Node", size_of::<Node<'static>>()),
+        ("TxSlot", size_of::<TxSlot>()),
+        ("DedupEntry", size_of::<DedupEntry>()),
+        ("LinkStats", size_of::<LinkStats>()),
+        ("Neighbor", size_of::<Neighbor>()),
+        ("Option<AddrEntry>", size_of::<Option<AddrEntry>>()),
+        ("Option<Ipv6Addr>", size_of::<Option<Ipv6Addr>>()),
+        ("Option<Route>", size_of::<Option<Route>>()),
+        ("FragSlot<&mut [u8]>", size_of::<FragSlot<&mut [u8]>>()),
+        ("ReassemblySlot", size_of::<ReassemblySlot<'static>>()),
+        ("SocketSlot", size_of::<SocketSlot<'static>>()),
+    ];
+    println!("element sizes (x86_64):");
+    for (name, bytes) in sizes {
+        println!("  {name:<22} {bytes:>5}");
+    }
+    assert_eq!(
+        sizes.map(|s| s.1),
+        [2648, 148, 24, 64, 64, 40, 17, 48, 272, 112, 176],
+        "element sizes changed: update this test and the figures in the docs"
+    );
+}
+
+#[test]
+fn leaf_ram() {
+    let rows = breakdown(&LEAF);
+    let total = print("leaf (host)", &rows);
+    let node = build(&LEAF, NodeConfig::host([0x02, 0, 0, 0, 0, 0, 0, 2], 0xabcd));
+    assert!(node.nd_host().is_some());
+    assert_eq!(
+        rows.iter().map(|r| r.1).collect::<Vec<_>>(),
+        [2648, 296, 96, 128, 128, 97, 96, 0, 0, 112, 1280, 176, 256, 1280, 256]
+    );
+    assert_eq!(total, 6849);
+}
+
+#[test]
+fn router_ram() {
+    let rows = breakdown(&ROUTER);
+    let total = print("router", &rows);
+    let mut rs = RouterSettings::default();
+    rs.prefixes.push(("fd00::".parse().unwrap(), 64)).unwrap();
+    rs.contexts.push((0, "fd00::".parse().unwrap(), 64)).unwrap();
+    let node = build(&ROUTER, NodeConfig::router([0x02, 0, 0, 0, 0, 0, 0, 1], 0xabcd, rs));
+    assert!(node.nd_router().is_some());
+    let budget = 6 * 1024;
+    println!(
+        "router budget {budget} bytes: {} by {} bytes",
+        if total <= budget { "holds" } else { "exceeded" },
+        total.abs_diff(budget)
+    );
+    assert_eq!(
+        rows.iter().map(|r| r.1).collect::<Vec<_>>(),
+        [2648, 592, 192, 1024, 1024, 114, 768, 0, 0, 224, 2560, 352, 1024, 1280, 256]
+    );
+    assert_eq!(total, 12058);
+}
+
+/// What the 2648-byte `Node` struct is made of (its fields are private:
+/// these are the public types it holds, so the sum is not exact).
+#[test]
+fn node_struct_parts() {
+    type S<T> = &'static mut [T];
+    let parts = [
+        ("Mac", size_of::<sixlo::mac::Mac<S<TxSlot>, S<DedupEntry>, S<LinkStats>>>()),
+        (
+            "net::Interface",
+            size_of::<
+                sixlo::net::Interface<
+                    S<Option<AddrEntry>>,
+                    S<Option<Ipv6Addr>>,
+                    S<Option<Route>>,
+                    &'static mut [u8],
+                    S<FragSlot<&'static mut [u8]>>,
+                >,
+            >(),
+        ),
+        ("nd::Host", size_of::<sixlo::nd::Host>()),
+        ("nd::Router", size_of::<sixlo::nd::Router<S<Neighbor>>>()),
+        ("nd::RouterConfig", size_of::<sixlo::nd::RouterConfig>()),
+        ("lowpan::ContextTable", size_of::<sixlo::lowpan::ContextTable>()),
+        ("lowpan::Receiver", size_of::<sixlo::lowpan::Receiver<S<ReassemblySlot<'static>>>>()),
+        ("SocketSet", size_of::<sixlo::socket::SocketSet<'static, S<SocketSlot<'static>>>>()),
+        ("events (8 NodeEvent)", size_of::<heapless::Deque<sixlo::node::NodeEvent, 8>>()),
+    ];
+    println!("Node struct parts (x86_64; the ND role is Host or Router+ContextTable):");
+    for (name, bytes) in parts {
+        println!("  {name:<22} {bytes:>5}");
+    }
+    assert_eq!(parts.map(|p| p.1), [232, 264, 1608, 688, 608, 288, 80, 40, 280]);
+}
