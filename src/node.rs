@@ -362,7 +362,9 @@ impl<'a> Node<'a> {
     /// Does a bounded amount of work: finishes MAC transmissions, takes up
     /// to a few frames from the radio, runs due timers, sends what sockets
     /// and ND have queued. Call it when the radio interrupts and at
-    /// [`poll_at`](Self::poll_at).
+    /// [`poll_at`](Self::poll_at). It takes at most four frames from the
+    /// radio per call, so that one call's work stays bounded: while the
+    /// radio still holds received frames, call it again.
     pub fn poll<R: Radio + ?Sized>(&mut self, now: Instant, radio: &mut R) {
         let core = &mut self.core;
         core.mac_events(now, radio);
