@@ -19,7 +19,13 @@ use core::net::Ipv6Addr;
 /// no carry chain to fold word by word), folded once, and the 16-bit
 /// result swapped back to network order.
 pub fn sum(acc: u32, data: &[u8]) -> u32 {
-    let mut total: u128 = 0;
+    let swapped = fold64(fold128(sum_le(0, data))).swap_bytes();
+    u32::from(fold64(u64::from(acc) + u64::from(swapped)))
+}
+
+/// Adds `data` as little-endian 64-bit words (zero-padded) to `total`.
+#[inline(always)]
+fn sum_le(mut total: u128, data: &[u8]) -> u128 {
     let mut chunks = data.chunks_exact(8);
     for c in &mut chunks {
         let w = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
@@ -40,8 +46,19 @@ pub fn sum(acc: u32, data: &[u8]) -> u32 {
     if let [last] = rest {
         total += u128::from(*last);
     }
-    let swapped = fold64(fold128(total)).swap_bytes();
-    u32::from(fold64(u64::from(acc) + u64::from(swapped)))
+    total
+}
+
+/// The pseudo-header (RFC 8200 §8.1) and `message` summed as little-endian
+/// words, folded to 16 bits and swapped back to network order.
+#[inline(always)]
+fn pseudo_and_message(src: &Ipv6Addr, dst: &Ipv6Addr, next_header: u8, message: &[u8]) -> u16 {
+    let (s, d) = (src.octets(), dst.octets());
+    let [l0, l1, l2, l3] = (message.len() as u32).to_be_bytes();
+    let mut t = sum_le(0, &s);
+    t = sum_le(t, &d);
+    t += u128::from(u64::from_le_bytes([l0, l1, l2, l3, 0, 0, 0, next_header]));
+    fold64(fold128(sum_le(t, message))).swap_bytes()
 }
 
 /// Folds a 128-bit sum of 64-bit words to 64 bits (end-around carry).
@@ -92,14 +109,12 @@ pub fn pseudo_header(src: &Ipv6Addr, dst: &Ipv6Addr, next_header: u8, length: u3
 /// Lengths above `u32::MAX` cannot occur on 802.15.4 links (IPv6 jumbograms
 /// are out of scope), so the length is truncated to 32 bits.
 pub fn upper_layer(src: &Ipv6Addr, dst: &Ipv6Addr, next_header: u8, message: &[u8]) -> u16 {
-    let acc = pseudo_header(src, dst, next_header, message.len() as u32);
-    !fold(sum(acc, message))
+    !pseudo_and_message(src, dst, next_header, message)
 }
 
 /// True when `message` (checksum field included) carries a valid checksum.
 pub fn verify(src: &Ipv6Addr, dst: &Ipv6Addr, next_header: u8, message: &[u8]) -> bool {
-    let acc = pseudo_header(src, dst, next_header, message.len() as u32);
-    fold(sum(acc, message)) == 0xffff
+    pseudo_and_message(src, dst, next_header, message) == 0xffff
 }
 
 #[cfg(test)]
@@ -141,6 +156,21 @@ mod tests {
             bytes.extend_from_slice(&[0, 0, 0, nh]);
             let got = fold(pseudo_header(&Ipv6Addr::from_bits(s), &Ipv6Addr::from_bits(d), nh, len));
             proptest::prop_assert_eq!(got, reference(&bytes));
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn upper_layer_equals_the_16_bit_sum(s in proptest::num::u128::ANY, d in proptest::num::u128::ANY, nh in proptest::num::u8::ANY, msg in proptest::collection::vec(proptest::num::u8::ANY, 0..200)) {
+            let mut bytes = std::vec::Vec::new();
+            bytes.extend_from_slice(&s.to_be_bytes());
+            bytes.extend_from_slice(&d.to_be_bytes());
+            bytes.extend_from_slice(&(msg.len() as u32).to_be_bytes());
+            bytes.extend_from_slice(&[0, 0, 0, nh]);
+            bytes.extend_from_slice(&msg);
+            let (s, d) = (Ipv6Addr::from_bits(s), Ipv6Addr::from_bits(d));
+            proptest::prop_assert_eq!(upper_layer(&s, &d, nh, &msg), !reference(&bytes));
+            proptest::prop_assert_eq!(verify(&s, &d, nh, &msg), reference(&bytes) == 0xffff);
         }
     }
 
