@@ -148,29 +148,32 @@ impl<'i> Decoder<'i, '_> {
             2 => 64,
             _ => 255,
         };
-        let mut h = [0u8; IPV6_LEN];
-        h[0..4].copy_from_slice(&word0.to_be_bytes());
-        // h[4..6] (payload length) is written once the total is known.
-        h[6] = next;
-        h[7] = hlim;
-        let (src, dst) = h[8..].split_at_mut(16);
-        // RFC 6282 §3.1.1: SAC, SAM; then M, DAC, DAM.
         let (m, dac, dam) = (b1 & 0x08 != 0, b1 & 0x04 != 0, b1 & 3);
         // RFC 6282 §3.1.1: M=0 DAC=1 DAM=00 and M=1 DAC=1 DAM≠00 are reserved.
         if dac && (m != (dam == 0)) {
             return Err(DecompressError::Malformed);
         }
-        self.address(true, false, b1 & 0x40 != 0, (b1 >> 4) & 3, sci, lsrc, ctx, src)?;
-        self.address(false, m, dac, dam, dci, ldst, ctx, dst)?;
-        let Some(o) = self.out.get_mut(at..at + IPV6_LEN) else {
+        // Written in place: the reservation above checked the length.
+        let Some(h) = self.out.get_mut(at..).and_then(|o| o.first_chunk_mut::<IPV6_LEN>()) else {
             return Err(DecompressError::BufferTooSmall);
         };
-        o.copy_from_slice(&h);
+        h[0..4].copy_from_slice(&word0.to_be_bytes());
+        // h[4..6] (payload length) is written once the total is known.
+        h[6] = next;
+        h[7] = hlim;
+        let (src, dst) = h[8..].split_at_mut(16);
+        let mut cur = Cursor { input: self.input, pos: self.pos };
+        // RFC 6282 §3.1.1: SAC, SAM; then M, DAC, DAM.
+        src.fill(0);
+        address(&mut cur, true, false, b1 & 0x40 != 0, (b1 >> 4) & 3, sci, lsrc, ctx, src)?;
+        dst.fill(0);
+        address(&mut cur, false, m, dac, dam, dci, ldst, ctx, dst)?;
+        self.pos = cur.pos;
         if nh {
             // The common case first: NHC UDP straight after the IPv6 header.
             match self.input.get(self.pos) {
                 Some(&d @ 0xf0..=0xf7) => {
-                    o[6] = proto::UDP;
+                    self.out[at + 6] = proto::UDP;
                     self.udp(d)
                 }
                 _ => self.nhc_chain(at + 6, depth, at, ctx),
@@ -178,105 +181,6 @@ impl<'i> Decoder<'i, '_> {
         } else {
             Ok(())
         }
-    }
-
-    /// Reads the in-line bytes of one address and rebuilds it into `a`
-    /// (16 bytes, zero on entry). Source addresses never have `m` set.
-    #[inline]
-    #[allow(clippy::too_many_arguments)]
-    fn address(
-        &mut self,
-        is_src: bool,
-        m: bool,
-        ac: bool,
-        mode: u8,
-        cid: u8,
-        lower: Lower<'_>,
-        ctx: &ContextTable,
-        a: &mut [u8],
-    ) -> Result<()> {
-        let context = |cid: u8| ctx.get(cid).ok_or(DecompressError::UnknownContext(cid));
-        let a: &mut [u8; 16] = a.try_into().map_err(|_| DecompressError::Malformed)?;
-        // RFC 6282 §3.1.1 address modes.
-        match (m, ac, mode) {
-            (false, false, 2) => {
-                a[..8].copy_from_slice(&LINK_LOCAL);
-                a[8..14].copy_from_slice(&SHORT_IID);
-                a[14..].copy_from_slice(&self.array::<2>()?);
-            }
-            (false, false, 1) => {
-                a[..8].copy_from_slice(&LINK_LOCAL);
-                a[8..].copy_from_slice(&self.array::<8>()?);
-            }
-            (_, false, 0) => *a = self.array::<16>()?,
-            (false, false, _) => {
-                a[..8].copy_from_slice(&LINK_LOCAL);
-                if !lower.write_iid(a) {
-                    return Err(DecompressError::Malformed);
-                }
-            }
-            // RFC 6282 §3.1.1: SAC=1, SAM=00 is the unspecified address;
-            // DAC=1, DAM=00 (M=0) is reserved.
-            (false, true, 0) if is_src => {}
-            (false, true, 0) => return Err(DecompressError::Malformed),
-            (false, true, 1) => {
-                a[8..].copy_from_slice(&self.array::<8>()?);
-                context(cid)?.apply(a);
-            }
-            (false, true, 2) => {
-                a[8..14].copy_from_slice(&SHORT_IID);
-                a[14..].copy_from_slice(&self.array::<2>()?);
-                context(cid)?.apply(a);
-            }
-            (false, true, _) => {
-                let c = context(cid)?;
-                if !lower.write_iid(a) {
-                    return Err(DecompressError::Malformed);
-                }
-                c.apply(a);
-            }
-            (true, false, 1) => {
-                // ffXX::00XX:XXXX:XXXX
-                let b = self.array::<6>()?;
-                a[0] = 0xff;
-                a[1] = b[0];
-                a[11..].copy_from_slice(&b[1..]);
-            }
-            (true, false, 2) => {
-                // ffXX::00XX:XXXX
-                let b = self.array::<4>()?;
-                a[0] = 0xff;
-                a[1] = b[0];
-                a[13..].copy_from_slice(&b[1..]);
-            }
-            (true, false, _) => {
-                // ff02::00XX
-                a[0] = 0xff;
-                a[1] = 0x02;
-                a[15] = self.byte()?;
-            }
-            (true, true, 0) => {
-                // RFC 6282 §3.1.1 (M=1 DAC=1 DAM=00), RFC 3306 §4:
-                // ffXX:XXLL:PPPP:PPPP:PPPP:PPPP:XXXX:XXXX, L and P from the
-                // context; plen "MUST NOT be greater than 64" (RFC 3306 §4).
-                let b = self.array::<6>()?;
-                let c = context(cid)?;
-                if c.prefix_len > 64 {
-                    return Err(DecompressError::Malformed);
-                }
-                let mut p = [0u8; 16];
-                c.apply(&mut p);
-                a[0] = 0xff;
-                a[1] = b[0];
-                a[2] = b[1];
-                a[3] = c.prefix_len;
-                a[4..12].copy_from_slice(&p[..8]);
-                a[12..].copy_from_slice(&b[2..]);
-            }
-            // M=1 DAC=1 DAM≠00 is reserved.
-            (true, true, _) => return Err(DecompressError::Malformed),
-        }
-        Ok(())
     }
 
     /// Decodes LOWPAN_NHC headers; `nh_at` is the output offset of the
@@ -407,6 +311,132 @@ impl<'i> Decoder<'i, '_> {
         self.udp_at = Some(at);
         Ok(())
     }
+}
+
+/// The read position in the compressed input.
+struct Cursor<'i> {
+    input: &'i [u8],
+    pos: usize,
+}
+
+impl Cursor<'_> {
+    /// The next `N` input bytes as an array.
+    #[inline(always)]
+    fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
+        let s = self
+            .input
+            .get(self.pos..)
+            .and_then(|r| r.first_chunk::<N>())
+            .ok_or(DecompressError::Truncated)?;
+        self.pos += N;
+        Ok(*s)
+    }
+
+    #[inline(always)]
+    fn byte(&mut self) -> Result<u8> {
+        let b = *self.input.get(self.pos).ok_or(DecompressError::Truncated)?;
+        self.pos += 1;
+        Ok(b)
+    }
+}
+
+/// Reads the in-line bytes of one address and rebuilds it into `a`
+/// (16 bytes, zero on entry). Source addresses never have `m` set.
+#[inline]
+#[allow(clippy::too_many_arguments)]
+fn address(
+    cur: &mut Cursor<'_>,
+    is_src: bool,
+    m: bool,
+    ac: bool,
+    mode: u8,
+    cid: u8,
+    lower: Lower<'_>,
+    ctx: &ContextTable,
+    a: &mut [u8],
+) -> Result<()> {
+    let context = |cid: u8| ctx.get(cid).ok_or(DecompressError::UnknownContext(cid));
+    let a: &mut [u8; 16] = a.try_into().map_err(|_| DecompressError::Malformed)?;
+    // RFC 6282 §3.1.1 address modes.
+    match (m, ac, mode) {
+        (false, false, 2) => {
+            a[..8].copy_from_slice(&LINK_LOCAL);
+            a[8..14].copy_from_slice(&SHORT_IID);
+            a[14..].copy_from_slice(&cur.array::<2>()?);
+        }
+        (false, false, 1) => {
+            a[..8].copy_from_slice(&LINK_LOCAL);
+            a[8..].copy_from_slice(&cur.array::<8>()?);
+        }
+        (_, false, 0) => *a = cur.array::<16>()?,
+        (false, false, _) => {
+            a[..8].copy_from_slice(&LINK_LOCAL);
+            if !lower.write_iid(a) {
+                return Err(DecompressError::Malformed);
+            }
+        }
+        // RFC 6282 §3.1.1: SAC=1, SAM=00 is the unspecified address;
+        // DAC=1, DAM=00 (M=0) is reserved.
+        (false, true, 0) if is_src => {}
+        (false, true, 0) => return Err(DecompressError::Malformed),
+        (false, true, 1) => {
+            a[8..].copy_from_slice(&cur.array::<8>()?);
+            context(cid)?.apply(a);
+        }
+        (false, true, 2) => {
+            a[8..14].copy_from_slice(&SHORT_IID);
+            a[14..].copy_from_slice(&cur.array::<2>()?);
+            context(cid)?.apply(a);
+        }
+        (false, true, _) => {
+            let c = context(cid)?;
+            if !lower.write_iid(a) {
+                return Err(DecompressError::Malformed);
+            }
+            c.apply(a);
+        }
+        (true, false, 1) => {
+            // ffXX::00XX:XXXX:XXXX
+            let b = cur.array::<6>()?;
+            a[0] = 0xff;
+            a[1] = b[0];
+            a[11..].copy_from_slice(&b[1..]);
+        }
+        (true, false, 2) => {
+            // ffXX::00XX:XXXX
+            let b = cur.array::<4>()?;
+            a[0] = 0xff;
+            a[1] = b[0];
+            a[13..].copy_from_slice(&b[1..]);
+        }
+        (true, false, _) => {
+            // ff02::00XX
+            a[0] = 0xff;
+            a[1] = 0x02;
+            a[15] = cur.byte()?;
+        }
+        (true, true, 0) => {
+            // RFC 6282 §3.1.1 (M=1 DAC=1 DAM=00), RFC 3306 §4:
+            // ffXX:XXLL:PPPP:PPPP:PPPP:PPPP:XXXX:XXXX, L and P from the
+            // context; plen "MUST NOT be greater than 64" (RFC 3306 §4).
+            let b = cur.array::<6>()?;
+            let c = context(cid)?;
+            if c.prefix_len > 64 {
+                return Err(DecompressError::Malformed);
+            }
+            let mut p = [0u8; 16];
+            c.apply(&mut p);
+            a[0] = 0xff;
+            a[1] = b[0];
+            a[2] = b[1];
+            a[3] = c.prefix_len;
+            a[4..12].copy_from_slice(&p[..8]);
+            a[12..].copy_from_slice(&b[2..]);
+        }
+        // M=1 DAC=1 DAM≠00 is reserved.
+        (true, true, _) => return Err(DecompressError::Malformed),
+    }
+    Ok(())
 }
 
 /// Decompresses the 6LoWPAN headers at the start of `input`.
