@@ -12,35 +12,71 @@ use core::net::Ipv6Addr;
 /// give every part but the last an even length.
 ///
 /// RFC 1071 §2(B): the sum may be computed over wider words and folded at
-/// the end, since 2^16 ≡ 1 (mod 2^16 − 1). Adding 64-bit big-endian words
-/// as two 32-bit halves into a `u64` has no carry chain from word to word,
-/// which is what makes this several times faster than a 16-bit loop that
-/// folds as it goes; the `u64` cannot overflow below 2^34 bytes of input.
+/// the end, since 2^16 ≡ 1 (mod 2^16 − 1); and it is byte-order
+/// independent: summing the data as little-endian words gives the
+/// byte-swapped sum. So 64-bit little-endian words (a plain load on the
+/// usual targets, no byte swap) are added into a `u128` (add with carry,
+/// no carry chain to fold word by word), folded once, and the 16-bit
+/// result swapped back to network order.
 pub fn sum(acc: u32, data: &[u8]) -> u32 {
-    let mut total = u64::from(acc);
+    let swapped = fold64(fold128(sum_le(0, data))).swap_bytes();
+    u32::from(fold64(u64::from(acc) + u64::from(swapped)))
+}
+
+/// Adds `data` as little-endian 64-bit words (zero-padded) to `total`.
+#[inline(always)]
+fn sum_le(mut total: u128, data: &[u8]) -> u128 {
     let mut chunks = data.chunks_exact(8);
     for c in &mut chunks {
-        let w = u64::from_be_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
-        total += (w >> 32) + (w & 0xffff_ffff);
+        let w = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+        total += u128::from(w);
     }
+    // The tail starts at an offset that is a multiple of 8, so each piece
+    // below starts at an even offset: its little-endian value has the same
+    // weight mod 2^16 − 1 as in the word it would have been part of.
     let mut rest = chunks.remainder();
     if let [a, b, c, d, tail @ ..] = rest {
-        total += u64::from(u32::from_be_bytes([*a, *b, *c, *d]));
+        total += u128::from(u32::from_le_bytes([*a, *b, *c, *d]));
         rest = tail;
     }
     if let [a, b, tail @ ..] = rest {
-        total += u64::from(u16::from_be_bytes([*a, *b]));
+        total += u128::from(u16::from_le_bytes([*a, *b]));
         rest = tail;
     }
     if let [last] = rest {
-        total += u64::from(*last) << 8;
+        total += u128::from(*last);
     }
-    // Fold 64 → 16 bits; each step at least halves the excess.
-    total = (total & 0xffff_ffff) + (total >> 32);
-    total = (total & 0xffff) + (total >> 16);
-    total = (total & 0xffff) + (total >> 16);
-    total = (total & 0xffff) + (total >> 16);
-    total as u32
+    total
+}
+
+/// The pseudo-header (RFC 8200 §8.1) and `message` summed as little-endian
+/// words, folded to 16 bits and swapped back to network order.
+#[inline(always)]
+fn pseudo_and_message(src: &Ipv6Addr, dst: &Ipv6Addr, next_header: u8, message: &[u8]) -> u16 {
+    let (s, d) = (src.octets(), dst.octets());
+    let [l0, l1, l2, l3] = (message.len() as u32).to_be_bytes();
+    let mut t = sum_le(0, &s);
+    t = sum_le(t, &d);
+    t += u128::from(u64::from_le_bytes([l0, l1, l2, l3, 0, 0, 0, next_header]));
+    fold64(fold128(sum_le(t, message))).swap_bytes()
+}
+
+/// Folds a 128-bit sum of 64-bit words to 64 bits (end-around carry).
+#[inline(always)]
+fn fold128(t: u128) -> u64 {
+    let (s, c) = (t as u64).overflowing_add((t >> 64) as u64);
+    // With a carry, s ≤ 2^64 − 2: adding it back cannot overflow.
+    s + u64::from(c)
+}
+
+/// Folds a 64-bit one's-complement sum to 16 bits.
+#[inline(always)]
+fn fold64(mut t: u64) -> u16 {
+    t = (t & 0xffff_ffff) + (t >> 32); // < 2^33
+    t = (t & 0xffff) + (t >> 16); // < 2^17 + 2^16
+    t = (t & 0xffff) + (t >> 16); // ≤ 0xffff + 2
+    t = (t & 0xffff) + (t >> 16); // ≤ 0xffff
+    t as u16
 }
 
 /// Folds a running sum to 16 bits (not complemented).
@@ -52,11 +88,19 @@ pub fn fold(mut acc: u32) -> u16 {
 }
 
 /// The running sum of the IPv6 pseudo-header (RFC 8200 §8.1).
+///
+/// The addresses are added as big-endian 64-bit halves (their numeric
+/// value, so no byte swap is needed) with the length and next header, then
+/// folded once.
 pub fn pseudo_header(src: &Ipv6Addr, dst: &Ipv6Addr, next_header: u8, length: u32) -> u32 {
-    let mut acc = sum(0, &src.octets());
-    acc = sum(acc, &dst.octets());
-    acc = sum(acc, &length.to_be_bytes());
-    sum(acc, &[0, 0, 0, next_header])
+    let (s, d) = (src.to_bits(), dst.to_bits());
+    let t = u128::from(s as u64)
+        + (s >> 64)
+        + u128::from(d as u64)
+        + (d >> 64)
+        + u128::from(length)
+        + u128::from(next_header);
+    u32::from(fold64(fold128(t)))
 }
 
 /// The checksum field value for `message` (whose checksum field must be zero)
@@ -65,14 +109,12 @@ pub fn pseudo_header(src: &Ipv6Addr, dst: &Ipv6Addr, next_header: u8, length: u3
 /// Lengths above `u32::MAX` cannot occur on 802.15.4 links (IPv6 jumbograms
 /// are out of scope), so the length is truncated to 32 bits.
 pub fn upper_layer(src: &Ipv6Addr, dst: &Ipv6Addr, next_header: u8, message: &[u8]) -> u16 {
-    let acc = pseudo_header(src, dst, next_header, message.len() as u32);
-    !fold(sum(acc, message))
+    !pseudo_and_message(src, dst, next_header, message)
 }
 
 /// True when `message` (checksum field included) carries a valid checksum.
 pub fn verify(src: &Ipv6Addr, dst: &Ipv6Addr, next_header: u8, message: &[u8]) -> bool {
-    let acc = pseudo_header(src, dst, next_header, message.len() as u32);
-    fold(sum(acc, message)) == 0xffff
+    pseudo_and_message(src, dst, next_header, message) == 0xffff
 }
 
 #[cfg(test)]
@@ -101,6 +143,34 @@ mod tests {
         fn wide_sum_equals_the_16_bit_sum(data in proptest::collection::vec(proptest::num::u8::ANY, 0..300), start in 0u32..0x1_0000) {
             let want = fold(u32::from(reference(&data)) + start);
             proptest::prop_assert_eq!(fold(sum(start, &data)), want);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn pseudo_header_equals_the_16_bit_sum(s in proptest::num::u128::ANY, d in proptest::num::u128::ANY, nh in proptest::num::u8::ANY, len in proptest::num::u32::ANY) {
+            let mut bytes = std::vec::Vec::new();
+            bytes.extend_from_slice(&s.to_be_bytes());
+            bytes.extend_from_slice(&d.to_be_bytes());
+            bytes.extend_from_slice(&len.to_be_bytes());
+            bytes.extend_from_slice(&[0, 0, 0, nh]);
+            let got = fold(pseudo_header(&Ipv6Addr::from_bits(s), &Ipv6Addr::from_bits(d), nh, len));
+            proptest::prop_assert_eq!(got, reference(&bytes));
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn upper_layer_equals_the_16_bit_sum(s in proptest::num::u128::ANY, d in proptest::num::u128::ANY, nh in proptest::num::u8::ANY, msg in proptest::collection::vec(proptest::num::u8::ANY, 0..200)) {
+            let mut bytes = std::vec::Vec::new();
+            bytes.extend_from_slice(&s.to_be_bytes());
+            bytes.extend_from_slice(&d.to_be_bytes());
+            bytes.extend_from_slice(&(msg.len() as u32).to_be_bytes());
+            bytes.extend_from_slice(&[0, 0, 0, nh]);
+            bytes.extend_from_slice(&msg);
+            let (s, d) = (Ipv6Addr::from_bits(s), Ipv6Addr::from_bits(d));
+            proptest::prop_assert_eq!(upper_layer(&s, &d, nh, &msg), !reference(&bytes));
+            proptest::prop_assert_eq!(verify(&s, &d, nh, &msg), reference(&bytes) == 0xffff);
         }
     }
 

@@ -69,20 +69,16 @@ impl Address {
 
     /// Reads an address of `mode` from its on-air (little-endian) bytes.
     /// Returns `Absent` when `bytes` is too short or the mode carries none.
+    #[inline]
     fn from_wire(mode: AddressingMode, bytes: &[u8]) -> Address {
         match mode {
-            AddressingMode::Short => match bytes.get(..2) {
-                Some(b) => Address::Short([b[1], b[0]]),
+            AddressingMode::Short => match bytes.first_chunk::<2>() {
+                Some(&[lo, hi]) => Address::Short([hi, lo]),
                 None => Address::Absent,
             },
-            AddressingMode::Extended => match bytes.get(..8) {
-                Some(b) => {
-                    let mut a = [0u8; 8];
-                    for (i, x) in b.iter().rev().enumerate() {
-                        a[i] = *x;
-                    }
-                    Address::Extended(a)
-                }
+            AddressingMode::Extended => match bytes.first_chunk::<8>() {
+                // On-air little-endian to most significant first.
+                Some(b) => Address::Extended(u64::from_le_bytes(*b).to_be_bytes()),
                 None => Address::Absent,
             },
             _ => Address::Absent,
@@ -91,10 +87,12 @@ impl Address {
 
     /// Writes the address in on-air (little-endian) order into the start of
     /// `out`, which must be at least `self.as_bytes().len()` long.
+    #[inline]
     fn write_wire(&self, out: &mut [u8]) {
-        let b = self.as_bytes();
-        for (o, x) in out.iter_mut().zip(b.iter().rev()) {
-            *o = *x;
+        match self {
+            Address::Absent => {}
+            Address::Short([hi, lo]) => out[..2].copy_from_slice(&[*lo, *hi]),
+            Address::Extended(e) => out[..8].copy_from_slice(&u64::from_be_bytes(*e).to_le_bytes()),
         }
     }
 }
@@ -245,6 +243,7 @@ impl From<AddressingMode> for u8 {
 /// each present address carries its PAN ID, except that PAN ID compression
 /// elides the source PAN ID; compression is only allowed with both
 /// addresses present. For 2015 frames, IEEE 802.15.4-2015 §7.2.1.5 Table 7-2.
+#[inline]
 pub fn pan_id_presence(
     version: FrameVersion,
     dst: AddressingMode,
@@ -585,6 +584,8 @@ mod field {
 /// Offsets of the fields of one frame, computed from its frame control.
 #[derive(Debug, Clone, Copy)]
 struct Layout {
+    /// The frame control field.
+    fc: u16,
     seq: Option<usize>,
     dst_pan: Option<usize>,
     dst_addr: usize,
@@ -635,21 +636,26 @@ impl<T: AsRef<[u8]>> Frame<T> {
         self.buffer
     }
 
+    /// Computes every field offset from one read of the frame control.
+    #[inline]
     fn layout(&self) -> Result<Layout> {
         let buf = self.buffer.as_ref();
-        if buf.len() < 2 {
-            return Err(Error::Truncated);
-        }
-        if matches!(self.frame_type(), FrameType::Multipurpose | FrameType::Frak | FrameType::Extended) {
+        let Some(&[f0, f1]) = buf.first_chunk::<2>() else { return Err(Error::Truncated) };
+        let fc = u16::from_le_bytes([f0, f1]);
+        let bit = |b: u8| fc & (1 << b) != 0;
+        if matches!(
+            FrameType::from(f0 & 0b111),
+            FrameType::Multipurpose | FrameType::Frak | FrameType::Extended
+        ) {
             return Err(Error::Malformed);
         }
-        let version = self.frame_version();
-        let dst_mode = self.dst_addressing_mode();
-        let src_mode = self.src_addressing_mode();
-        let (dp, sp) = pan_id_presence(version, dst_mode, src_mode, self.pan_id_compression())?;
+        let version = FrameVersion::from((f1 >> 4) & 0b11);
+        let dst_mode = AddressingMode::from((f1 >> 2) & 0b11);
+        let src_mode = AddressingMode::from(f1 >> 6);
+        let (dp, sp) = pan_id_presence(version, dst_mode, src_mode, bit(6))?;
         let mut off = 2;
         // 2015 §7.2.1.7: sequence number suppression (a reserved bit before).
-        let seq = if version.is_2015() && self.sequence_number_suppression() {
+        let seq = if version.is_2015() && bit(8) {
             None
         } else {
             off += 1;
@@ -668,7 +674,7 @@ impl<T: AsRef<[u8]>> Frame<T> {
         }
         // 2003 security keeps its fields in the payload; 2006+ have the
         // auxiliary security header after the addressing fields (§9.4).
-        let aux = if self.security_enabled() && version != FrameVersion::V2003 {
+        let aux = if bit(3) && version != FrameVersion::V2003 {
             let (_, n) = AuxSecurityHeader::parse(&buf[off..])?;
             let start = off;
             off += n;
@@ -678,10 +684,22 @@ impl<T: AsRef<[u8]>> Frame<T> {
         };
         let ies = off;
         // 2015 §7.4.1: header IEs follow the auxiliary security header.
-        if version.is_2015() && self.ie_present() {
+        if version.is_2015() && bit(9) {
             off += header_ies_len(&buf[off..])?;
         }
-        Ok(Layout { seq, dst_pan, dst_addr, dst_mode, src_pan, src_addr, src_mode, aux, ies, payload: off })
+        Ok(Layout {
+            fc,
+            seq,
+            dst_pan,
+            dst_addr,
+            dst_mode,
+            src_pan,
+            src_addr,
+            src_mode,
+            aux,
+            ies,
+            payload: off,
+        })
     }
 
     /// The frame control field as a number (0 when the buffer is shorter).
@@ -965,17 +983,22 @@ impl<'a> FrameRepr<'a> {
     pub fn parse<T: AsRef<[u8]> + ?Sized>(frame: &Frame<&'a T>) -> Result<FrameRepr<'a>> {
         let l = frame.layout()?;
         let buf: &'a [u8] = frame.buffer.as_ref();
+        let fc = l.fc;
+        let bit = |b: u8| fc & (1 << b) != 0;
+        // `layout` checked that every addressing field is in `buf`.
+        let pan =
+            |o: Option<usize>| o.and_then(|o| buf.get(o..o + 2)).map(|b| u16::from_le_bytes([b[0], b[1]]));
         Ok(FrameRepr {
-            frame_type: frame.frame_type(),
-            frame_version: frame.frame_version(),
-            security_enabled: frame.security_enabled(),
-            frame_pending: frame.frame_pending(),
-            ack_request: frame.ack_request(),
-            pan_id_compression: frame.pan_id_compression(),
+            frame_type: FrameType::from((fc & 0b111) as u8),
+            frame_version: FrameVersion::from((fc >> 12) as u8 & 0b11),
+            security_enabled: bit(3),
+            frame_pending: bit(4),
+            ack_request: bit(5),
+            pan_id_compression: bit(6),
             sequence_number: l.seq.and_then(|o| buf.get(o).copied()),
-            dst_pan_id: frame.u16_at(l.dst_pan),
+            dst_pan_id: pan(l.dst_pan),
             dst_addr: Address::from_wire(l.dst_mode, buf.get(l.dst_addr..).unwrap_or(&[])),
-            src_pan_id: frame.u16_at(l.src_pan),
+            src_pan_id: pan(l.src_pan),
             src_addr: Address::from_wire(l.src_mode, buf.get(l.src_addr..).unwrap_or(&[])),
             aux_security: match l.aux {
                 Some(o) => Some(AuxSecurityHeader::parse(buf.get(o..).unwrap_or(&[]))?.0),
@@ -1038,6 +1061,7 @@ impl<'a> FrameRepr<'a> {
 
     /// The PAN ID presence this Repr is emitted with (invalid compression in
     /// 2003/2006 is emitted as if the bit were clear).
+    #[inline]
     fn emit_pans(&self) -> (bool, bool) {
         pan_id_presence(
             self.frame_version,

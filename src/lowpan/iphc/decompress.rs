@@ -3,7 +3,6 @@
 use super::{IPV6_LEN, LINK_LOCAL, Lower, SHORT_IID, UDP_LEN, proto};
 use crate::lowpan::context::ContextTable;
 use crate::wire::ieee802154::Address;
-use crate::wire::sixlowpan::iphc::{AddressMode, tf_len};
 use crate::wire::sixlowpan::nhc::{ExtHeaderId, PortsMode};
 
 /// Why a compressed header could not be decompressed.
@@ -64,16 +63,26 @@ struct Decoder<'i, 'o> {
     udp_at: Option<usize>,
 }
 
-impl Decoder<'_, '_> {
+impl<'i> Decoder<'i, '_> {
     #[inline]
-    fn take(&mut self, n: usize) -> Result<&[u8]> {
+    fn take(&mut self, n: usize) -> Result<&'i [u8]> {
+        let input: &'i [u8] = self.input;
         let end = self.pos.checked_add(n).ok_or(DecompressError::Truncated)?;
-        let s = self.input.get(self.pos..end).ok_or(DecompressError::Truncated)?;
+        let s = input.get(self.pos..end).ok_or(DecompressError::Truncated)?;
         self.pos = end;
         Ok(s)
     }
 
-    #[inline]
+    /// The next `N` input bytes as an array.
+    #[inline(always)]
+    fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
+        let input: &'i [u8] = self.input;
+        let s = input.get(self.pos..).and_then(|r| r.first_chunk::<N>()).ok_or(DecompressError::Truncated)?;
+        self.pos += N;
+        Ok(*s)
+    }
+
+    #[inline(always)]
     fn byte(&mut self) -> Result<u8> {
         let b = *self.input.get(self.pos).ok_or(DecompressError::Truncated)?;
         self.pos += 1;
@@ -94,7 +103,7 @@ impl Decoder<'_, '_> {
     /// Decodes one LOWPAN_IPHC header (dispatch at `self.pos`) and the NHC
     /// chain after it.
     fn iphc(&mut self, depth: usize, lsrc: Lower<'_>, ldst: Lower<'_>, ctx: &ContextTable) -> Result<()> {
-        let [b0, b1] = *self.take(2)?.first_chunk::<2>().ok_or(DecompressError::Truncated)?;
+        let [b0, b1] = self.array::<2>()?;
         if b0 & 0xe0 != 0x60 {
             return Err(DecompressError::Malformed);
         }
@@ -114,141 +123,69 @@ impl Decoder<'_, '_> {
 
         // RFC 6282 §3.1.1 TF: in-line order is ECN, DSCP (rotated from the
         // IPv6 order DSCP, ECN), then the flow label.
-        let tf = (b0 >> 3) & 3;
-        let tfb = self.take(tf_len(tf))?;
-        let (ecn, dscp, fl) = match *tfb {
-            [a, b, c, d] => (a >> 6, a & 0x3f, u32::from_be_bytes([0, b & 0x0f, c, d])),
-            [a, b, c] => (a >> 6, 0, u32::from_be_bytes([0, a & 0x0f, b, c])),
-            [a] => (a >> 6, a & 0x3f, 0),
+        let (ecn, dscp, fl) = match (b0 >> 3) & 3 {
+            0 => {
+                let [a, b, c, d] = self.array::<4>()?;
+                (a >> 6, a & 0x3f, u32::from_be_bytes([0, b & 0x0f, c, d]))
+            }
+            1 => {
+                let [a, b, c] = self.array::<3>()?;
+                (a >> 6, 0, u32::from_be_bytes([0, a & 0x0f, b, c]))
+            }
+            2 => {
+                let a = self.byte()?;
+                (a >> 6, a & 0x3f, 0)
+            }
             _ => (0, 0, 0),
         };
         let tc = u32::from((dscp << 2) | ecn);
         let word0 = (6u32 << 28) | (tc << 20) | fl;
         let nh = b0 & 0x04 != 0;
-        let next = if nh { None } else { Some(self.byte()?) };
+        let next = if nh { 0 } else { self.byte()? };
         let hlim = match b0 & 3 {
             0 => self.byte()?,
             1 => 1,
             2 => 64,
             _ => 255,
         };
-        let smode = AddressMode::source(b1 & 0x40 != 0, (b1 >> 4) & 3);
-        let dmode = AddressMode::destination(b1 & 0x08 != 0, b1 & 0x04 != 0, b1 & 3)
-            .map_err(|_| DecompressError::Malformed)?;
-        let src = self.address(smode, sci, lsrc, ctx)?;
-        let dst = self.address(dmode, dci, ldst, ctx)?;
-
-        let h = &mut self.out[at..at + IPV6_LEN];
+        let (m, dac, dam) = (b1 & 0x08 != 0, b1 & 0x04 != 0, b1 & 3);
+        // RFC 6282 §3.1.1: M=0 DAC=1 DAM=00 and M=1 DAC=1 DAM≠00 are reserved.
+        if dac && (m != (dam == 0)) {
+            return Err(DecompressError::Malformed);
+        }
+        // Written in place: the reservation above checked the length.
+        let Some(h) = self.out.get_mut(at..).and_then(|o| o.first_chunk_mut::<IPV6_LEN>()) else {
+            return Err(DecompressError::BufferTooSmall);
+        };
         h[0..4].copy_from_slice(&word0.to_be_bytes());
         // h[4..6] (payload length) is written once the total is known.
+        h[6] = next;
         h[7] = hlim;
-        h[8..24].copy_from_slice(&src);
-        h[24..40].copy_from_slice(&dst);
-        match next {
-            Some(n) => {
-                h[6] = n;
-                Ok(())
-            }
-            None => self.nhc_chain(at + 6, depth, src, dst, ctx),
-        }
-    }
-
-    /// Reads the in-line bytes of one address and rebuilds it.
-    #[inline]
-    fn address(
-        &mut self,
-        mode: AddressMode,
-        cid: u8,
-        lower: Lower<'_>,
-        ctx: &ContextTable,
-    ) -> Result<[u8; 16]> {
-        let mut a = [0u8; 16];
-        let context = |cid: u8| ctx.get(cid).ok_or(DecompressError::UnknownContext(cid));
-        match mode {
-            AddressMode::Full => a.copy_from_slice(self.take(16)?),
-            AddressMode::LinkLocal64 => {
-                a[..8].copy_from_slice(&LINK_LOCAL);
-                a[8..].copy_from_slice(self.take(8)?);
-            }
-            AddressMode::LinkLocal16 => {
-                a[..8].copy_from_slice(&LINK_LOCAL);
-                a[8..14].copy_from_slice(&SHORT_IID);
-                a[14..].copy_from_slice(self.take(2)?);
-            }
-            AddressMode::LinkLocalElided => {
-                a[..8].copy_from_slice(&LINK_LOCAL);
-                a[8..].copy_from_slice(&lower.iid().ok_or(DecompressError::Malformed)?);
-            }
-            AddressMode::Unspecified => {}
-            AddressMode::Context64 => {
-                a[8..].copy_from_slice(self.take(8)?);
-                context(cid)?.apply(&mut a);
-            }
-            AddressMode::Context16 => {
-                a[8..14].copy_from_slice(&SHORT_IID);
-                a[14..].copy_from_slice(self.take(2)?);
-                context(cid)?.apply(&mut a);
-            }
-            AddressMode::ContextElided => {
-                let c = context(cid)?;
-                a[8..].copy_from_slice(&lower.iid().ok_or(DecompressError::Malformed)?);
-                c.apply(&mut a);
-            }
-            AddressMode::Multicast48 => {
-                // ffXX::00XX:XXXX:XXXX
-                let b = self.take(6)?;
-                a[0] = 0xff;
-                a[1] = b[0];
-                a[11..].copy_from_slice(&b[1..]);
-            }
-            AddressMode::Multicast32 => {
-                // ffXX::00XX:XXXX
-                let b = self.take(4)?;
-                a[0] = 0xff;
-                a[1] = b[0];
-                a[13..].copy_from_slice(&b[1..]);
-            }
-            AddressMode::Multicast8 => {
-                // ff02::00XX
-                a[0] = 0xff;
-                a[1] = 0x02;
-                a[15] = self.byte()?;
-            }
-            AddressMode::MulticastContext48 => {
-                // RFC 6282 §3.1.1 (M=1 DAC=1 DAM=00), RFC 3306 §4:
-                // ffXX:XXLL:PPPP:PPPP:PPPP:PPPP:XXXX:XXXX, L and P from the
-                // context; plen "MUST NOT be greater than 64" (RFC 3306 §4).
-                let b = self.take(6)?;
-                let (f, r) = (b[0], b[1]);
-                let mut g = [0u8; 4];
-                g.copy_from_slice(&b[2..]);
-                let c = context(cid)?;
-                if c.prefix_len > 64 {
-                    return Err(DecompressError::Malformed);
+        let (src, dst) = h[8..].split_at_mut(16);
+        let mut cur = Cursor { input: self.input, pos: self.pos };
+        // RFC 6282 §3.1.1: SAC, SAM; then M, DAC, DAM.
+        src.fill(0);
+        address(&mut cur, true, false, b1 & 0x40 != 0, (b1 >> 4) & 3, sci, lsrc, ctx, src)?;
+        dst.fill(0);
+        address(&mut cur, false, m, dac, dam, dci, ldst, ctx, dst)?;
+        self.pos = cur.pos;
+        if nh {
+            // The common case first: NHC UDP straight after the IPv6 header.
+            match self.input.get(self.pos) {
+                Some(&d @ 0xf0..=0xf7) => {
+                    self.out[at + 6] = proto::UDP;
+                    self.udp(d)
                 }
-                let mut p = [0u8; 16];
-                c.apply(&mut p);
-                a[0] = 0xff;
-                a[1] = f;
-                a[2] = r;
-                a[3] = c.prefix_len;
-                a[4..12].copy_from_slice(&p[..8]);
-                a[12..].copy_from_slice(&g);
+                _ => self.nhc_chain(at + 6, depth, at, ctx),
             }
+        } else {
+            Ok(())
         }
-        Ok(a)
     }
 
     /// Decodes LOWPAN_NHC headers; `nh_at` is the output offset of the
     /// Next Header field that the first of them fills in.
-    fn nhc_chain(
-        &mut self,
-        mut nh_at: usize,
-        depth: usize,
-        src: [u8; 16],
-        dst: [u8; 16],
-        ctx: &ContextTable,
-    ) -> Result<()> {
+    fn nhc_chain(&mut self, mut nh_at: usize, depth: usize, ip_at: usize, ctx: &ContextTable) -> Result<()> {
         loop {
             let d = *self.input.get(self.pos).ok_or(DecompressError::Truncated)?;
             match d {
@@ -280,6 +217,11 @@ impl Decoder<'_, '_> {
                         if depth >= MAX_DEPTH {
                             return Err(DecompressError::Unsupported);
                         }
+                        // The encapsulating header's addresses, as written.
+                        let mut src = [0u8; 16];
+                        let mut dst = [0u8; 16];
+                        src.copy_from_slice(&self.out[ip_at + 8..ip_at + 24]);
+                        dst.copy_from_slice(&self.out[ip_at + 24..ip_at + IPV6_LEN]);
                         return self.iphc(depth + 1, Lower::Ip(src), Lower::Ip(dst), ctx);
                     }
                     let nh = d & 1 != 0;
@@ -369,6 +311,132 @@ impl Decoder<'_, '_> {
         self.udp_at = Some(at);
         Ok(())
     }
+}
+
+/// The read position in the compressed input.
+struct Cursor<'i> {
+    input: &'i [u8],
+    pos: usize,
+}
+
+impl Cursor<'_> {
+    /// The next `N` input bytes as an array.
+    #[inline(always)]
+    fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
+        let s = self
+            .input
+            .get(self.pos..)
+            .and_then(|r| r.first_chunk::<N>())
+            .ok_or(DecompressError::Truncated)?;
+        self.pos += N;
+        Ok(*s)
+    }
+
+    #[inline(always)]
+    fn byte(&mut self) -> Result<u8> {
+        let b = *self.input.get(self.pos).ok_or(DecompressError::Truncated)?;
+        self.pos += 1;
+        Ok(b)
+    }
+}
+
+/// Reads the in-line bytes of one address and rebuilds it into `a`
+/// (16 bytes, zero on entry). Source addresses never have `m` set.
+#[inline]
+#[allow(clippy::too_many_arguments)]
+fn address(
+    cur: &mut Cursor<'_>,
+    is_src: bool,
+    m: bool,
+    ac: bool,
+    mode: u8,
+    cid: u8,
+    lower: Lower<'_>,
+    ctx: &ContextTable,
+    a: &mut [u8],
+) -> Result<()> {
+    let context = |cid: u8| ctx.get(cid).ok_or(DecompressError::UnknownContext(cid));
+    let a: &mut [u8; 16] = a.try_into().map_err(|_| DecompressError::Malformed)?;
+    // RFC 6282 §3.1.1 address modes.
+    match (m, ac, mode) {
+        (false, false, 2) => {
+            a[..8].copy_from_slice(&LINK_LOCAL);
+            a[8..14].copy_from_slice(&SHORT_IID);
+            a[14..].copy_from_slice(&cur.array::<2>()?);
+        }
+        (false, false, 1) => {
+            a[..8].copy_from_slice(&LINK_LOCAL);
+            a[8..].copy_from_slice(&cur.array::<8>()?);
+        }
+        (_, false, 0) => *a = cur.array::<16>()?,
+        (false, false, _) => {
+            a[..8].copy_from_slice(&LINK_LOCAL);
+            if !lower.write_iid(a) {
+                return Err(DecompressError::Malformed);
+            }
+        }
+        // RFC 6282 §3.1.1: SAC=1, SAM=00 is the unspecified address;
+        // DAC=1, DAM=00 (M=0) is reserved.
+        (false, true, 0) if is_src => {}
+        (false, true, 0) => return Err(DecompressError::Malformed),
+        (false, true, 1) => {
+            a[8..].copy_from_slice(&cur.array::<8>()?);
+            context(cid)?.apply(a);
+        }
+        (false, true, 2) => {
+            a[8..14].copy_from_slice(&SHORT_IID);
+            a[14..].copy_from_slice(&cur.array::<2>()?);
+            context(cid)?.apply(a);
+        }
+        (false, true, _) => {
+            let c = context(cid)?;
+            if !lower.write_iid(a) {
+                return Err(DecompressError::Malformed);
+            }
+            c.apply(a);
+        }
+        (true, false, 1) => {
+            // ffXX::00XX:XXXX:XXXX
+            let b = cur.array::<6>()?;
+            a[0] = 0xff;
+            a[1] = b[0];
+            a[11..].copy_from_slice(&b[1..]);
+        }
+        (true, false, 2) => {
+            // ffXX::00XX:XXXX
+            let b = cur.array::<4>()?;
+            a[0] = 0xff;
+            a[1] = b[0];
+            a[13..].copy_from_slice(&b[1..]);
+        }
+        (true, false, _) => {
+            // ff02::00XX
+            a[0] = 0xff;
+            a[1] = 0x02;
+            a[15] = cur.byte()?;
+        }
+        (true, true, 0) => {
+            // RFC 6282 §3.1.1 (M=1 DAC=1 DAM=00), RFC 3306 §4:
+            // ffXX:XXLL:PPPP:PPPP:PPPP:PPPP:XXXX:XXXX, L and P from the
+            // context; plen "MUST NOT be greater than 64" (RFC 3306 §4).
+            let b = cur.array::<6>()?;
+            let c = context(cid)?;
+            if c.prefix_len > 64 {
+                return Err(DecompressError::Malformed);
+            }
+            let mut p = [0u8; 16];
+            c.apply(&mut p);
+            a[0] = 0xff;
+            a[1] = b[0];
+            a[2] = b[1];
+            a[3] = c.prefix_len;
+            a[4..12].copy_from_slice(&p[..8]);
+            a[12..].copy_from_slice(&b[2..]);
+        }
+        // M=1 DAC=1 DAM≠00 is reserved.
+        (true, true, _) => return Err(DecompressError::Malformed),
+    }
+    Ok(())
 }
 
 /// Decompresses the 6LoWPAN headers at the start of `input`.

@@ -63,23 +63,32 @@ enum Lower<'a> {
 }
 
 impl Lower<'_> {
-    /// The IID for a fully elided address: RFC 4944 §6 / RFC 6282 §3.2.2
-    /// (short: 0000:00ff:fe00:XXXX; extended: EUI-64 with U/L flipped).
+    /// Writes the IID of a fully elided address into `a[8..]`: RFC 4944 §6
+    /// / RFC 6282 §3.2.2 (short: 0000:00ff:fe00:XXXX; extended: EUI-64 with
+    /// U/L flipped). False when there is no link-layer address.
+    #[inline]
+    fn write_iid(&self, a: &mut [u8; 16]) -> bool {
+        match self {
+            Lower::Link(Address::Short([x, y])) => a[8..].copy_from_slice(&[0, 0, 0, 0xff, 0xfe, 0, *x, *y]),
+            Lower::Link(Address::Extended(e)) => {
+                a[8..].copy_from_slice(e);
+                a[8] ^= 0x02;
+            }
+            Lower::Link(Address::Absent) => return false,
+            Lower::Ip(ip) => a[8..].copy_from_slice(&ip[8..]),
+        }
+        true
+    }
+
+    /// The IID for a fully elided address (see [`Lower::write_iid`]).
     #[inline]
     fn iid(&self) -> Option<[u8; 8]> {
-        match self {
-            Lower::Link(Address::Short([a, b])) => Some([0, 0, 0, 0xff, 0xfe, 0, *a, *b]),
-            Lower::Link(Address::Extended(e)) => {
-                let mut i = *e;
-                i[0] ^= 0x02;
-                Some(i)
-            }
-            Lower::Link(Address::Absent) => None,
-            Lower::Ip(a) => {
-                let mut i = [0u8; 8];
-                i.copy_from_slice(&a[8..]);
-                Some(i)
-            }
+        let mut a = [0u8; 16];
+        if !self.write_iid(&mut a) {
+            return None;
         }
+        let mut i = [0u8; 8];
+        i.copy_from_slice(&a[8..]);
+        Some(i)
     }
 }
