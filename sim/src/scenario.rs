@@ -817,7 +817,12 @@ impl Scenario {
                 let side = match (t.area_m, self.medium.nominal_range_m()) {
                     (Some(a), _) => a,
                     (None, Some(r)) => topology::random_side(*n, r, t.mean_degree),
-                    (None, None) => unreachable!("checked when parsing: random + topo medium needs area_m"),
+                    (None, None) => {
+                        return Err(ScenarioError::at(
+                            None,
+                            "a random topology with a link-file medium needs area_m",
+                        ));
+                    }
                 };
                 topology::random(*n, side, self.seed)
             }
