@@ -6,5 +6,8 @@
 pub mod capture;
 pub mod decode;
 pub mod json;
+pub mod output;
 pub mod pcap;
+pub mod scenario;
 pub mod seeds;
+pub mod topology;
