@@ -23,7 +23,7 @@ use sixlo::lowpan::frag::ReassemblySlot;
 use sixlo::mac::{DedupEntry, LinkStats, TxSlot};
 use sixlo::nd::Neighbor;
 use sixlo::net::{AddrEntry, FragSlot, Route};
-use sixlo::node::{Node, NodeConfig, NodeStorage, RouterSettings};
+use sixlo::node::{NodeConfig, NodeStorage, RouterNode, RouterSettings};
 use sixlo::radio::{MAX_PSDU_LEN, Radio, RadioCaps, RadioError, RxInfo, TxReport};
 use sixlo::socket::SocketSlot;
 use sixlo::socket::udp::UdpSocket;
@@ -121,7 +121,7 @@ fn run() -> ! {
     let _ = settings.prefixes.push((PREFIX, 64));
     let _ = settings.contexts.push((0, PREFIX, 64));
     let eui64 = black_box([0x02, 0x12, 0x74, 0x01, 0x00, 0x01, 0x01, 0x01]);
-    let mut node = Node::new(NodeConfig::router(eui64, black_box(0xabcd), settings), storage);
+    let mut node = RouterNode::with_role(NodeConfig::router(eui64, black_box(0xabcd), settings), storage);
     let mut radio = DummyRadio { frame: [0; MAX_PSDU_LEN] };
     node.configure_radio(&mut radio);
 
