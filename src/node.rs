@@ -54,7 +54,7 @@ const TX_BUDGET: usize = 2;
 /// The 802.15.4 FCS, appended by the radio.
 const FCS_LEN: usize = 2;
 /// Events kept for the user; older ones are dropped (and counted) when full.
-const EVENT_CAPACITY: usize = 8;
+const EVENT_CAPACITY: usize = 4;
 
 /// What the node is in 6LoWPAN-ND terms (RFC 6775 §3).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,7 +74,7 @@ pub struct RouterSettings {
     pub prefixes: heapless::Vec<(Ipv6Addr, u8), { nd::MAX_PREFIXES }>,
     /// 6LoWPAN contexts (CID, prefix, length) used for compression and
     /// announced in 6CO options.
-    pub contexts: heapless::Vec<(u8, Ipv6Addr, u8), 4>,
+    pub contexts: heapless::Vec<(u8, Ipv6Addr, u8), { nd::MAX_CONTEXTS }>,
     /// Router lifetime in RAs, seconds (0: the RFC 6775 default of 1800).
     pub router_lifetime: u16,
 }
