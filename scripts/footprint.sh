@@ -7,9 +7,15 @@
 #
 #     text=<bytes> data=<bytes> bss=<bytes>
 #
-# from binutils `size` (Berkeley format: text counts .text, .rodata and
-# .eh_frame; bss counts the linker's .relro_padding). Budget: text <= 32 KiB
-# (DESIGN.md "Memory"). `FOOTPRINT_VERBOSE=1` also prints `size -A` and the
+# from binutils `size` (Berkeley format: text counts .text and .rodata;
+# bss counts the linker's .relro_padding). Budget: text <= 32 KiB
+# (DESIGN.md "Memory").
+#
+# Unwind tables are not linked: with panic = "abort" nothing unwinds, and a
+# firmware image carries no .eh_frame / .eh_frame_hdr (about 13 KB here).
+# `--no-eh-frame-hdr` and the `/DISCARD/` rule of
+# footprint/discard-unwind.ld (appended to ld's default script with
+# `INSERT`) drop them. `FOOTPRINT_VERBOSE=1` also prints `size -A` and the
 # 30 largest symbols.
 #
 # Needs only the Rust toolchain (the host target is x86_64-unknown-linux-gnu)
@@ -25,7 +31,8 @@ fi
 
 target=x86_64-unknown-linux-gnu
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
-RUSTFLAGS="-C link-arg=-nostartfiles -C link-arg=-static -C relocation-model=static" \
+RUSTFLAGS="-C link-arg=-nostartfiles -C link-arg=-static -C relocation-model=static \
+-C link-arg=-Wl,--no-eh-frame-hdr -C link-arg=-Wl,-T,$PWD/discard-unwind.ld" \
     cargo build -q --release --target "$target"
 bin="$CARGO_TARGET_DIR/$target/release/sixlo-footprint"
 

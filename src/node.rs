@@ -36,6 +36,7 @@ use crate::lowpan::frag::{Reassembler as LowpanReassembler, ReassemblySlot};
 use crate::lowpan::{Context, ContextTable, Encoded, MAX_COMPRESSED_HEADERS, Received, Receiver, encode};
 use crate::mac::{DedupEntry, LinkStats, Mac, MacConfig, MacStats, Rng, RxAction, TxOutcome, TxSlot};
 use crate::nd::{self, Host, HostConfig, HostEvent, NdInput, Neighbor, Router, RouterConfig};
+
 use crate::net::{AddrEntry, FragSlot, Ingress, Interface, NetConfig, NetStats, NextHop, Route};
 use crate::radio::{MAX_PSDU_LEN, Radio};
 use crate::socket::udp::{Delivery, Endpoint, UdpSocket};
@@ -53,7 +54,7 @@ const TX_BUDGET: usize = 2;
 /// The 802.15.4 FCS, appended by the radio.
 const FCS_LEN: usize = 2;
 /// Events kept for the user; older ones are dropped (and counted) when full.
-const EVENT_CAPACITY: usize = 8;
+const EVENT_CAPACITY: usize = 4;
 
 /// What the node is in 6LoWPAN-ND terms (RFC 6775 §3).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,7 +74,7 @@ pub struct RouterSettings {
     pub prefixes: heapless::Vec<(Ipv6Addr, u8), { nd::MAX_PREFIXES }>,
     /// 6LoWPAN contexts (CID, prefix, length) used for compression and
     /// announced in 6CO options.
-    pub contexts: heapless::Vec<(u8, Ipv6Addr, u8), 4>,
+    pub contexts: heapless::Vec<(u8, Ipv6Addr, u8), { nd::MAX_CONTEXTS }>,
     /// Router lifetime in RAs, seconds (0: the RFC 6775 default of 1800).
     pub router_lifetime: u16,
 }
@@ -248,11 +249,208 @@ type NodeNet<'a> = Interface<
     &'a mut [FragSlot<&'a mut [u8]>],
 >;
 
+/// The 6LoWPAN-ND state a [`Node`] carries: [`AnyRole`] (host or router,
+/// chosen at run time by [`NodeConfig::role`]), [`Host`] or [`RouterRole`].
+///
+/// A node typed by its role ([`HostNode`], [`RouterNode`]) holds only that
+/// role's state and links only its code: a router does not carry the
+/// host's 1.4 KB of state, nor its code. The trait is sealed.
+pub trait NdRole<'a>: role::RoleImpl<'a> {}
+
+/// Host or router, chosen at run time (the default role of [`Node`]): as
+/// large as the larger of [`Host`] and [`RouterRole`].
+pub struct AnyRole<'a>(AnyInner<'a>);
+
 // No heap to box the larger variant into; a node is one or the other for life.
 #[allow(clippy::large_enum_variant)]
-enum NdRole<'a> {
+enum AnyInner<'a> {
     Host(Host),
-    Router(Router<&'a mut [Neighbor]>, ContextTable),
+    Router(RouterRole<'a>),
+}
+
+/// The router role: 6LoWPAN-ND router state and the compression contexts
+/// it announces.
+pub struct RouterRole<'a> {
+    router: Router<&'a mut [Neighbor]>,
+    contexts: ContextTable,
+}
+
+/// A node that is always a 6LoWPAN router (see [`Node::with_role`]).
+pub type RouterNode<'a> = Node<'a, RouterRole<'a>>;
+/// A node that is always a 6LoWPAN host (see [`Node::with_role`]).
+pub type HostNode<'a> = Node<'a, Host>;
+
+impl<'a> NdRole<'a> for AnyRole<'a> {}
+impl<'a> NdRole<'a> for RouterRole<'a> {}
+impl<'a> NdRole<'a> for Host {}
+
+mod role {
+    use super::*;
+
+    /// What the node asks of its ND role (private: `NdRole` is sealed).
+    pub trait RoleImpl<'a>: Sized {
+        fn build(role: Role, hc: HostConfig, iface: &mut NodeNet<'a>, neighbors: &'a mut [Neighbor]) -> Self;
+        fn host(&self) -> Option<&Host>;
+        fn router(&self) -> Option<&Router<&'a mut [Neighbor]>>;
+        fn contexts(&self) -> &ContextTable;
+        /// The link-layer address of a neighbour ND knows about.
+        fn neighbour_lladdr(&self, ip: &Ipv6Addr) -> Option<Address>;
+        fn process(&mut self, now: Instant, input: &NdInput<'_>) -> Option<nd::Transmit<'_>>;
+        /// Expiries (routers: registrations).
+        fn expire(&mut self, now: Instant);
+        /// A message to send (hosts: RS, NS+ARO).
+        fn poll_tx(&mut self, now: Instant, rng: &mut Rng) -> Option<nd::Transmit<'static>>;
+        fn poll_event(&mut self) -> Option<HostEvent>;
+        fn poll_at(&self) -> Option<Instant>;
+        fn stats(&self) -> nd::NdStats;
+    }
+
+    impl<'a> RoleImpl<'a> for Host {
+        /// A router configuration makes a host all the same.
+        fn build(_: Role, hc: HostConfig, _: &mut NodeNet<'a>, _: &'a mut [Neighbor]) -> Self {
+            Host::new(hc)
+        }
+        fn host(&self) -> Option<&Host> {
+            Some(self)
+        }
+        fn router(&self) -> Option<&Router<&'a mut [Neighbor]>> {
+            None
+        }
+        fn contexts(&self) -> &ContextTable {
+            Host::contexts(self)
+        }
+        fn neighbour_lladdr(&self, ip: &Ipv6Addr) -> Option<Address> {
+            self.router_lladdr(ip)
+        }
+        fn process(&mut self, now: Instant, input: &NdInput<'_>) -> Option<nd::Transmit<'_>> {
+            Host::process(self, now, input)
+        }
+        fn expire(&mut self, _: Instant) {}
+        fn poll_tx(&mut self, now: Instant, rng: &mut Rng) -> Option<nd::Transmit<'static>> {
+            Host::poll(self, now, rng)
+        }
+        fn poll_event(&mut self) -> Option<HostEvent> {
+            Host::poll_event(self)
+        }
+        fn poll_at(&self) -> Option<Instant> {
+            Host::poll_at(self)
+        }
+        fn stats(&self) -> nd::NdStats {
+            *Host::stats(self)
+        }
+    }
+
+    impl<'a> RoleImpl<'a> for RouterRole<'a> {
+        /// A host configuration makes a router with default settings.
+        fn build(role: Role, hc: HostConfig, iface: &mut NodeNet<'a>, neighbors: &'a mut [Neighbor]) -> Self {
+            let settings = match role {
+                Role::Router(s) => s,
+                Role::Host => RouterSettings::default(),
+            };
+            // RFC 4291 §2.7.1: routers listen to all-routers (RS go there).
+            let _ = iface.addrs_mut().join(ipv6::ALL_ROUTERS);
+            let (rc, contexts) = router_config(iface, hc.ll_addr, &settings);
+            RouterRole { router: Router::new(rc, neighbors), contexts }
+        }
+        fn host(&self) -> Option<&Host> {
+            None
+        }
+        fn router(&self) -> Option<&Router<&'a mut [Neighbor]>> {
+            Some(&self.router)
+        }
+        fn contexts(&self) -> &ContextTable {
+            &self.contexts
+        }
+        fn neighbour_lladdr(&self, ip: &Ipv6Addr) -> Option<Address> {
+            self.router.table().lladdr(ip)
+        }
+        fn process(&mut self, now: Instant, input: &NdInput<'_>) -> Option<nd::Transmit<'_>> {
+            self.router.process(now, input)
+        }
+        fn expire(&mut self, now: Instant) {
+            self.router.poll(now);
+        }
+        fn poll_tx(&mut self, _: Instant, _: &mut Rng) -> Option<nd::Transmit<'static>> {
+            None
+        }
+        fn poll_event(&mut self) -> Option<HostEvent> {
+            None
+        }
+        fn poll_at(&self) -> Option<Instant> {
+            self.router.poll_at()
+        }
+        fn stats(&self) -> nd::NdStats {
+            *self.router.stats()
+        }
+    }
+
+    impl<'a> RoleImpl<'a> for AnyRole<'a> {
+        fn build(role: Role, hc: HostConfig, iface: &mut NodeNet<'a>, neighbors: &'a mut [Neighbor]) -> Self {
+            AnyRole(match role {
+                Role::Host => AnyInner::Host(Host::build(role, hc, iface, neighbors)),
+                Role::Router(_) => AnyInner::Router(RouterRole::build(role, hc, iface, neighbors)),
+            })
+        }
+        fn host(&self) -> Option<&Host> {
+            match &self.0 {
+                AnyInner::Host(h) => Some(h),
+                AnyInner::Router(_) => None,
+            }
+        }
+        fn router(&self) -> Option<&Router<&'a mut [Neighbor]>> {
+            match &self.0 {
+                AnyInner::Host(_) => None,
+                AnyInner::Router(r) => Some(&r.router),
+            }
+        }
+        fn contexts(&self) -> &ContextTable {
+            match &self.0 {
+                AnyInner::Host(h) => h.contexts(),
+                AnyInner::Router(r) => &r.contexts,
+            }
+        }
+        fn neighbour_lladdr(&self, ip: &Ipv6Addr) -> Option<Address> {
+            match &self.0 {
+                AnyInner::Host(h) => h.router_lladdr(ip),
+                AnyInner::Router(r) => r.neighbour_lladdr(ip),
+            }
+        }
+        fn process(&mut self, now: Instant, input: &NdInput<'_>) -> Option<nd::Transmit<'_>> {
+            match &mut self.0 {
+                AnyInner::Host(h) => h.process(now, input),
+                AnyInner::Router(r) => r.router.process(now, input),
+            }
+        }
+        fn expire(&mut self, now: Instant) {
+            if let AnyInner::Router(r) = &mut self.0 {
+                r.router.poll(now);
+            }
+        }
+        fn poll_tx(&mut self, now: Instant, rng: &mut Rng) -> Option<nd::Transmit<'static>> {
+            match &mut self.0 {
+                AnyInner::Host(h) => h.poll(now, rng),
+                AnyInner::Router(_) => None,
+            }
+        }
+        fn poll_event(&mut self) -> Option<HostEvent> {
+            match &mut self.0 {
+                AnyInner::Host(h) => h.poll_event(),
+                AnyInner::Router(_) => None,
+            }
+        }
+        fn poll_at(&self) -> Option<Instant> {
+            match &self.0 {
+                AnyInner::Host(h) => h.poll_at(),
+                AnyInner::Router(r) => r.router.poll_at(),
+            }
+        }
+        fn stats(&self) -> nd::NdStats {
+            match &self.0 {
+                AnyInner::Host(h) => *h.stats(),
+                AnyInner::Router(r) => *r.router.stats(),
+            }
+        }
+    }
 }
 
 /// A datagram in `packet` whose frames are being handed to the MAC.
@@ -267,12 +465,12 @@ struct PendingTx {
 
 /// Everything but the receive buffers, so that a received packet (which
 /// borrows those) can be processed with `&mut Core`.
-struct Core<'a> {
+struct Core<'a, R> {
     ll_addr: Address,
     rng: Rng,
     mac: NodeMac<'a>,
     net: NodeNet<'a>,
-    nd: NdRole<'a>,
+    nd: R,
     sockets: SocketSet<'a, &'a mut [SocketSlot<'a>]>,
     packet: &'a mut [u8],
     pending: Option<PendingTx>,
@@ -282,15 +480,30 @@ struct Core<'a> {
 }
 
 /// A sixlo node: one 802.15.4 interface, its IPv6 stack and UDP sockets.
-pub struct Node<'a> {
-    core: Core<'a>,
+///
+/// `R` is its 6LoWPAN-ND role: by default [`AnyRole`], host or router as
+/// [`NodeConfig::role`] says; [`RouterNode`] and [`HostNode`] fix it, which
+/// saves the other role's RAM and code.
+pub struct Node<'a, R: NdRole<'a> = AnyRole<'a>> {
+    core: Core<'a, R>,
     lowpan: Receiver<&'a mut [ReassemblySlot<'a>]>,
     rx: &'a mut [u8],
 }
 
 impl<'a> Node<'a> {
-    /// A node with `config`, working in `storage`.
+    /// A node with `config`, working in `storage`: a host or a router as
+    /// `config.role` says.
     pub fn new(config: NodeConfig, storage: NodeStorage<'a>) -> Self {
+        Self::with_role(config, storage)
+    }
+}
+
+impl<'a, N: NdRole<'a>> Node<'a, N> {
+    /// A node with `config`, working in `storage`, whose role is `R`
+    /// (`RouterNode::with_role(NodeConfig::router(..), storage)`). The type
+    /// decides: a [`RouterNode`] given a host configuration is a router
+    /// announcing nothing; a [`HostNode`] ignores router settings.
+    pub fn with_role(config: NodeConfig, storage: NodeStorage<'a>) -> Self {
         let NodeConfig {
             eui64,
             short_address,
@@ -317,22 +530,12 @@ impl<'a> Node<'a> {
             storage.ip_reassembly,
         );
         iface.addrs_mut().set_short_address(short_address.map(u16::from_be_bytes), None);
-        let nd = match role {
-            Role::Host => {
-                let mut hc = HostConfig::new(eui64);
-                hc.ll_addr = ll_addr;
-                if let Some(minutes) = registration_lifetime_minutes {
-                    hc.registration_lifetime = minutes;
-                }
-                NdRole::Host(Host::new(hc))
-            }
-            Role::Router(settings) => {
-                // RFC 4291 §2.7.1: routers listen to all-routers (RS go there).
-                let _ = iface.addrs_mut().join(ipv6::ALL_ROUTERS);
-                let (rc, ctx) = router_config(&mut iface, ll_addr, &settings);
-                NdRole::Router(Router::new(rc, storage.neighbors), ctx)
-            }
-        };
+        let mut hc = HostConfig::new(eui64);
+        hc.ll_addr = ll_addr;
+        if let Some(minutes) = registration_lifetime_minutes {
+            hc.registration_lifetime = minutes;
+        }
+        let nd = N::build(role, hc, &mut iface, storage.neighbors);
         let mut rng = Rng::new(seed ^ 0x6c6f_7770_616e);
         let tag = rng.next_u64() as u16;
         Node {
@@ -400,10 +603,7 @@ impl<'a> Node<'a> {
     /// before now means "poll again at once").
     pub fn poll_at(&self) -> Option<Instant> {
         let c = &self.core;
-        let nd = match &c.nd {
-            NdRole::Host(h) => h.poll_at(),
-            NdRole::Router(r, _) => r.poll_at(),
-        };
+        let nd = c.nd.poll_at();
         // Work that can be done at once: fragments when the MAC has room,
         // socket datagrams when the packet buffer is free. Fragments waiting
         // for MAC room wake with the MAC's own deadline.
@@ -463,10 +663,7 @@ impl<'a> Node<'a> {
             net: *c.net.stats(),
             lowpan: *self.lowpan.stats(),
             reassembly: *self.lowpan.reassembly_stats(),
-            nd: match &c.nd {
-                NdRole::Host(h) => *h.stats(),
-                NdRole::Router(r, _) => *r.stats(),
-            },
+            nd: c.nd.stats(),
         }
     }
 
@@ -483,9 +680,9 @@ impl<'a> Node<'a> {
     /// True when `addr` is registered with a router (hosts) or is one of
     /// the router's own addresses (routers).
     pub fn is_registered(&self, addr: &Ipv6Addr) -> bool {
-        match &self.core.nd {
-            NdRole::Host(h) => h.is_registered(addr),
-            NdRole::Router(..) => self.core.net.addrs().is_ours(addr),
+        match self.core.nd.host() {
+            Some(h) => h.is_registered(addr),
+            None => self.core.net.addrs().is_ours(addr),
         }
     }
 
@@ -501,18 +698,12 @@ impl<'a> Node<'a> {
 
     /// The 6LoWPAN-ND router state (registrations), for routers.
     pub fn nd_router(&self) -> Option<&Router<&'a mut [Neighbor]>> {
-        match &self.core.nd {
-            NdRole::Router(r, _) => Some(r),
-            NdRole::Host(_) => None,
-        }
+        self.core.nd.router()
     }
 
     /// The 6LoWPAN-ND host state (routers, registrations), for hosts.
     pub fn nd_host(&self) -> Option<&Host> {
-        match &self.core.nd {
-            NdRole::Host(h) => Some(h),
-            NdRole::Router(..) => None,
-        }
+        self.core.nd.host()
     }
 }
 
@@ -597,34 +788,27 @@ fn lladdr_from_iid(ip: &Ipv6Addr) -> Option<Address> {
     Some(Address::Extended(eui))
 }
 
+// One out-of-line helper: inlined, the saturating add is repeated at each
+// of the node's ~20 counters (about 0.8 KB of text).
+#[inline(never)]
 fn bump(c: &mut u32) {
     *c = c.saturating_add(1);
 }
 
-impl<'a> Core<'a> {
+impl<'a, N: NdRole<'a>> Core<'a, N> {
     fn contexts(&self) -> &ContextTable {
-        match &self.nd {
-            NdRole::Host(h) => h.contexts(),
-            NdRole::Router(_, ctx) => ctx,
-        }
+        self.nd.contexts()
     }
 
-    fn is_neighbour(nd: &NdRole<'_>, ip: &Ipv6Addr) -> bool {
-        match nd {
-            NdRole::Host(h) => h.router_lladdr(ip).is_some(),
-            NdRole::Router(r, _) => r.table().lladdr(ip).is_some(),
-        }
+    fn is_neighbour(nd: &N, ip: &Ipv6Addr) -> bool {
+        nd.neighbour_lladdr(ip).is_some()
     }
 
     fn lladdr(&self, ip: &Ipv6Addr) -> Option<Address> {
         if ip.is_multicast() {
             return Some(Address::BROADCAST);
         }
-        let known = match &self.nd {
-            NdRole::Host(h) => h.router_lladdr(ip),
-            NdRole::Router(r, _) => r.table().lladdr(ip),
-        };
-        known.or_else(|| lladdr_from_iid(ip))
+        self.nd.neighbour_lladdr(ip).or_else(|| lladdr_from_iid(ip))
     }
 
     fn push_event(&mut self, e: NodeEvent) {
@@ -707,7 +891,7 @@ impl<'a> Core<'a> {
         now: Instant,
         pkt: &[u8],
         ll_src: Address,
-        nd: &mut NdRole<'a>,
+        nd: &mut N,
         sockets: &mut SocketSet<'a, &'a mut [SocketSlot<'a>]>,
         stats: &mut NodeStats,
         events: &mut heapless::Deque<NodeEvent, EVENT_CAPACITY>,
@@ -759,10 +943,7 @@ impl<'a> Core<'a> {
                     icmpv6::Repr::Ndisc(repr) => {
                         bump(&mut stats.rx_nd);
                         let input = NdInput { src, dst, hop_limit: hlim, ll_src, repr };
-                        let reply = match nd {
-                            NdRole::Host(h) => h.process(now, &input).map(|t| Self::emit_nd(&t, out)),
-                            NdRole::Router(r, _) => r.process(now, &input).map(|t| Self::emit_nd(&t, out)),
-                        };
+                        let reply = nd.process(now, &input).map(|t| Self::emit_nd(&t, out));
                         if let Some(Some((len, ll_dst))) = reply {
                             *pending = Some(PendingTx { len, ll_dst, tag: 0, sent: 0 });
                         } else if reply.is_some() {
@@ -794,27 +975,21 @@ impl<'a> Core<'a> {
 
     /// ND timers: router expiries; the host's RS/NS (re)transmissions and events.
     fn nd_timers(&mut self, now: Instant) {
-        if let NdRole::Router(r, _) = &mut self.nd {
-            r.poll(now);
-            return;
-        }
+        self.nd.expire(now);
         for _ in 0..TX_BUDGET {
             if self.pending.is_some() {
                 break;
             }
-            let NdRole::Host(h) = &mut self.nd else { return };
-            let Some(t) = h.poll(now, &mut self.rng) else { break };
+            let Some(t) = self.nd.poll_tx(now, &mut self.rng) else { break };
             if let Some((len, ll_dst)) = Self::emit_nd(&t, Some(&mut self.packet[..])) {
                 self.pending = Some(PendingTx { len, ll_dst, tag: 0, sent: 0 });
                 self.prepare_pending();
             }
         }
         let mut events: heapless::Vec<HostEvent, EVENT_CAPACITY> = heapless::Vec::new();
-        if let NdRole::Host(h) = &mut self.nd {
-            while !events.is_full() {
-                let Some(ev) = h.poll_event() else { break };
-                let _ = events.push(ev);
-            }
+        while !events.is_full() {
+            let Some(ev) = self.nd.poll_event() else { break };
+            let _ = events.push(ev);
         }
         for ev in events {
             let e = match ev {
@@ -895,9 +1070,9 @@ impl<'a> Core<'a> {
         let next_hop = match self.net.route(&dst, |ip| Self::is_neighbour(nd, ip)) {
             NextHop::OnLink => dst,
             NextHop::Via(nh) => nh,
-            NextHop::NoRoute => match &self.nd {
+            NextHop::NoRoute => match self.nd.host() {
                 // RFC 6775 §5.6: a host sends everything off-link to its router.
-                NdRole::Host(h) if !dst.is_link_local() => match h.default_router() {
+                Some(h) if !dst.is_link_local() => match h.default_router() {
                     Some((router, _)) => router,
                     None => dst,
                 },
@@ -937,10 +1112,7 @@ impl<'a> Core<'a> {
         // (source PAN elided by PAN ID compression), both addresses.
         let mac_hdr = 3 + 2 + p.ll_dst.as_bytes().len() + src_ll.as_bytes().len();
         let mtu = MAX_PSDU_LEN - FCS_LEN - mac_hdr;
-        let ctx = match &self.nd {
-            NdRole::Host(h) => h.contexts(),
-            NdRole::Router(_, c) => c,
-        };
+        let ctx = self.nd.contexts();
         let mut scratch = [0u8; MAX_COMPRESSED_HEADERS];
         let mut frame = [0u8; MAX_PSDU_LEN];
         let ack = !p.ll_dst.is_broadcast();

@@ -14,7 +14,7 @@ use sixlo::lowpan::frag::ReassemblySlot;
 use sixlo::mac::{DedupEntry, LinkStats, TxSlot};
 use sixlo::nd::Neighbor;
 use sixlo::net::{AddrEntry, FragSlot, Route};
-use sixlo::node::{Node, NodeConfig, NodeStorage, RouterSettings};
+use sixlo::node::{HostNode, NdRole, Node, NodeConfig, NodeStorage, RouterNode, RouterSettings};
 use sixlo::socket::SocketSlot;
 use sixlo::socket::udp::UdpSocket;
 
@@ -54,7 +54,9 @@ const LEAF: Capacities = Capacities {
     rx: 256,
 };
 
-/// The router of `footprint/src/main.rs` (keep the two in step).
+/// The router of `footprint/src/main.rs` (keep the two in step): the
+/// budget configuration of DESIGN.md "Memory", built as a [`RouterNode`]
+/// (a router that carries no host state).
 const ROUTER: Capacities = Capacities {
     mac_queue: 4,
     mac_dedup: 8,
@@ -65,18 +67,21 @@ const ROUTER: Capacities = Capacities {
     routes: 16,
     ip_reassembly: (0, 0),
     lowpan_reassembly: (2, 1280),
-    sockets: (2, 256, 256),
+    // One socket with 128-byte queues (a CoAP server's worth): the budget
+    // of DESIGN.md "Memory" counts the network stack, not application
+    // buffers. Each further socket costs a slot plus its two queues.
+    sockets: (1, 128, 128),
     packet: 1280,
     rx: 256,
 };
 
-/// (component, bytes) for `c`.
-fn breakdown(c: &Capacities) -> Vec<(&'static str, usize)> {
+/// (component, bytes) for `c`, with a node struct of `node` bytes.
+fn breakdown(c: &Capacities, node: usize) -> Vec<(&'static str, usize)> {
     let (ipn, ipb) = c.ip_reassembly;
     let (lpn, lpb) = c.lowpan_reassembly;
     let (sn, srx, stx) = c.sockets;
     vec![
-        ("Node struct", size_of::<Node<'static>>()),
+        ("Node struct", node),
         ("MAC queue", c.mac_queue * size_of::<TxSlot>()),
         ("MAC dedup", c.mac_dedup * size_of::<DedupEntry>()),
         ("MAC link stats", c.mac_links * size_of::<LinkStats>()),
@@ -112,7 +117,7 @@ fn leak<T>(v: Vec<T>) -> &'static mut [T] {
 
 /// Builds a node over storage of capacities `c` and fills its sockets, so
 /// the configuration is known to be usable.
-fn build(c: &Capacities, config: NodeConfig) -> Node<'static> {
+fn build<R: NdRole<'static>>(c: &Capacities, config: NodeConfig) -> Node<'static, R> {
     let ip_reassembly =
         (0..c.ip_reassembly.0).map(|_| FragSlot::new(leak(vec![0u8; c.ip_reassembly.1]))).collect();
     let lowpan_reassembly = (0..c.lowpan_reassembly.0)
@@ -132,7 +137,7 @@ fn build(c: &Capacities, config: NodeConfig) -> Node<'static> {
         packet: leak(vec![0u8; c.packet]),
         rx: leak(vec![0u8; c.rx]),
     };
-    let mut node = Node::new(config, storage);
+    let mut node = Node::<R>::with_role(config, storage);
     for i in 0..c.sockets.0 {
         let mut s = UdpSocket::new(leak(vec![0u8; c.sockets.1]), leak(vec![0u8; c.sockets.2]));
         s.bind(5683 + i as u16).unwrap();
@@ -144,7 +149,9 @@ fn build(c: &Capacities, config: NodeConfig) -> Node<'static> {
 #[test]
 fn element_sizes() {
     let sizes = [
-        ("Node", size_of::<Node<'static>>()),
+        ("Node (host or router)", size_of::<Node<'static>>()),
+        ("HostNode", size_of::<HostNode<'static>>()),
+        ("RouterNode", size_of::<RouterNode<'static>>()),
         ("TxSlot", size_of::<TxSlot>()),
         ("DedupEntry", size_of::<DedupEntry>()),
         ("LinkStats", size_of::<LinkStats>()),
@@ -162,32 +169,32 @@ fn element_sizes() {
     }
     assert_eq!(
         sizes.map(|s| s.1),
-        [2648, 148, 24, 64, 64, 40, 17, 48, 272, 112, 176],
+        [2520, 2520, 1624, 148, 24, 40, 64, 40, 17, 48, 272, 112, 176],
         "element sizes changed: update this test and the figures in the docs"
     );
 }
 
 #[test]
 fn leaf_ram() {
-    let rows = breakdown(&LEAF);
-    let total = print("leaf (host)", &rows);
-    let node = build(&LEAF, NodeConfig::host([0x02, 0, 0, 0, 0, 0, 0, 2], 0xabcd));
+    let rows = breakdown(&LEAF, size_of::<HostNode<'static>>());
+    let total = print("leaf (HostNode)", &rows);
+    let node: HostNode = build(&LEAF, NodeConfig::host([0x02, 0, 0, 0, 0, 0, 0, 2], 0xabcd));
     assert!(node.nd_host().is_some());
     assert_eq!(
         rows.iter().map(|r| r.1).collect::<Vec<_>>(),
-        [2648, 296, 96, 128, 128, 97, 96, 0, 0, 112, 1280, 176, 256, 1280, 256]
+        [2520, 296, 96, 80, 128, 97, 96, 0, 0, 112, 1280, 176, 256, 1280, 256]
     );
-    assert_eq!(total, 6849);
+    assert_eq!(total, 6673);
 }
 
 #[test]
 fn router_ram() {
-    let rows = breakdown(&ROUTER);
-    let total = print("router", &rows);
+    let rows = breakdown(&ROUTER, size_of::<RouterNode<'static>>());
+    let total = print("router (RouterNode)", &rows);
     let mut rs = RouterSettings::default();
     rs.prefixes.push(("fd00::".parse().unwrap(), 64)).unwrap();
     rs.contexts.push((0, "fd00::".parse().unwrap(), 64)).unwrap();
-    let node = build(&ROUTER, NodeConfig::router([0x02, 0, 0, 0, 0, 0, 0, 1], 0xabcd, rs));
+    let node: RouterNode = build(&ROUTER, NodeConfig::router([0x02, 0, 0, 0, 0, 0, 0, 1], 0xabcd, rs));
     assert!(node.nd_router().is_some());
     let budget = 6 * 1024;
     println!(
@@ -197,12 +204,12 @@ fn router_ram() {
     );
     assert_eq!(
         rows.iter().map(|r| r.1).collect::<Vec<_>>(),
-        [2648, 592, 192, 1024, 1024, 114, 768, 0, 0, 224, 2560, 352, 1024, 1280, 256]
+        [1624, 592, 192, 640, 1024, 114, 768, 0, 0, 224, 2560, 176, 256, 1280, 256]
     );
-    assert_eq!(total, 12058);
+    assert_eq!(total, 9706);
 }
 
-/// What the 2648-byte `Node` struct is made of (its fields are private:
+/// What the `Node` struct is made of (its fields are private:
 /// these are the public types it holds, so the sum is not exact).
 #[test]
 fn node_struct_parts() {
@@ -227,11 +234,11 @@ fn node_struct_parts() {
         ("lowpan::ContextTable", size_of::<sixlo::lowpan::ContextTable>()),
         ("lowpan::Receiver", size_of::<sixlo::lowpan::Receiver<S<ReassemblySlot<'static>>>>()),
         ("SocketSet", size_of::<sixlo::socket::SocketSet<'static, S<SocketSlot<'static>>>>()),
-        ("events (8 NodeEvent)", size_of::<heapless::Deque<sixlo::node::NodeEvent, 8>>()),
+        ("events (4 NodeEvent)", size_of::<heapless::Deque<sixlo::node::NodeEvent, 4>>()),
     ];
     println!("Node struct parts (x86_64; the ND role is Host or Router+ContextTable):");
     for (name, bytes) in parts {
         println!("  {name:<22} {bytes:>5}");
     }
-    assert_eq!(parts.map(|p| p.1), [232, 264, 1608, 688, 608, 288, 80, 40, 280]);
+    assert_eq!(parts.map(|p| p.1), [232, 264, 1608, 424, 344, 288, 80, 40, 152]);
 }

@@ -3,7 +3,7 @@
 //!
 //! `_start` builds the node's storage on its own stack (no `static mut`),
 //! creates a router node (16 neighbours, 16 routes, a 1280-byte packet
-//! buffer, two 1280-byte 6LoWPAN reassembly slots, two UDP sockets, a
+//! buffer, two 1280-byte 6LoWPAN reassembly slots, one UDP socket with 128-byte queues, a
 //! 4-slot MAC queue) over [`DummyRadio`], and polls it forever while
 //! sending a UDP datagram and a ping and reading its socket, so the whole
 //! send / receive / forward / ND code is linked. Every input that could let
@@ -23,7 +23,7 @@ use sixlo::lowpan::frag::ReassemblySlot;
 use sixlo::mac::{DedupEntry, LinkStats, TxSlot};
 use sixlo::nd::Neighbor;
 use sixlo::net::{AddrEntry, FragSlot, Route};
-use sixlo::node::{Node, NodeConfig, NodeStorage, RouterSettings};
+use sixlo::node::{NodeConfig, NodeStorage, RouterNode, RouterSettings};
 use sixlo::radio::{MAX_PSDU_LEN, Radio, RadioCaps, RadioError, RxInfo, TxReport};
 use sixlo::socket::SocketSlot;
 use sixlo::socket::udp::UdpSocket;
@@ -40,8 +40,7 @@ const PACKET: usize = 1280;
 const RX: usize = 256;
 const LOWPAN_SLOTS: usize = 2;
 const LOWPAN_SLOT: usize = 1280;
-const SOCKETS: usize = 2;
-const SOCKET_BUF: usize = 256;
+const SOCKET_BUF: usize = 128;
 
 /// A radio whose received frames come from a buffer the optimiser cannot
 /// see through: every parser path stays reachable.
@@ -97,11 +96,11 @@ fn run() -> ! {
     let mut lowpan_bufs = [[0u8; LOWPAN_SLOT]; LOWPAN_SLOTS];
     let [a, b] = &mut lowpan_bufs;
     let mut lowpan_reassembly = [ReassemblySlot::new(a), ReassemblySlot::new(b)];
-    let mut sockets = [SocketSlot::EMPTY, SocketSlot::EMPTY];
+    let mut sockets = [SocketSlot::EMPTY];
     let mut packet = [0u8; PACKET];
     let mut rx = [0u8; RX];
-    let mut socket_bufs = [[0u8; SOCKET_BUF]; 2 * SOCKETS];
-    let [s0rx, s0tx, s1rx, s1tx] = &mut socket_bufs;
+    let mut socket_bufs = [[0u8; SOCKET_BUF]; 2];
+    let [s0rx, s0tx] = &mut socket_bufs;
 
     let storage = NodeStorage {
         mac_queue: &mut mac_queue,
@@ -121,15 +120,13 @@ fn run() -> ! {
     let _ = settings.prefixes.push((PREFIX, 64));
     let _ = settings.contexts.push((0, PREFIX, 64));
     let eui64 = black_box([0x02, 0x12, 0x74, 0x01, 0x00, 0x01, 0x01, 0x01]);
-    let mut node = Node::new(NodeConfig::router(eui64, black_box(0xabcd), settings), storage);
+    let mut node = RouterNode::with_role(NodeConfig::router(eui64, black_box(0xabcd), settings), storage);
     let mut radio = DummyRadio { frame: [0; MAX_PSDU_LEN] };
     node.configure_radio(&mut radio);
 
-    let mut server = UdpSocket::new(s0rx, s0tx);
-    let _ = server.bind(black_box(5683));
-    let mut client = UdpSocket::new(s1rx, s1tx);
-    let _ = client.bind(black_box(49152));
-    let (Ok(hs), Ok(hc)) = (node.add_socket(server), node.add_socket(client)) else { panic!() };
+    let mut socket = UdpSocket::new(s0rx, s0tx);
+    let _ = socket.bind(black_box(5683));
+    let Ok(hs) = node.add_socket(socket) else { panic!() };
 
     let peer: Ipv6Addr = black_box(Ipv6Addr::new(0xfd00, 0, 0, 0, 0x12, 0x7402, 2, 0x202));
     let mut now = Instant::ZERO;
@@ -137,7 +134,7 @@ fn run() -> ! {
     let mut seq = 0u16;
     loop {
         node.poll(now, &mut radio);
-        if let Some(s) = node.socket(hc) {
+        if let Some(s) = node.socket(hs) {
             let _ = s.send_to(black_box(b"footprint"), (peer, 5683));
         }
         let _ = node.ping(peer, 1, seq, black_box(b"ping"));

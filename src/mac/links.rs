@@ -20,7 +20,7 @@
 //! The table has a caller-chosen capacity; when it is full, a new
 //! neighbour evicts the entry seen longest ago (received from or sent to).
 //! Give it at least as many entries as the node has neighbours it routes
-//! through (RPL parents and children). Each entry costs 64 bytes on 64-bit
+//! through (RPL parents and children). Each entry costs 40 bytes on 64-bit
 //! targets.
 
 use super::Slots;
@@ -47,10 +47,11 @@ pub struct LinkStats {
     pub tx_acked: u32,
     /// Frames to the neighbour given up in a row since the last ACK.
     pub consecutive_failures: u8,
-    /// Last time a frame was received from the neighbour.
-    pub last_heard: Option<Instant>,
-    /// Last time a frame to the neighbour completed.
-    pub last_tx: Option<Instant>,
+    /// Milliseconds + 1 of the last frame received from or completed to
+    /// the neighbour (0: never); see [`LinkStats::last_seen`]. One
+    /// millisecond stamp instead of two `Option<Instant>`s keeps the entry
+    /// at 40 bytes.
+    seen_ms: u64,
 }
 
 impl LinkStats {
@@ -63,8 +64,7 @@ impl LinkStats {
         tx_attempts: 0,
         tx_acked: 0,
         consecutive_failures: 0,
-        last_heard: None,
-        last_tx: None,
+        seen_ms: 0,
     };
 
     /// Average RSSI in dBm, `None` before the first received frame.
@@ -77,8 +77,14 @@ impl LinkStats {
         (self.etx != 0).then_some(self.etx)
     }
 
-    fn last_seen(&self) -> Option<Instant> {
-        self.last_heard.max(self.last_tx)
+    /// Last time (to the millisecond) a frame was received from the
+    /// neighbour or a frame to it completed; `None` for a free entry.
+    pub fn last_seen(&self) -> Option<Instant> {
+        self.seen_ms.checked_sub(1).map(Instant::from_millis)
+    }
+
+    fn saw(&mut self, now: Instant) {
+        self.seen_ms = now.total_millis().saturating_add(1);
     }
 }
 
@@ -136,10 +142,8 @@ impl<S: Slots<LinkStats>> LinkTable<S> {
             Some(i) => i,
             None if create => {
                 // Free entry first (None sorts first), else seen longest ago.
-                let (i, _) = entries
-                    .iter()
-                    .enumerate()
-                    .min_by_key(|(_, e)| (e.addr != Address::Absent, e.last_seen()))?;
+                let (i, _) =
+                    entries.iter().enumerate().min_by_key(|(_, e)| (e.addr != Address::Absent, e.seen_ms))?;
                 entries[i] = LinkStats { addr, ..LinkStats::EMPTY };
                 i
             }
@@ -154,7 +158,7 @@ impl<S: Slots<LinkStats>> LinkTable<S> {
             let sample = i16::from(rssi) * 16;
             e.rssi_x16 = if e.rx_count == 0 { sample } else { e.rssi_x16 + (sample - e.rssi_x16) / 8 };
             e.rx_count = e.rx_count.wrapping_add(1);
-            e.last_heard = Some(now);
+            e.saw(now);
         }
     }
 
@@ -163,7 +167,7 @@ impl<S: Slots<LinkStats>> LinkTable<S> {
     pub fn on_tx(&mut self, addr: Address, attempts: u8, acked: bool, now: Instant, alpha: u8, penalty: u8) {
         if let Some(e) = self.entry(addr, true) {
             e.tx_attempts = e.tx_attempts.wrapping_add(u32::from(attempts));
-            e.last_tx = Some(now);
+            e.saw(now);
             let sample = if acked {
                 e.tx_acked = e.tx_acked.wrapping_add(1);
                 e.consecutive_failures = 0;
@@ -227,7 +231,7 @@ mod tests {
         l.on_rx(a, -60, t(4));
         l.on_rx(c, -40, t(5)); // evicts b, seen longest ago
         assert!(l.get(b).is_none());
-        assert_eq!(l.get(a).unwrap().last_heard, Some(t(4)));
+        assert_eq!(l.get(a).unwrap().last_seen(), Some(t(4)));
         assert_eq!(l.iter().count(), 2);
         l.on_rx(Address::BROADCAST, -1, t(6));
         assert!(l.get(Address::BROADCAST).is_none());

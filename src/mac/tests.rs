@@ -301,5 +301,5 @@ fn documented_sizes() {
     use core::mem::size_of;
     assert_eq!(size_of::<TxSlot>(), 148);
     assert_eq!(size_of::<DedupEntry>(), 24);
-    assert_eq!(size_of::<LinkStats>(), 64);
+    assert_eq!(size_of::<LinkStats>(), 40);
 }

@@ -74,8 +74,11 @@ pub const ALL_NODES: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 1);
 
 /// Largest number of prefixes (PIO) a router advertises and a host keeps.
 pub const MAX_PREFIXES: usize = 4;
-/// Largest number of contexts (6CO) a router advertises (RFC 6282: 16 CIDs).
-pub const MAX_CONTEXTS: usize = 16;
+/// Largest number of contexts (6CO) a router advertises. RFC 6282 has 16
+/// CIDs (a host keeps all 16), but a router announcing more than 4 is rare
+/// and each slot costs RAM in [`RouterConfig`] (`node::RouterSettings`
+/// holds 4 too).
+pub const MAX_CONTEXTS: usize = 4;
 /// Largest number of options in one message built by this module
 /// (SLLAO + PIOs + 6COs + ABRO, or SLLAO + ARO).
 const MAX_OPTIONS: usize = 2 + MAX_PREFIXES + MAX_CONTEXTS;
