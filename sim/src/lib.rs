@@ -5,6 +5,9 @@
 
 pub mod capture;
 pub mod decode;
+pub mod engine;
 pub mod json;
+pub mod medium;
 pub mod pcap;
+pub mod radio;
 pub mod seeds;
