@@ -386,6 +386,12 @@ impl Simulation {
         &mut self.nodes[id.0].node
     }
 
+    /// Takes a node's next event (echo replies, registrations) without
+    /// waking it (unlike [`Simulation::node_mut`]).
+    pub fn poll_event(&mut self, id: NodeId) -> Option<sixlo::node::NodeEvent> {
+        self.nodes[id.0].node.poll_event()
+    }
+
     /// A node's radio (its counters).
     pub fn radio(&self, id: NodeId) -> &SimRadio {
         &self.nodes[id.0].radio
