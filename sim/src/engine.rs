@@ -97,7 +97,14 @@ impl Default for Capacities {
 impl Capacities {
     /// A router: 16 neighbours, links and routes, 8 queue slots.
     pub fn router() -> Self {
-        Capacities { mac_queue: 8, mac_dedup: 16, mac_links: 16, neighbors: 16, routes: 16, ..Self::default() }
+        Capacities {
+            mac_queue: 8,
+            mac_dedup: 16,
+            mac_links: 16,
+            neighbors: 16,
+            routes: 16,
+            ..Self::default()
+        }
     }
 
     /// Storage with these capacities, leaked from the heap.
@@ -566,7 +573,8 @@ impl Simulation {
         let now = self.now;
         for _ in 0..MAX_POLLS_PER_WAKE {
             self.counters.polls += 1;
-            let (air, medium, grid, pos, reach) = (&self.air, &*self.medium, &self.grid, &self.pos, self.reach);
+            let (air, medium, grid, pos, reach) =
+                (&self.air, &*self.medium, &self.grid, &self.pos, self.reach);
             let me = Listener { id: NodeId(i), pos: pos[i] };
             let mut sense = || {
                 let on_air: Vec<&Transmission> = air
@@ -652,11 +660,14 @@ impl Simulation {
                     deaf |= a.called < tx.end && tx.start < a.tx.end;
                     continue;
                 }
-                if a.tx.overlaps(&tx) && (matches!(self.reach, Reach::Links) || self.grid.near(a.tx.pos, rpos)) {
+                if a.tx.overlaps(&tx)
+                    && (matches!(self.reach, Reach::Links) || self.grid.near(a.tx.pos, rpos))
+                {
                     interferers.push(&a.tx);
                 }
             }
-            let verdict = self.medium.receive(Listener { id: r, pos: rpos }, &tx, &interferers, &mut self.rng);
+            let verdict =
+                self.medium.receive(Listener { id: r, pos: rpos }, &tx, &interferers, &mut self.rng);
             let verdict = match verdict {
                 Reception::OutOfRange => continue,
                 _ if deaf => Reception::Lost(Loss::HalfDuplex),

@@ -150,7 +150,8 @@ fn udgm_delivery_ratio_follows_coojas_formula() {
     sim.record_frames(true);
     let s = sim.add_node(router(1), (0.0, 0.0));
     let dists = [10.0, 25.0, 40.0, 49.0];
-    let rx: Vec<NodeId> = dists.iter().enumerate().map(|(i, d)| sim.add_node(router(i + 2), (0.0, *d))).collect();
+    let rx: Vec<NodeId> =
+        dists.iter().enumerate().map(|(i, d)| sim.add_node(router(i + 2), (0.0, *d))).collect();
     let sock = sim.node_mut(s).add_socket(udp_socket(1000, 256, 2048)).unwrap();
     let all_nodes: Ipv6Addr = "ff02::1".parse().unwrap();
     for _ in 0..2000 {
@@ -188,6 +189,7 @@ fn two_senders(seed: u64, a_pos: (f64, f64), c_pos: (f64, f64), range: f64) -> (
     let c = sim.add_node(router(3), c_pos);
     sim.run_until(Instant::from_secs(2));
     sim.take_frame_log();
+    let _sb = sim.node_mut(b).add_socket(udp_socket(9, 1024, 64)).unwrap();
     let sa = sim.node_mut(a).add_socket(udp_socket(1, 256, 512)).unwrap();
     let sc = sim.node_mut(c).add_socket(udp_socket(1, 256, 512)).unwrap();
     let payload = [0x5a; 90];
@@ -225,13 +227,19 @@ fn csma_defers_when_senders_hear_each_other() {
         let (sim, [a, b, c]) = two_senders(seed, (0.0, 0.0), (10.0, 0.0), 50.0);
         let (fa, fc) = (big_frames(&sim, a), big_frames(&sim, c));
         let got = |fs: &[&FrameRecord]| fs.iter().any(|f| f.received_by().any(|n| n == b));
-        assert!(got(&fa) && got(&fc), "seed {seed}: a datagram never arrived");
+        // Each datagram arrives, or its MAC gave up on a busy channel
+        // (macMaxCSMABackoffs) - deferring, never colliding.
+        for (f, n) in [(&fa, a), (&fc, c)] {
+            assert!(got(f) || sim.node(n).stats().mac.csma_fail == 1, "seed {seed}: lost");
+        }
         let busy = sim.radio_stats(a).cca_busy + sim.radio_stats(c).cca_busy;
         if sim.counters().collisions == 0 {
             clean += 1;
-            // Without a collision, one frame each: the later sender deferred.
-            assert_eq!((fa.len(), fc.len()), (1, 1), "seed {seed}");
-            assert!(fa[0].end <= fc[0].start || fc[0].end <= fa[0].start, "seed {seed}");
+            // Without a collision, at most one frame each, never overlapping.
+            assert!(fa.len() <= 1 && fc.len() <= 1, "seed {seed}");
+            if let (Some(x), Some(y)) = (fa.first(), fc.first()) {
+                assert!(x.end <= y.start || y.end <= x.start, "seed {seed}");
+            }
             if busy > 0 {
                 deferred += 1;
             }

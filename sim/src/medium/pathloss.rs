@@ -156,7 +156,11 @@ impl Medium for PathLoss {
         if uniform(rng) < per {
             // Would it have been lost without the interference too?
             let quiet_per = packet_error_rate(oqpsk_ber(signal_mw / quiet_mw), tx.psdu_len);
-            let cause = if interferers.is_empty() || quiet_per >= per * 0.5 { Loss::Channel } else { Loss::Collision };
+            let cause = if interferers.is_empty() || quiet_per >= per * 0.5 {
+                Loss::Channel
+            } else {
+                Loss::Collision
+            };
             return Reception::Lost(cause);
         }
         // LQI from the SINR: 0 dB → 0, 20 dB and more → 255.
@@ -166,7 +170,8 @@ impl Medium for PathLoss {
     }
 
     fn senses(&self, listener: Listener, on_air: &[&Transmission]) -> bool {
-        let mw: f64 = on_air.iter().map(|t| dbm_to_mw(self.rx_dbm(t.sender, t.pos, listener.id, listener.pos))).sum();
+        let mw: f64 =
+            on_air.iter().map(|t| dbm_to_mw(self.rx_dbm(t.sender, t.pos, listener.id, listener.pos))).sum();
         mw > 0.0 && mw_to_dbm(mw) >= self.cca_threshold_dbm
     }
 }

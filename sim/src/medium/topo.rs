@@ -60,7 +60,8 @@ impl TopoFile {
     pub fn parse(text: &str) -> Result<TopoFile, TopoError> {
         let mut links = Vec::new();
         for (i, raw) in text.lines().enumerate() {
-            let err = |reason: &str| TopoError { line: i + 1, text: raw.to_owned(), reason: reason.to_owned() };
+            let err =
+                |reason: &str| TopoError { line: i + 1, text: raw.to_owned(), reason: reason.to_owned() };
             let line = raw.split('#').next().unwrap_or("").trim();
             if line.is_empty() {
                 continue;
