@@ -12,6 +12,7 @@ pub mod medium;
 pub mod output;
 pub mod pcap;
 pub mod radio;
+pub mod run;
 pub mod scenario;
 pub mod seeds;
 pub mod topology;

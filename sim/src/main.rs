@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use sixlo::lowpan::{Context, ContextTable};
 use sixlo_sim::decode;
+use sixlo_sim::scenario::{Overrides, Scenario};
 
 #[derive(Parser)]
 #[command(
@@ -31,6 +32,42 @@ enum Command {
         #[arg(long = "context", value_name = "N=PREFIX", value_parser = parse_context)]
         contexts: Vec<(u8, Context)>,
     },
+    /// Run the built-in 50-node demo scenario; outputs go to ./sim-out/.
+    Demo {
+        /// Output folder.
+        #[arg(long, default_value = "sim-out")]
+        out: PathBuf,
+    },
+    /// Run a scenario (a TOML file, or the demo's settings when omitted);
+    /// flags override the file.
+    Run {
+        /// The scenario file (see sim/scenarios/example.toml).
+        scenario: Option<PathBuf>,
+        /// Topology: line:N, grid:WxH, random:N, csv:FILE, topo:FILE.
+        #[arg(long)]
+        topology: Option<String>,
+        /// RPL mode of operation: storing or non-storing.
+        #[arg(long)]
+        mop: Option<String>,
+        /// RPL objective function: of0 or mrhof.
+        #[arg(long)]
+        of: Option<String>,
+        /// Virtual duration, seconds.
+        #[arg(long)]
+        duration: Option<f64>,
+        /// Interval of the periodic traffic, seconds.
+        #[arg(long)]
+        traffic_interval: Option<f64>,
+        /// Scenario seed.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Output folder.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Do not write capture.pcap.
+        #[arg(long)]
+        no_pcap: bool,
+    },
     /// Cut fuzz seed inputs from captures into OUT/<target>/ (one file per
     /// distinct message), so CI replays real traffic without committing it.
     FuzzSeeds {
@@ -45,6 +82,38 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Demo { out } => {
+            let mut s = Scenario::demo();
+            s.output.dir = out;
+            simulate(&s)
+        }
+        Command::Run { scenario, topology, mop, of, duration, traffic_interval, seed, out, no_pcap } => {
+            let mut s = match &scenario {
+                Some(path) => match Scenario::from_file(path) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        eprintln!("sixlo-sim run: {e}");
+                        return ExitCode::FAILURE;
+                    }
+                },
+                None => Scenario::demo(),
+            };
+            let o = Overrides {
+                topology,
+                mop,
+                of,
+                duration_s: duration,
+                traffic_interval_s: traffic_interval,
+                seed,
+                out,
+                no_pcap,
+            };
+            if let Err(e) = s.apply_overrides(&o) {
+                eprintln!("sixlo-sim run: {e}");
+                return ExitCode::FAILURE;
+            }
+            simulate(&s)
+        }
         Command::FuzzSeeds { out, captures } => {
             let paths: Vec<&std::path::Path> = captures.iter().map(PathBuf::as_path).collect();
             match sixlo_sim::seeds::write_seeds(&paths, &out) {
@@ -98,4 +167,21 @@ fn parse_context(s: &str) -> Result<(u8, Context), String> {
         .filter(|l| *l <= 128)
         .ok_or(format!("prefix length {len:?} is not 0..128"))?;
     Ok((cid, Context { prefix, prefix_len, compress: true }))
+}
+
+/// Runs a scenario and prints where its outputs are and a short summary.
+fn simulate(s: &Scenario) -> ExitCode {
+    match sixlo_sim::run::run(s, true) {
+        Ok(r) => {
+            println!("{}", sixlo_sim::output::summary(&r.metrics));
+            for f in &r.files {
+                println!("wrote {}", f.display());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("sixlo-sim: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
