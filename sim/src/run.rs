@@ -170,12 +170,12 @@ pub fn run(s: &Scenario, progress: bool) -> Result<RunResult, String> {
             b.set(now.total_micros());
         }
         // Events: registrations and addresses, for the log and for traffic.
-        for i in 0..n {
+        for (i, joined) in joined.iter_mut().enumerate() {
             while let Some(e) = sim.poll_event(NodeId(i)) {
                 let msg = match e {
                     NodeEvent::Registered(a) => {
-                        if a == global(i) && !joined[i] {
-                            joined[i] = true;
+                        if a == global(i) {
+                            *joined = true;
                         }
                         format!("registered {a}")
                     }
