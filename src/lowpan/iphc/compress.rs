@@ -1,7 +1,7 @@
 //! LOWPAN_IPHC / LOWPAN_NHC compression (RFC 6282 §3.2, §4): the smallest
 //! legal encoding of an IPv6 packet's headers.
 
-use super::{IPV6_LEN, LINK_LOCAL, Lower, SHORT_IID, UDP_LEN, proto};
+use super::{IPV6_LEN, LINK_LOCAL, Lower, SHORT_IID, SHORT_IID_U64, UDP_LEN, proto};
 use crate::lowpan::context::{Context, ContextTable};
 use crate::wire::ieee802154::Address;
 use crate::wire::ipv6;
@@ -60,15 +60,26 @@ impl AddrEnc {
     }
 }
 
+/// fe80::/64 as the top half of a big-endian address.
+const LINK_LOCAL_HI: u64 = u64::from_be_bytes(LINK_LOCAL);
+/// The bits of an IID that [`SHORT_IID_U64`] fixes.
+const SHORT_IID_MASK: u64 = 0xffff_ffff_ffff_0000;
+
+/// An address as its two big-endian halves (prefix, IID).
+#[inline]
+fn halves(a: &[u8; 16]) -> (u64, u64) {
+    let v = u128::from_be_bytes(*a);
+    ((v >> 64) as u64, v as u64)
+}
+
 /// Stateless unicast encoding (RFC 6282 §3.1.1, SAC/DAC=0).
 #[inline]
-fn unicast_stateless(a: &[u8; 16], iid: Option<[u8; 8]>) -> AddrEnc {
-    if a[..8] != LINK_LOCAL {
-        return AddrEnc::stateless(0, 16);
-    }
-    if iid.is_some_and(|i| a[8..] == i) {
+fn unicast_stateless(hi: u64, lo: u64, iid: Option<u64>) -> AddrEnc {
+    if hi != LINK_LOCAL_HI {
+        AddrEnc::stateless(0, 16)
+    } else if iid == Some(lo) {
         AddrEnc::stateless(3, 0)
-    } else if a[8..14] == SHORT_IID {
+    } else if lo & SHORT_IID_MASK == SHORT_IID_U64 {
         AddrEnc::stateless(2, 2)
     } else {
         AddrEnc::stateless(1, 8)
@@ -79,7 +90,7 @@ fn unicast_stateless(a: &[u8; 16], iid: Option<[u8; 8]>) -> AddrEnc {
 /// address the way the decompressor will and keep the mode that gives it
 /// back exactly.
 #[inline]
-fn unicast_stateful(a: &[u8; 16], iid: Option<[u8; 8]>, c: &Context) -> Option<(u8, usize)> {
+fn unicast_stateful(a: &[u8; 16], iid: Option<u64>, c: &Context) -> Option<(u8, usize)> {
     if !c.matches(a) {
         return None;
     }
@@ -90,7 +101,7 @@ fn unicast_stateful(a: &[u8; 16], iid: Option<[u8; 8]>, c: &Context) -> Option<(
         r == *a
     };
     if let Some(i) = iid
-        && rebuilt(&i, 8)
+        && rebuilt(&i.to_be_bytes(), 8)
     {
         return Some((3, 0));
     }
@@ -129,14 +140,34 @@ fn multicast_stateful(a: &[u8; 16], c: &Context) -> bool {
 
 /// The best encoding without a CID byte (stateless or context 0) and the
 /// best one overall (any context).
-fn choose(a: &[u8; 16], iid: Option<[u8; 8]>, ctx: &ContextTable, is_src: bool) -> (AddrEnc, AddrEnc) {
+#[inline]
+fn choose(a: &[u8; 16], iid: Option<u64>, ctx: &ContextTable, is_src: bool) -> (AddrEnc, AddrEnc) {
+    let (hi, lo) = halves(a);
+    // The common case first: a link-local address whose IID is the one
+    // derived from below (RFC 6282 §3.1.1 SAM/DAM=11). Nothing beats 0 bytes.
+    if hi == LINK_LOCAL_HI && iid == Some(lo) {
+        let e = AddrEnc::stateless(3, 0);
+        return (e, e);
+    }
+    choose_other(a, hi, lo, iid, ctx, is_src)
+}
+
+/// [`choose`] for every address but an elidable link-local one.
+fn choose_other(
+    a: &[u8; 16],
+    hi: u64,
+    lo: u64,
+    iid: Option<u64>,
+    ctx: &ContextTable,
+    is_src: bool,
+) -> (AddrEnc, AddrEnc) {
     let multicast = !is_src && a[0] == 0xff;
-    if is_src && *a == [0; 16] {
+    if is_src && hi == 0 && lo == 0 {
         // RFC 6282 §3.1.1: SAC=1 SAM=00 is the unspecified address.
         let e = AddrEnc { ac: true, mode: 0, cid: 0, len: 0 };
         return (e, e);
     }
-    let stateless = if multicast { multicast_stateless(a) } else { unicast_stateless(a, iid) };
+    let stateless = if multicast { multicast_stateless(a) } else { unicast_stateless(hi, lo, iid) };
     // Nothing beats 0 bytes; a multicast context form (6 bytes) only beats
     // the 16-byte form.
     if stateless.len == 0 || (multicast && stateless.len < 16) || ctx.none_for_compression() {
@@ -160,29 +191,31 @@ fn choose(a: &[u8; 16], iid: Option<[u8; 8]>, ctx: &ContextTable, is_src: bool) 
     (nocid, any)
 }
 
-/// The in-line bytes of an address encoding.
+/// Writes the in-line bytes of an address encoding at the start of `buf`
+/// (at least `e.len` bytes) with fixed-size copies; returns `e.len`.
 #[inline]
-fn inline_bytes(a: &[u8; 16], e: AddrEnc, multicast: bool, buf: &mut [u8]) {
-    if !multicast || e.len == 16 {
-        buf.copy_from_slice(&a[16 - e.len..]);
-        return;
+fn inline_bytes(a: &[u8; 16], e: AddrEnc, multicast: bool, buf: &mut [u8]) -> usize {
+    if multicast && e.len != 16 {
+        // RFC 6282 §3.1.1 M=1 forms.
+        match (e.ac, e.mode) {
+            (true, _) => {
+                buf[..2].copy_from_slice(&a[1..3]);
+                buf[2..6].copy_from_slice(&a[12..]);
+            }
+            (false, 1) => buf[..6].copy_from_slice(&[a[1], a[11], a[12], a[13], a[14], a[15]]),
+            (false, 2) => buf[..4].copy_from_slice(&[a[1], a[13], a[14], a[15]]),
+            _ => buf[0] = a[15],
+        }
+        return e.len;
     }
-    match (e.ac, e.mode) {
-        (true, _) => {
-            buf[0] = a[1];
-            buf[1] = a[2];
-            buf[2..].copy_from_slice(&a[12..]);
-        }
-        (false, 1) => {
-            buf[0] = a[1];
-            buf[1..].copy_from_slice(&a[11..]);
-        }
-        (false, 2) => {
-            buf[0] = a[1];
-            buf[1..].copy_from_slice(&a[13..]);
-        }
-        _ => buf[0] = a[15],
+    // The address's last `e.len` bytes.
+    match e.len {
+        0 => {}
+        2 => buf[..2].copy_from_slice(&a[14..]),
+        8 => buf[..8].copy_from_slice(&a[8..]),
+        _ => buf[..16].copy_from_slice(a),
     }
+    e.len
 }
 
 /// Length of a single trailing Pad1 / PadN option (at most 7 octets, zero
@@ -255,13 +288,20 @@ impl Encoder<'_, '_> {
         }
     }
 
+    /// True when the UDP header at `at` can be LOWPAN_NHC-compressed.
+    #[inline]
+    fn can_nhc_udp(&self, at: usize) -> bool {
+        // The UDP length is elided: it must be what the receiver infers.
+        let end = self.pkt.len();
+        at + UDP_LEN <= end && usize::from(self.u16_at(at + 4)) == end - at
+    }
+
     /// True when the header `p` at `at` can be LOWPAN_NHC-compressed and
     /// rebuilt exactly.
     fn can_nhc(&self, p: u8, at: usize, depth: usize) -> bool {
         let end = self.pkt.len();
         match p {
-            // The UDP length is elided: it must be what the receiver infers.
-            proto::UDP => at + UDP_LEN <= end && usize::from(self.u16_at(at + 4)) == end - at,
+            proto::UDP => self.can_nhc_udp(at),
             proto::IPV6 => {
                 depth < MAX_DEPTH
                     && at + IPV6_LEN <= end
@@ -282,7 +322,8 @@ impl Encoder<'_, '_> {
         ldst: Lower<'_>,
         ctx: &ContextTable,
     ) -> Result<usize> {
-        let h = &self.pkt[off..off + IPV6_LEN];
+        let h: &[u8; IPV6_LEN] =
+            self.pkt.get(off..).and_then(|p| p.first_chunk()).ok_or(CompressError::Malformed)?;
         let mut src = [0u8; 16];
         let mut dst = [0u8; 16];
         src.copy_from_slice(&h[8..24]);
@@ -293,20 +334,12 @@ impl Encoder<'_, '_> {
         let tc = (h[0] << 4) | (h[1] >> 4);
         let fl = u32::from_be_bytes([0, h[1] & 0x0f, h[2], h[3]]);
         let (ecn, dscp) = (tc & 3, tc >> 2);
-        let mut tfb = [0u8; 4];
-        let (tf, tfl) = if fl == 0 {
-            if tc == 0 {
-                (3, 0)
-            } else {
-                tfb[0] = (ecn << 6) | dscp;
-                (2, 1)
-            }
-        } else if dscp == 0 {
-            tfb[..3].copy_from_slice(&[(ecn << 6) | (h[1] & 0x0f), h[2], h[3]]);
-            (1, 3)
-        } else {
-            tfb = [(ecn << 6) | dscp, h[1] & 0x0f, h[2], h[3]];
-            (0, 4)
+        let tfb = [(ecn << 6) | dscp, h[1] & 0x0f, h[2], h[3]];
+        let (tf, tfl) = match (fl == 0, tc == 0, dscp == 0) {
+            (true, true, _) => (3, 0),
+            (true, false, _) => (2, 1),
+            (false, _, true) => (1, 3),
+            (false, _, false) => (0, 4),
         };
         let hlim = match hop {
             1 => 1,
@@ -314,11 +347,12 @@ impl Encoder<'_, '_> {
             255 => 3,
             _ => 0,
         };
-        let nh = self.can_nhc(next, off + IPV6_LEN, depth);
+        let at = off + IPV6_LEN;
+        let nh = if next == proto::UDP { self.can_nhc_udp(at) } else { self.can_nhc(next, at, depth) };
 
         let m = dst[0] == 0xff;
-        let (s0, sa) = choose(&src, lsrc.iid(), ctx, true);
-        let (d0, da) = choose(&dst, ldst.iid(), ctx, false);
+        let (s0, sa) = choose(&src, lsrc.iid64(), ctx, true);
+        let (d0, da) = choose(&dst, ldst.iid64(), ctx, false);
         // RFC 6282 §3.1.2: a context other than 0 costs the CID byte.
         let (s, d, cid) =
             if sa.len + da.len + 1 < s0.len + d0.len { (sa, da, true) } else { (s0, d0, false) };
@@ -337,7 +371,13 @@ impl Encoder<'_, '_> {
             b[2] = (s.cid << 4) | d.cid;
             i = 3;
         }
-        b[i..i + tfl].copy_from_slice(&tfb[..tfl]);
+        match tf {
+            0 => b[i..i + 4].copy_from_slice(&tfb),
+            // TF=01: ECN, 2 bits pad, flow label (the DSCP is zero).
+            1 => b[i..i + 3].copy_from_slice(&[(ecn << 6) | tfb[1], tfb[2], tfb[3]]),
+            2 => b[i] = tfb[0],
+            _ => {}
+        }
         i += tfl;
         if !nh {
             b[i] = next;
@@ -347,10 +387,9 @@ impl Encoder<'_, '_> {
             b[i] = hop;
             i += 1;
         }
-        inline_bytes(&src, s, false, &mut b[i..i + s.len]);
-        i += s.len;
-        inline_bytes(&dst, d, m, &mut b[i..i + d.len]);
-        if nh { self.chain(next, off + IPV6_LEN, depth, src, dst, ctx) } else { Ok(off + IPV6_LEN) }
+        i += inline_bytes(&src, s, false, &mut b[i..]);
+        inline_bytes(&dst, d, m, &mut b[i..]);
+        if nh { self.chain(next, at, depth, src, dst, ctx) } else { Ok(at) }
     }
 
     /// Writes LOWPAN_NHC headers from header `p` at `at` on.
