@@ -51,11 +51,11 @@ struct AddrEnc {
     ac: bool,
     mode: u8,
     cid: u8,
-    len: usize,
+    len: u8,
 }
 
 impl AddrEnc {
-    const fn stateless(mode: u8, len: usize) -> AddrEnc {
+    const fn stateless(mode: u8, len: u8) -> AddrEnc {
         AddrEnc { ac: false, mode, cid: 0, len }
     }
 }
@@ -90,7 +90,7 @@ fn unicast_stateless(hi: u64, lo: u64, iid: Option<u64>) -> AddrEnc {
 /// address the way the decompressor will and keep the mode that gives it
 /// back exactly.
 #[inline]
-fn unicast_stateful(a: &[u8; 16], iid: Option<u64>, c: &Context) -> Option<(u8, usize)> {
+fn unicast_stateful(a: &[u8; 16], iid: Option<u64>, c: &Context) -> Option<(u8, u8)> {
     if !c.matches(a) {
         return None;
     }
@@ -152,7 +152,9 @@ fn choose(a: &[u8; 16], iid: Option<u64>, ctx: &ContextTable, is_src: bool) -> (
     choose_other(a, hi, lo, iid, ctx, is_src)
 }
 
-/// [`choose`] for every address but an elidable link-local one.
+/// [`choose`] for every address but an elidable link-local one (out of
+/// line: it keeps the common path small).
+#[inline(never)]
 fn choose_other(
     a: &[u8; 16],
     hi: u64,
@@ -195,6 +197,7 @@ fn choose_other(
 /// (at least `e.len` bytes) with fixed-size copies; returns `e.len`.
 #[inline]
 fn inline_bytes(a: &[u8; 16], e: AddrEnc, multicast: bool, buf: &mut [u8]) -> usize {
+    let n = usize::from(e.len);
     if multicast && e.len != 16 {
         // RFC 6282 §3.1.1 M=1 forms.
         match (e.ac, e.mode) {
@@ -206,7 +209,7 @@ fn inline_bytes(a: &[u8; 16], e: AddrEnc, multicast: bool, buf: &mut [u8]) -> us
             (false, 2) => buf[..4].copy_from_slice(&[a[1], a[13], a[14], a[15]]),
             _ => buf[0] = a[15],
         }
-        return e.len;
+        return n;
     }
     // The address's last `e.len` bytes.
     match e.len {
@@ -215,7 +218,7 @@ fn inline_bytes(a: &[u8; 16], e: AddrEnc, multicast: bool, buf: &mut [u8]) -> us
         8 => buf[..8].copy_from_slice(&a[8..]),
         _ => buf[..16].copy_from_slice(a),
     }
-    e.len
+    n
 }
 
 /// Length of a single trailing Pad1 / PadN option (at most 7 octets, zero
@@ -260,6 +263,42 @@ impl Encoder<'_, '_> {
         Ok(s)
     }
 
+    /// Reserves the next `N` output bytes as an array (fixed-size writes).
+    #[inline]
+    fn reserve_n<const N: usize>(&mut self) -> Result<&mut [u8; N]> {
+        let at = self.w;
+        let s =
+            self.out.get_mut(at..).and_then(|o| o.first_chunk_mut()).ok_or(CompressError::BufferTooSmall)?;
+        self.w += N;
+        Ok(s)
+    }
+
+    /// The UDP header at `at` when LOWPAN_NHC can carry it: its length,
+    /// which NHC elides, must be what the receiver infers (the rest of the
+    /// packet).
+    #[inline]
+    fn udp_header(&self, at: usize) -> Option<[u8; UDP_LEN]> {
+        let u = *self.pkt.get(at..)?.first_chunk::<UDP_LEN>()?;
+        (usize::from(u16::from_be_bytes([u[4], u[5]])) == self.pkt.len() - at).then_some(u)
+    }
+
+    /// Writes the NHC UDP header for the UDP header `u`. RFC 6282 §4.3.3:
+    /// the smallest port encoding; the checksum is always carried (C=0,
+    /// §4.3.2).
+    #[inline]
+    fn udp(&mut self, u: [u8; UDP_LEN]) -> Result<()> {
+        let [s1, s2, d1, d2, _, _, c1, c2] = u;
+        let mode = PortsMode::for_ports(u16::from_be_bytes([s1, s2]), u16::from_be_bytes([d1, d2]));
+        let id = 0xf0 | mode.bits();
+        match mode {
+            PortsMode::Full => *self.reserve_n()? = [id, s1, s2, d1, d2, c1, c2],
+            PortsMode::Dst8 => *self.reserve_n()? = [id, s1, s2, d2, c1, c2],
+            PortsMode::Src8 => *self.reserve_n()? = [id, s2, d1, d2, c1, c2],
+            PortsMode::Both4 => *self.reserve_n()? = [id, (s2 << 4) | (d2 & 0x0f), c1, c2],
+        }
+        Ok(())
+    }
+
     #[inline]
     fn u16_at(&self, at: usize) -> u16 {
         u16::from_be_bytes([self.pkt[at], self.pkt[at + 1]])
@@ -288,20 +327,12 @@ impl Encoder<'_, '_> {
         }
     }
 
-    /// True when the UDP header at `at` can be LOWPAN_NHC-compressed.
-    #[inline]
-    fn can_nhc_udp(&self, at: usize) -> bool {
-        // The UDP length is elided: it must be what the receiver infers.
-        let end = self.pkt.len();
-        at + UDP_LEN <= end && usize::from(self.u16_at(at + 4)) == end - at
-    }
-
     /// True when the header `p` at `at` can be LOWPAN_NHC-compressed and
     /// rebuilt exactly.
     fn can_nhc(&self, p: u8, at: usize, depth: usize) -> bool {
         let end = self.pkt.len();
         match p {
-            proto::UDP => self.can_nhc_udp(at),
+            proto::UDP => self.udp_header(at).is_some(),
             proto::IPV6 => {
                 depth < MAX_DEPTH
                     && at + IPV6_LEN <= end
@@ -318,8 +349,8 @@ impl Encoder<'_, '_> {
         &mut self,
         off: usize,
         depth: usize,
-        lsrc: Lower<'_>,
-        ldst: Lower<'_>,
+        iid_src: Option<u64>,
+        iid_dst: Option<u64>,
         ctx: &ContextTable,
     ) -> Result<usize> {
         let h: &[u8; IPV6_LEN] =
@@ -348,16 +379,23 @@ impl Encoder<'_, '_> {
             _ => 0,
         };
         let at = off + IPV6_LEN;
-        let nh = if next == proto::UDP { self.can_nhc_udp(at) } else { self.can_nhc(next, at, depth) };
+        let udp = if next == proto::UDP { self.udp_header(at) } else { None };
+        let nh = udp.is_some() || (next != proto::UDP && self.can_nhc(next, at, depth));
 
         let m = dst[0] == 0xff;
-        let (s0, sa) = choose(&src, lsrc.iid64(), ctx, true);
-        let (d0, da) = choose(&dst, ldst.iid64(), ctx, false);
+        let (s0, sa) = choose(&src, iid_src, ctx, true);
+        let (d0, da) = choose(&dst, iid_dst, ctx, false);
         // RFC 6282 §3.1.2: a context other than 0 costs the CID byte.
         let (s, d, cid) =
             if sa.len + da.len + 1 < s0.len + d0.len { (sa, da, true) } else { (s0, d0, false) };
 
-        let len = 2 + usize::from(cid) + tfl + usize::from(!nh) + usize::from(hlim == 0) + s.len + d.len;
+        let len = 2
+            + usize::from(cid)
+            + tfl
+            + usize::from(!nh)
+            + usize::from(hlim == 0)
+            + usize::from(s.len)
+            + usize::from(d.len);
         let b = self.reserve(len)?;
         b[0] = 0x60 | (tf << 3) | (u8::from(nh) << 2) | hlim;
         b[1] = (u8::from(cid) << 7)
@@ -389,45 +427,37 @@ impl Encoder<'_, '_> {
         }
         i += inline_bytes(&src, s, false, &mut b[i..]);
         inline_bytes(&dst, d, m, &mut b[i..]);
-        if nh { self.chain(next, at, depth, src, dst, ctx) } else { Ok(at) }
+        if let Some(u) = udp {
+            self.udp(u)?;
+            return Ok(at + UDP_LEN);
+        }
+        if nh { self.chain(next, at, depth, &src, &dst, ctx) } else { Ok(at) }
     }
 
     /// Writes LOWPAN_NHC headers from header `p` at `at` on.
+    #[inline(never)]
     fn chain(
         &mut self,
         mut p: u8,
         mut at: usize,
         depth: usize,
-        src: [u8; 16],
-        dst: [u8; 16],
+        src: &[u8; 16],
+        dst: &[u8; 16],
         ctx: &ContextTable,
     ) -> Result<usize> {
         loop {
             match p {
                 proto::UDP => {
-                    // RFC 6282 §4.3.3: the smallest port encoding; the
-                    // checksum is always carried (C=0, §4.3.2).
-                    let (sp, dp) = (self.u16_at(at), self.u16_at(at + 2));
-                    let cs = [self.pkt[at + 6], self.pkt[at + 7]];
-                    let mode = PortsMode::for_ports(sp, dp);
-                    let n = 1 + mode.inline_len() + 2;
-                    let b = self.reserve(n)?;
-                    b[0] = 0xf0 | mode.bits();
-                    let [s1, s2] = sp.to_be_bytes();
-                    let [d1, d2] = dp.to_be_bytes();
-                    match mode {
-                        PortsMode::Full => b[1..5].copy_from_slice(&[s1, s2, d1, d2]),
-                        PortsMode::Dst8 => b[1..4].copy_from_slice(&[s1, s2, d2]),
-                        PortsMode::Src8 => b[1..4].copy_from_slice(&[s2, d1, d2]),
-                        PortsMode::Both4 => b[1] = (s2 << 4) | (d2 & 0x0f),
-                    }
-                    b[n - 2..].copy_from_slice(&cs);
+                    // `can_nhc` checked the header.
+                    self.udp(self.udp_header(at).ok_or(CompressError::Malformed)?)?;
                     return Ok(at + UDP_LEN);
                 }
                 proto::IPV6 => {
                     // RFC 6282 §4.2: EID 7 (NH bit zero), then LOWPAN_IPHC.
                     self.reserve(1)?[0] = 0xee;
-                    return self.iphc(at, depth + 1, Lower::Ip(src), Lower::Ip(dst), ctx);
+                    // RFC 6282 §3.1.1: inner IIDs derive from the outer header.
+                    let (iid_src, iid_dst) = (halves(src).1, halves(dst).1);
+                    return self.iphc(at, depth + 1, Some(iid_src), Some(iid_dst), ctx);
                 }
                 _ => {
                     let (eid, l, clen) = self.ext_plan(p, at).ok_or(CompressError::Malformed)?;
@@ -463,6 +493,7 @@ impl Encoder<'_, '_> {
 /// when their `compress` flag is set, and NHC covers Hop-by-Hop, Routing,
 /// Fragment and Destination Options headers, IPv6-in-IPv6 (one level) and
 /// UDP (checksum always carried).
+#[inline]
 pub fn compress_headers(
     packet: &[u8],
     ll_src: &Address,
@@ -473,7 +504,7 @@ pub fn compress_headers(
     let p = ipv6::Packet::new_checked(packet).map_err(|_| CompressError::Malformed)?;
     let end = IPV6_LEN + usize::from(p.payload_len());
     let mut enc = Encoder { pkt: &packet[..end], out, w: 0 };
-    let consumed = enc.iphc(0, 1, Lower::Link(ll_src), Lower::Link(ll_dst), ctx)?;
+    let consumed = enc.iphc(0, 1, Lower::Link(ll_src).iid64(), Lower::Link(ll_dst).iid64(), ctx)?;
     Ok(Compressed { header_len: enc.w, consumed })
 }
 
