@@ -68,6 +68,16 @@ impl Address {
         }
     }
 
+    /// The addressing mode bits (0, 2 or 3) of [`Address::mode`].
+    #[inline]
+    fn mode_bits(&self) -> u8 {
+        match self {
+            Address::Absent => 0,
+            Address::Short(_) => 2,
+            Address::Extended(_) => 3,
+        }
+    }
+
     /// Reads an address of `mode` from its on-air (little-endian) bytes.
     /// Returns `Absent` when `bytes` is too short or the mode carries none.
     #[inline]
@@ -1150,6 +1160,39 @@ impl<'a> FrameRepr<'a> {
 
     /// Writes the MAC header into the start of `buf`; returns its length.
     fn emit_header(&self, buf: &mut [u8]) -> usize {
+        if self.frame_version.is_2015() || self.security_enabled {
+            return self.emit_header_any(buf);
+        }
+        // 2003/2006 without security: no IEs, no auxiliary security
+        // header, the sequence number always present (2006 §7.2.1).
+        let (dp, sp) = self.emit_pans();
+        let fc = u16::from(u8::from(self.frame_type))
+            | u16::from(self.frame_pending) << 4
+            | u16::from(self.ack_request) << 5
+            | u16::from(self.pan_id_compression) << 6
+            | u16::from(self.dst_addr.mode_bits()) << 10
+            | u16::from(u8::from(self.frame_version)) << 12
+            | u16::from(self.src_addr.mode_bits()) << 14;
+        let [f0, f1] = fc.to_le_bytes();
+        buf[..3].copy_from_slice(&[f0, f1, self.sequence_number.unwrap_or(0)]);
+        let mut off = 3;
+        if dp {
+            let pan = self.dst_pan_id.or(self.src_pan_id).unwrap_or(0xffff);
+            buf[off..off + 2].copy_from_slice(&pan.to_le_bytes());
+            off += 2;
+        }
+        off += self.dst_addr.write_wire(&mut buf[off..]);
+        if sp {
+            let pan = self.src_pan_id.or(self.dst_pan_id).unwrap_or(0xffff);
+            buf[off..off + 2].copy_from_slice(&pan.to_le_bytes());
+            off += 2;
+        }
+        off + self.src_addr.write_wire(&mut buf[off..])
+    }
+
+    /// [`Self::emit_header`] for every version and option.
+    #[inline(never)]
+    fn emit_header_any(&self, buf: &mut [u8]) -> usize {
         let (dp, sp) = self.emit_pans();
         let seq_present = self.emit_seq_present();
         let ies = self.emit_ies();
