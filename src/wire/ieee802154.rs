@@ -1734,6 +1734,39 @@ mod test {
             prop_assert_eq!(Frame::new_unchecked(&b[..]).header_len(), r.header_len());
         }
 
+        /// The 2003/2006 short path of `emit_header` writes what the
+        /// general one does, un-normalised fields (invalid compression,
+        /// missing PAN IDs, no sequence number) included.
+        #[test]
+        fn short_emit_path_matches_general(
+            ft in any::<u8>(), v2006 in any::<bool>(), flags in any::<[bool; 3]>(),
+            seq in any::<Option<u8>>(), dst in arb_addr(), src in arb_addr(),
+            dpan in any::<Option<u16>>(), span in any::<Option<u16>>(),
+        ) {
+            let [pending, ar, c] = flags;
+            let r = FrameRepr {
+                frame_type: FrameType::from(ft),
+                frame_version: if v2006 { FrameVersion::V2006 } else { FrameVersion::V2003 },
+                security_enabled: false,
+                frame_pending: pending,
+                ack_request: ar,
+                pan_id_compression: c,
+                sequence_number: seq,
+                dst_pan_id: dpan,
+                dst_addr: dst,
+                src_pan_id: span,
+                src_addr: src,
+                aux_security: None,
+                header_ies: &[],
+                payload: &[],
+            };
+            let (mut a, mut b) = ([0u8; 32], [0u8; 32]);
+            let n = r.emit_header(&mut a);
+            prop_assert_eq!(n, r.emit_header_any(&mut b));
+            prop_assert_eq!(n, r.header_len());
+            prop_assert_eq!(a, b);
+        }
+
         #[test]
         fn random_bytes_never_panic(b in proptest::collection::vec(any::<u8>(), 0..64)) {
             let f = Frame::new_unchecked(&b[..]);
