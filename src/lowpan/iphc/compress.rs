@@ -288,13 +288,18 @@ impl Encoder<'_, '_> {
     #[inline]
     fn udp(&mut self, u: [u8; UDP_LEN]) -> Result<()> {
         let [s1, s2, d1, d2, _, _, c1, c2] = u;
-        let mode = PortsMode::for_ports(u16::from_be_bytes([s1, s2]), u16::from_be_bytes([d1, d2]));
-        let id = 0xf0 | mode.bits();
-        match mode {
-            PortsMode::Full => *self.reserve_n()? = [id, s1, s2, d1, d2, c1, c2],
-            PortsMode::Dst8 => *self.reserve_n()? = [id, s1, s2, d2, c1, c2],
-            PortsMode::Src8 => *self.reserve_n()? = [id, s2, d1, d2, c1, c2],
-            PortsMode::Both4 => *self.reserve_n()? = [id, (s2 << 4) | (d2 & 0x0f), c1, c2],
+        // `PortsMode::for_ports` on the port bytes: 0xf0bX (4 bits) and
+        // 0xf0XX (8 bits).
+        let (s8, d8) = (s1 == 0xf0, d1 == 0xf0);
+        let id = 0xf0;
+        if s8 && d8 && s2 & 0xf0 == 0xb0 && d2 & 0xf0 == 0xb0 {
+            *self.reserve_n()? = [id | PortsMode::Both4.bits(), (s2 << 4) | (d2 & 0x0f), c1, c2];
+        } else if d8 {
+            *self.reserve_n()? = [id | PortsMode::Dst8.bits(), s1, s2, d2, c1, c2];
+        } else if s8 {
+            *self.reserve_n()? = [id | PortsMode::Src8.bits(), s2, d1, d2, c1, c2];
+        } else {
+            *self.reserve_n()? = [id | PortsMode::Full.bits(), s1, s2, d1, d2, c1, c2];
         }
         Ok(())
     }
@@ -524,4 +529,32 @@ pub fn compress(
     let n = c.header_len + rest.len();
     out.get_mut(c.header_len..n).ok_or(CompressError::BufferTooSmall)?.copy_from_slice(rest);
     Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `Encoder::udp` picks the port mode `PortsMode::for_ports` picks and
+    /// writes `id, ports, checksum` in as many bytes as that mode says.
+    #[test]
+    fn udp_port_modes_match_for_ports() {
+        let ports = [0u16, 0x1633, 0xf000, 0xf0af, 0xf0b0, 0xf0b7, 0xf0bf, 0xf0c0, 0xf0ff, 0xf100, 0xffb0];
+        for sp in ports {
+            for dp in ports {
+                let mut u = [0u8; UDP_LEN];
+                u[..2].copy_from_slice(&sp.to_be_bytes());
+                u[2..4].copy_from_slice(&dp.to_be_bytes());
+                u[6..].copy_from_slice(&[0xab, 0xcd]);
+                let mut out = [0u8; 8];
+                let mut enc = Encoder { pkt: &[], out: &mut out, w: 0 };
+                enc.udp(u).unwrap();
+                let w = enc.w;
+                let mode = PortsMode::for_ports(sp, dp);
+                assert_eq!(w, 1 + mode.inline_len() + 2, "{sp:#x} {dp:#x}");
+                assert_eq!(out[0], 0xf0 | mode.bits(), "{sp:#x} {dp:#x}");
+                assert_eq!(&out[w - 2..w], &[0xab, 0xcd]);
+            }
+        }
+    }
 }
