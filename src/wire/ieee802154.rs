@@ -59,11 +59,22 @@ impl Address {
     }
 
     /// The addressing mode that carries this address.
+    #[inline]
     pub fn mode(&self) -> AddressingMode {
         match self {
             Address::Absent => AddressingMode::Absent,
             Address::Short(_) => AddressingMode::Short,
             Address::Extended(_) => AddressingMode::Extended,
+        }
+    }
+
+    /// The addressing mode bits (0, 2 or 3) of [`Address::mode`].
+    #[inline]
+    fn mode_bits(&self) -> u8 {
+        match self {
+            Address::Absent => 0,
+            Address::Short(_) => 2,
+            Address::Extended(_) => 3,
         }
     }
 
@@ -86,13 +97,20 @@ impl Address {
     }
 
     /// Writes the address in on-air (little-endian) order into the start of
-    /// `out`, which must be at least `self.as_bytes().len()` long.
+    /// `out`, which must be at least `self.as_bytes().len()` long; returns
+    /// that length.
     #[inline]
-    fn write_wire(&self, out: &mut [u8]) {
+    fn write_wire(&self, out: &mut [u8]) -> usize {
         match self {
-            Address::Absent => {}
-            Address::Short([hi, lo]) => out[..2].copy_from_slice(&[*lo, *hi]),
-            Address::Extended(e) => out[..8].copy_from_slice(&u64::from_be_bytes(*e).to_le_bytes()),
+            Address::Absent => 0,
+            Address::Short([hi, lo]) => {
+                out[..2].copy_from_slice(&[*lo, *hi]);
+                2
+            }
+            Address::Extended(e) => {
+                out[..8].copy_from_slice(&u64::from_be_bytes(*e).to_le_bytes());
+                8
+            }
         }
     }
 }
@@ -164,6 +182,7 @@ pub enum FrameVersion {
 impl FrameVersion {
     /// True for the versions that follow the 2015 frame format rules
     /// (2015 and the reserved value).
+    #[inline]
     fn is_2015(self) -> bool {
         !matches!(self, FrameVersion::V2003 | FrameVersion::V2006)
     }
@@ -206,6 +225,7 @@ pub enum AddressingMode {
 
 impl AddressingMode {
     /// The length of an address of this mode on the air.
+    #[inline]
     pub fn size(self) -> usize {
         match self {
             AddressingMode::Short => 2,
@@ -1063,49 +1083,65 @@ impl<'a> FrameRepr<'a> {
     /// 2003/2006 is emitted as if the bit were clear).
     #[inline]
     fn emit_pans(&self) -> (bool, bool) {
+        let d = self.dst_addr != Address::Absent;
+        let s = self.src_addr != Address::Absent;
+        if !self.frame_version.is_2015() {
+            // 2006 §7.2.1.1.5 (what `pan_id_presence` says for these
+            // versions, with invalid compression emitted as clear).
+            return if d && s { (true, !self.pan_id_compression) } else { (d, s) };
+        }
         pan_id_presence(
             self.frame_version,
             self.dst_addr.mode(),
             self.src_addr.mode(),
             self.pan_id_compression,
         )
-        .unwrap_or((self.dst_addr != Address::Absent, self.src_addr != Address::Absent))
+        .unwrap_or((d, s))
     }
 
-    fn emit_aux(&self) -> Option<AuxSecurityHeader> {
-        if self.security_enabled && self.frame_version != FrameVersion::V2003 {
-            Some(self.aux_security.unwrap_or(AuxSecurityHeader {
-                security_level: 0,
-                asn_in_nonce: false,
-                frame_counter: Some(0),
-                key_identifier: KeyIdentifier::Implicit,
-            }))
-        } else {
-            None
-        }
+    /// True when `emit` writes an auxiliary security header.
+    #[inline]
+    fn emit_aux_present(&self) -> bool {
+        self.security_enabled && self.frame_version != FrameVersion::V2003
     }
 
+    fn emit_aux(&self) -> AuxSecurityHeader {
+        self.aux_security.unwrap_or(AuxSecurityHeader {
+            security_level: 0,
+            asn_in_nonce: false,
+            frame_counter: Some(0),
+            key_identifier: KeyIdentifier::Implicit,
+        })
+    }
+
+    #[inline]
     fn emit_ies(&self) -> &'a [u8] {
         if self.frame_version.is_2015() { self.header_ies } else { &[] }
     }
 
+    #[inline]
     fn emit_seq_present(&self) -> bool {
         !self.frame_version.is_2015() || self.sequence_number.is_some()
     }
 
     /// Length of the MAC header this Repr emits.
+    #[inline]
     pub fn header_len(&self) -> usize {
         let (dp, sp) = self.emit_pans();
-        2 + usize::from(self.emit_seq_present())
-            + if dp { 2 } else { 0 }
-            + self.dst_addr.as_bytes().len()
-            + if sp { 2 } else { 0 }
-            + self.src_addr.as_bytes().len()
-            + self.emit_aux().map_or(0, |a| a.buffer_len())
-            + self.emit_ies().len()
+        let mut n = 2
+            + usize::from(self.emit_seq_present())
+            + 2 * usize::from(dp)
+            + self.dst_addr.mode().size()
+            + 2 * usize::from(sp)
+            + self.src_addr.mode().size();
+        if self.emit_aux_present() {
+            n += self.emit_aux().buffer_len();
+        }
+        n + self.emit_ies().len()
     }
 
     /// Length of the emitted frame (header and payload, no FCS).
+    #[inline]
     pub fn buffer_len(&self) -> usize {
         self.header_len() + self.payload.len()
     }
@@ -1113,26 +1149,63 @@ impl<'a> FrameRepr<'a> {
     /// Writes header and payload into the first [`Self::buffer_len`] bytes
     /// of `frame`. Panics if the buffer is shorter; bytes after
     /// `buffer_len()` are left alone (slice the buffer to that length).
+    #[inline]
     pub fn emit<T: AsRef<[u8]> + AsMut<[u8]>>(&self, frame: &mut Frame<T>) {
+        let buf = frame.buffer.as_mut();
+        let off = self.emit_header(buf);
+        if !self.payload.is_empty() {
+            buf[off..off + self.payload.len()].copy_from_slice(self.payload);
+        }
+    }
+
+    /// Writes the MAC header into the start of `buf`; returns its length.
+    fn emit_header(&self, buf: &mut [u8]) -> usize {
+        if self.frame_version.is_2015() || self.security_enabled {
+            return self.emit_header_any(buf);
+        }
+        // 2003/2006 without security: no IEs, no auxiliary security
+        // header, the sequence number always present (2006 §7.2.1).
+        let (dp, sp) = self.emit_pans();
+        let fc = u16::from(u8::from(self.frame_type))
+            | u16::from(self.frame_pending) << 4
+            | u16::from(self.ack_request) << 5
+            | u16::from(self.pan_id_compression) << 6
+            | u16::from(self.dst_addr.mode_bits()) << 10
+            | u16::from(u8::from(self.frame_version)) << 12
+            | u16::from(self.src_addr.mode_bits()) << 14;
+        let [f0, f1] = fc.to_le_bytes();
+        buf[..3].copy_from_slice(&[f0, f1, self.sequence_number.unwrap_or(0)]);
+        let mut off = 3;
+        if dp {
+            let pan = self.dst_pan_id.or(self.src_pan_id).unwrap_or(0xffff);
+            buf[off..off + 2].copy_from_slice(&pan.to_le_bytes());
+            off += 2;
+        }
+        off += self.dst_addr.write_wire(&mut buf[off..]);
+        if sp {
+            let pan = self.src_pan_id.or(self.dst_pan_id).unwrap_or(0xffff);
+            buf[off..off + 2].copy_from_slice(&pan.to_le_bytes());
+            off += 2;
+        }
+        off + self.src_addr.write_wire(&mut buf[off..])
+    }
+
+    /// [`Self::emit_header`] for every version and option.
+    #[inline(never)]
+    fn emit_header_any(&self, buf: &mut [u8]) -> usize {
         let (dp, sp) = self.emit_pans();
         let seq_present = self.emit_seq_present();
         let ies = self.emit_ies();
-        let aux = self.emit_aux();
-        let mut fc = u16::from(u8::from(self.frame_type))
+        let fc = u16::from(u8::from(self.frame_type))
             | u16::from(self.security_enabled) << 3
             | u16::from(self.frame_pending) << 4
             | u16::from(self.ack_request) << 5
             | u16::from(self.pan_id_compression) << 6
+            | u16::from(!seq_present) << 8
+            | u16::from(!ies.is_empty()) << 9
             | u16::from(u8::from(self.dst_addr.mode())) << 10
             | u16::from(u8::from(self.frame_version)) << 12
             | u16::from(u8::from(self.src_addr.mode())) << 14;
-        if !seq_present {
-            fc |= 1 << 8;
-        }
-        if !ies.is_empty() {
-            fc |= 1 << 9;
-        }
-        let buf = frame.buffer.as_mut();
         buf[field::FRAME_CONTROL].copy_from_slice(&fc.to_le_bytes());
         let mut off = 2;
         if seq_present {
@@ -1144,24 +1217,23 @@ impl<'a> FrameRepr<'a> {
             buf[off..off + 2].copy_from_slice(&pan.to_le_bytes());
             off += 2;
         }
-        let n = self.dst_addr.as_bytes().len();
-        self.dst_addr.write_wire(&mut buf[off..off + n]);
-        off += n;
+        off += self.dst_addr.write_wire(&mut buf[off..]);
         if sp {
             let pan = self.src_pan_id.or(self.dst_pan_id).unwrap_or(0xffff);
             buf[off..off + 2].copy_from_slice(&pan.to_le_bytes());
             off += 2;
         }
-        let n = self.src_addr.as_bytes().len();
-        self.src_addr.write_wire(&mut buf[off..off + n]);
-        off += n;
-        if let Some(a) = aux {
+        off += self.src_addr.write_wire(&mut buf[off..]);
+        if self.emit_aux_present() {
+            let a = self.emit_aux();
             a.emit(&mut buf[off..off + a.buffer_len()]);
             off += a.buffer_len();
         }
-        buf[off..off + ies.len()].copy_from_slice(ies);
-        off += ies.len();
-        buf[off..off + self.payload.len()].copy_from_slice(self.payload);
+        if !ies.is_empty() {
+            buf[off..off + ies.len()].copy_from_slice(ies);
+            off += ies.len();
+        }
+        off
     }
 
     /// Iterates over the header IEs.
@@ -1660,6 +1732,39 @@ mod test {
             prop_assert_eq!(b.len(), r.buffer_len());
             prop_assert_eq!(FrameRepr::from_bytes(&b), Ok(r));
             prop_assert_eq!(Frame::new_unchecked(&b[..]).header_len(), r.header_len());
+        }
+
+        /// The 2003/2006 short path of `emit_header` writes what the
+        /// general one does, un-normalised fields (invalid compression,
+        /// missing PAN IDs, no sequence number) included.
+        #[test]
+        fn short_emit_path_matches_general(
+            ft in any::<u8>(), v2006 in any::<bool>(), flags in any::<[bool; 3]>(),
+            seq in any::<Option<u8>>(), dst in arb_addr(), src in arb_addr(),
+            dpan in any::<Option<u16>>(), span in any::<Option<u16>>(),
+        ) {
+            let [pending, ar, c] = flags;
+            let r = FrameRepr {
+                frame_type: FrameType::from(ft),
+                frame_version: if v2006 { FrameVersion::V2006 } else { FrameVersion::V2003 },
+                security_enabled: false,
+                frame_pending: pending,
+                ack_request: ar,
+                pan_id_compression: c,
+                sequence_number: seq,
+                dst_pan_id: dpan,
+                dst_addr: dst,
+                src_pan_id: span,
+                src_addr: src,
+                aux_security: None,
+                header_ies: &[],
+                payload: &[],
+            };
+            let (mut a, mut b) = ([0u8; 32], [0u8; 32]);
+            let n = r.emit_header(&mut a);
+            prop_assert_eq!(n, r.emit_header_any(&mut b));
+            prop_assert_eq!(n, r.header_len());
+            prop_assert_eq!(a, b);
         }
 
         #[test]

@@ -1,7 +1,7 @@
 //! LOWPAN_IPHC / LOWPAN_NHC compression (RFC 6282 §3.2, §4): the smallest
 //! legal encoding of an IPv6 packet's headers.
 
-use super::{IPV6_LEN, LINK_LOCAL, Lower, SHORT_IID, UDP_LEN, proto};
+use super::{IPV6_LEN, LINK_LOCAL, Lower, SHORT_IID, SHORT_IID_U64, UDP_LEN, proto};
 use crate::lowpan::context::{Context, ContextTable};
 use crate::wire::ieee802154::Address;
 use crate::wire::ipv6;
@@ -51,24 +51,35 @@ struct AddrEnc {
     ac: bool,
     mode: u8,
     cid: u8,
-    len: usize,
+    len: u8,
 }
 
 impl AddrEnc {
-    const fn stateless(mode: u8, len: usize) -> AddrEnc {
+    const fn stateless(mode: u8, len: u8) -> AddrEnc {
         AddrEnc { ac: false, mode, cid: 0, len }
     }
 }
 
+/// fe80::/64 as the top half of a big-endian address.
+const LINK_LOCAL_HI: u64 = u64::from_be_bytes(LINK_LOCAL);
+/// The bits of an IID that [`SHORT_IID_U64`] fixes.
+const SHORT_IID_MASK: u64 = 0xffff_ffff_ffff_0000;
+
+/// An address as its two big-endian halves (prefix, IID).
+#[inline]
+fn halves(a: &[u8; 16]) -> (u64, u64) {
+    let v = u128::from_be_bytes(*a);
+    ((v >> 64) as u64, v as u64)
+}
+
 /// Stateless unicast encoding (RFC 6282 §3.1.1, SAC/DAC=0).
 #[inline]
-fn unicast_stateless(a: &[u8; 16], iid: Option<[u8; 8]>) -> AddrEnc {
-    if a[..8] != LINK_LOCAL {
-        return AddrEnc::stateless(0, 16);
-    }
-    if iid.is_some_and(|i| a[8..] == i) {
+fn unicast_stateless(hi: u64, lo: u64, iid: Option<u64>) -> AddrEnc {
+    if hi != LINK_LOCAL_HI {
+        AddrEnc::stateless(0, 16)
+    } else if iid == Some(lo) {
         AddrEnc::stateless(3, 0)
-    } else if a[8..14] == SHORT_IID {
+    } else if lo & SHORT_IID_MASK == SHORT_IID_U64 {
         AddrEnc::stateless(2, 2)
     } else {
         AddrEnc::stateless(1, 8)
@@ -79,7 +90,7 @@ fn unicast_stateless(a: &[u8; 16], iid: Option<[u8; 8]>) -> AddrEnc {
 /// address the way the decompressor will and keep the mode that gives it
 /// back exactly.
 #[inline]
-fn unicast_stateful(a: &[u8; 16], iid: Option<[u8; 8]>, c: &Context) -> Option<(u8, usize)> {
+fn unicast_stateful(a: &[u8; 16], iid: Option<u64>, c: &Context) -> Option<(u8, u8)> {
     if !c.matches(a) {
         return None;
     }
@@ -90,7 +101,7 @@ fn unicast_stateful(a: &[u8; 16], iid: Option<[u8; 8]>, c: &Context) -> Option<(
         r == *a
     };
     if let Some(i) = iid
-        && rebuilt(&i, 8)
+        && rebuilt(&i.to_be_bytes(), 8)
     {
         return Some((3, 0));
     }
@@ -129,14 +140,36 @@ fn multicast_stateful(a: &[u8; 16], c: &Context) -> bool {
 
 /// The best encoding without a CID byte (stateless or context 0) and the
 /// best one overall (any context).
-fn choose(a: &[u8; 16], iid: Option<[u8; 8]>, ctx: &ContextTable, is_src: bool) -> (AddrEnc, AddrEnc) {
+#[inline]
+fn choose(a: &[u8; 16], iid: Option<u64>, ctx: &ContextTable, is_src: bool) -> (AddrEnc, AddrEnc) {
+    let (hi, lo) = halves(a);
+    // The common case first: a link-local address whose IID is the one
+    // derived from below (RFC 6282 §3.1.1 SAM/DAM=11). Nothing beats 0 bytes.
+    if hi == LINK_LOCAL_HI && iid == Some(lo) {
+        let e = AddrEnc::stateless(3, 0);
+        return (e, e);
+    }
+    choose_other(a, hi, lo, iid, ctx, is_src)
+}
+
+/// [`choose`] for every address but an elidable link-local one (out of
+/// line: it keeps the common path small).
+#[inline(never)]
+fn choose_other(
+    a: &[u8; 16],
+    hi: u64,
+    lo: u64,
+    iid: Option<u64>,
+    ctx: &ContextTable,
+    is_src: bool,
+) -> (AddrEnc, AddrEnc) {
     let multicast = !is_src && a[0] == 0xff;
-    if is_src && *a == [0; 16] {
+    if is_src && hi == 0 && lo == 0 {
         // RFC 6282 §3.1.1: SAC=1 SAM=00 is the unspecified address.
         let e = AddrEnc { ac: true, mode: 0, cid: 0, len: 0 };
         return (e, e);
     }
-    let stateless = if multicast { multicast_stateless(a) } else { unicast_stateless(a, iid) };
+    let stateless = if multicast { multicast_stateless(a) } else { unicast_stateless(hi, lo, iid) };
     // Nothing beats 0 bytes; a multicast context form (6 bytes) only beats
     // the 16-byte form.
     if stateless.len == 0 || (multicast && stateless.len < 16) || ctx.none_for_compression() {
@@ -160,29 +193,32 @@ fn choose(a: &[u8; 16], iid: Option<[u8; 8]>, ctx: &ContextTable, is_src: bool) 
     (nocid, any)
 }
 
-/// The in-line bytes of an address encoding.
+/// Writes the in-line bytes of an address encoding at the start of `buf`
+/// (at least `e.len` bytes) with fixed-size copies; returns `e.len`.
 #[inline]
-fn inline_bytes(a: &[u8; 16], e: AddrEnc, multicast: bool, buf: &mut [u8]) {
-    if !multicast || e.len == 16 {
-        buf.copy_from_slice(&a[16 - e.len..]);
-        return;
+fn inline_bytes(a: &[u8; 16], e: AddrEnc, multicast: bool, buf: &mut [u8]) -> usize {
+    let n = usize::from(e.len);
+    if multicast && e.len != 16 {
+        // RFC 6282 §3.1.1 M=1 forms.
+        match (e.ac, e.mode) {
+            (true, _) => {
+                buf[..2].copy_from_slice(&a[1..3]);
+                buf[2..6].copy_from_slice(&a[12..]);
+            }
+            (false, 1) => buf[..6].copy_from_slice(&[a[1], a[11], a[12], a[13], a[14], a[15]]),
+            (false, 2) => buf[..4].copy_from_slice(&[a[1], a[13], a[14], a[15]]),
+            _ => buf[0] = a[15],
+        }
+        return n;
     }
-    match (e.ac, e.mode) {
-        (true, _) => {
-            buf[0] = a[1];
-            buf[1] = a[2];
-            buf[2..].copy_from_slice(&a[12..]);
-        }
-        (false, 1) => {
-            buf[0] = a[1];
-            buf[1..].copy_from_slice(&a[11..]);
-        }
-        (false, 2) => {
-            buf[0] = a[1];
-            buf[1..].copy_from_slice(&a[13..]);
-        }
-        _ => buf[0] = a[15],
+    // The address's last `e.len` bytes.
+    match e.len {
+        0 => {}
+        2 => buf[..2].copy_from_slice(&a[14..]),
+        8 => buf[..8].copy_from_slice(&a[8..]),
+        _ => buf[..16].copy_from_slice(a),
     }
+    n
 }
 
 /// Length of a single trailing Pad1 / PadN option (at most 7 octets, zero
@@ -227,6 +263,47 @@ impl Encoder<'_, '_> {
         Ok(s)
     }
 
+    /// Reserves the next `N` output bytes as an array (fixed-size writes).
+    #[inline]
+    fn reserve_n<const N: usize>(&mut self) -> Result<&mut [u8; N]> {
+        let at = self.w;
+        let s =
+            self.out.get_mut(at..).and_then(|o| o.first_chunk_mut()).ok_or(CompressError::BufferTooSmall)?;
+        self.w += N;
+        Ok(s)
+    }
+
+    /// The UDP header at `at` when LOWPAN_NHC can carry it: its length,
+    /// which NHC elides, must be what the receiver infers (the rest of the
+    /// packet).
+    #[inline]
+    fn udp_header(&self, at: usize) -> Option<[u8; UDP_LEN]> {
+        let u = *self.pkt.get(at..)?.first_chunk::<UDP_LEN>()?;
+        (usize::from(u16::from_be_bytes([u[4], u[5]])) == self.pkt.len() - at).then_some(u)
+    }
+
+    /// Writes the NHC UDP header for the UDP header `u`. RFC 6282 §4.3.3:
+    /// the smallest port encoding; the checksum is always carried (C=0,
+    /// §4.3.2).
+    #[inline]
+    fn udp(&mut self, u: [u8; UDP_LEN]) -> Result<()> {
+        let [s1, s2, d1, d2, _, _, c1, c2] = u;
+        // `PortsMode::for_ports` on the port bytes: 0xf0bX (4 bits) and
+        // 0xf0XX (8 bits).
+        let (s8, d8) = (s1 == 0xf0, d1 == 0xf0);
+        let id = 0xf0;
+        if s8 && d8 && s2 & 0xf0 == 0xb0 && d2 & 0xf0 == 0xb0 {
+            *self.reserve_n()? = [id | PortsMode::Both4.bits(), (s2 << 4) | (d2 & 0x0f), c1, c2];
+        } else if d8 {
+            *self.reserve_n()? = [id | PortsMode::Dst8.bits(), s1, s2, d2, c1, c2];
+        } else if s8 {
+            *self.reserve_n()? = [id | PortsMode::Src8.bits(), s2, d1, d2, c1, c2];
+        } else {
+            *self.reserve_n()? = [id | PortsMode::Full.bits(), s1, s2, d1, d2, c1, c2];
+        }
+        Ok(())
+    }
+
     #[inline]
     fn u16_at(&self, at: usize) -> u16 {
         u16::from_be_bytes([self.pkt[at], self.pkt[at + 1]])
@@ -260,8 +337,7 @@ impl Encoder<'_, '_> {
     fn can_nhc(&self, p: u8, at: usize, depth: usize) -> bool {
         let end = self.pkt.len();
         match p {
-            // The UDP length is elided: it must be what the receiver infers.
-            proto::UDP => at + UDP_LEN <= end && usize::from(self.u16_at(at + 4)) == end - at,
+            proto::UDP => self.udp_header(at).is_some(),
             proto::IPV6 => {
                 depth < MAX_DEPTH
                     && at + IPV6_LEN <= end
@@ -278,11 +354,12 @@ impl Encoder<'_, '_> {
         &mut self,
         off: usize,
         depth: usize,
-        lsrc: Lower<'_>,
-        ldst: Lower<'_>,
+        iid_src: Option<u64>,
+        iid_dst: Option<u64>,
         ctx: &ContextTable,
     ) -> Result<usize> {
-        let h = &self.pkt[off..off + IPV6_LEN];
+        let h: &[u8; IPV6_LEN] =
+            self.pkt.get(off..).and_then(|p| p.first_chunk()).ok_or(CompressError::Malformed)?;
         let mut src = [0u8; 16];
         let mut dst = [0u8; 16];
         src.copy_from_slice(&h[8..24]);
@@ -293,20 +370,12 @@ impl Encoder<'_, '_> {
         let tc = (h[0] << 4) | (h[1] >> 4);
         let fl = u32::from_be_bytes([0, h[1] & 0x0f, h[2], h[3]]);
         let (ecn, dscp) = (tc & 3, tc >> 2);
-        let mut tfb = [0u8; 4];
-        let (tf, tfl) = if fl == 0 {
-            if tc == 0 {
-                (3, 0)
-            } else {
-                tfb[0] = (ecn << 6) | dscp;
-                (2, 1)
-            }
-        } else if dscp == 0 {
-            tfb[..3].copy_from_slice(&[(ecn << 6) | (h[1] & 0x0f), h[2], h[3]]);
-            (1, 3)
-        } else {
-            tfb = [(ecn << 6) | dscp, h[1] & 0x0f, h[2], h[3]];
-            (0, 4)
+        let tfb = [(ecn << 6) | dscp, h[1] & 0x0f, h[2], h[3]];
+        let (tf, tfl) = match (fl == 0, tc == 0, dscp == 0) {
+            (true, true, _) => (3, 0),
+            (true, false, _) => (2, 1),
+            (false, _, true) => (1, 3),
+            (false, _, false) => (0, 4),
         };
         let hlim = match hop {
             1 => 1,
@@ -314,16 +383,24 @@ impl Encoder<'_, '_> {
             255 => 3,
             _ => 0,
         };
-        let nh = self.can_nhc(next, off + IPV6_LEN, depth);
+        let at = off + IPV6_LEN;
+        let udp = if next == proto::UDP { self.udp_header(at) } else { None };
+        let nh = udp.is_some() || (next != proto::UDP && self.can_nhc(next, at, depth));
 
         let m = dst[0] == 0xff;
-        let (s0, sa) = choose(&src, lsrc.iid(), ctx, true);
-        let (d0, da) = choose(&dst, ldst.iid(), ctx, false);
+        let (s0, sa) = choose(&src, iid_src, ctx, true);
+        let (d0, da) = choose(&dst, iid_dst, ctx, false);
         // RFC 6282 §3.1.2: a context other than 0 costs the CID byte.
         let (s, d, cid) =
             if sa.len + da.len + 1 < s0.len + d0.len { (sa, da, true) } else { (s0, d0, false) };
 
-        let len = 2 + usize::from(cid) + tfl + usize::from(!nh) + usize::from(hlim == 0) + s.len + d.len;
+        let len = 2
+            + usize::from(cid)
+            + tfl
+            + usize::from(!nh)
+            + usize::from(hlim == 0)
+            + usize::from(s.len)
+            + usize::from(d.len);
         let b = self.reserve(len)?;
         b[0] = 0x60 | (tf << 3) | (u8::from(nh) << 2) | hlim;
         b[1] = (u8::from(cid) << 7)
@@ -337,7 +414,13 @@ impl Encoder<'_, '_> {
             b[2] = (s.cid << 4) | d.cid;
             i = 3;
         }
-        b[i..i + tfl].copy_from_slice(&tfb[..tfl]);
+        match tf {
+            0 => b[i..i + 4].copy_from_slice(&tfb),
+            // TF=01: ECN, 2 bits pad, flow label (the DSCP is zero).
+            1 => b[i..i + 3].copy_from_slice(&[(ecn << 6) | tfb[1], tfb[2], tfb[3]]),
+            2 => b[i] = tfb[0],
+            _ => {}
+        }
         i += tfl;
         if !nh {
             b[i] = next;
@@ -347,48 +430,39 @@ impl Encoder<'_, '_> {
             b[i] = hop;
             i += 1;
         }
-        inline_bytes(&src, s, false, &mut b[i..i + s.len]);
-        i += s.len;
-        inline_bytes(&dst, d, m, &mut b[i..i + d.len]);
-        if nh { self.chain(next, off + IPV6_LEN, depth, src, dst, ctx) } else { Ok(off + IPV6_LEN) }
+        i += inline_bytes(&src, s, false, &mut b[i..]);
+        inline_bytes(&dst, d, m, &mut b[i..]);
+        if let Some(u) = udp {
+            self.udp(u)?;
+            return Ok(at + UDP_LEN);
+        }
+        if nh { self.chain(next, at, depth, &src, &dst, ctx) } else { Ok(at) }
     }
 
     /// Writes LOWPAN_NHC headers from header `p` at `at` on.
+    #[inline(never)]
     fn chain(
         &mut self,
         mut p: u8,
         mut at: usize,
         depth: usize,
-        src: [u8; 16],
-        dst: [u8; 16],
+        src: &[u8; 16],
+        dst: &[u8; 16],
         ctx: &ContextTable,
     ) -> Result<usize> {
         loop {
             match p {
                 proto::UDP => {
-                    // RFC 6282 §4.3.3: the smallest port encoding; the
-                    // checksum is always carried (C=0, §4.3.2).
-                    let (sp, dp) = (self.u16_at(at), self.u16_at(at + 2));
-                    let cs = [self.pkt[at + 6], self.pkt[at + 7]];
-                    let mode = PortsMode::for_ports(sp, dp);
-                    let n = 1 + mode.inline_len() + 2;
-                    let b = self.reserve(n)?;
-                    b[0] = 0xf0 | mode.bits();
-                    let [s1, s2] = sp.to_be_bytes();
-                    let [d1, d2] = dp.to_be_bytes();
-                    match mode {
-                        PortsMode::Full => b[1..5].copy_from_slice(&[s1, s2, d1, d2]),
-                        PortsMode::Dst8 => b[1..4].copy_from_slice(&[s1, s2, d2]),
-                        PortsMode::Src8 => b[1..4].copy_from_slice(&[s2, d1, d2]),
-                        PortsMode::Both4 => b[1] = (s2 << 4) | (d2 & 0x0f),
-                    }
-                    b[n - 2..].copy_from_slice(&cs);
+                    // `can_nhc` checked the header.
+                    self.udp(self.udp_header(at).ok_or(CompressError::Malformed)?)?;
                     return Ok(at + UDP_LEN);
                 }
                 proto::IPV6 => {
                     // RFC 6282 §4.2: EID 7 (NH bit zero), then LOWPAN_IPHC.
                     self.reserve(1)?[0] = 0xee;
-                    return self.iphc(at, depth + 1, Lower::Ip(src), Lower::Ip(dst), ctx);
+                    // RFC 6282 §3.1.1: inner IIDs derive from the outer header.
+                    let (iid_src, iid_dst) = (halves(src).1, halves(dst).1);
+                    return self.iphc(at, depth + 1, Some(iid_src), Some(iid_dst), ctx);
                 }
                 _ => {
                     let (eid, l, clen) = self.ext_plan(p, at).ok_or(CompressError::Malformed)?;
@@ -424,6 +498,7 @@ impl Encoder<'_, '_> {
 /// when their `compress` flag is set, and NHC covers Hop-by-Hop, Routing,
 /// Fragment and Destination Options headers, IPv6-in-IPv6 (one level) and
 /// UDP (checksum always carried).
+#[inline]
 pub fn compress_headers(
     packet: &[u8],
     ll_src: &Address,
@@ -434,7 +509,7 @@ pub fn compress_headers(
     let p = ipv6::Packet::new_checked(packet).map_err(|_| CompressError::Malformed)?;
     let end = IPV6_LEN + usize::from(p.payload_len());
     let mut enc = Encoder { pkt: &packet[..end], out, w: 0 };
-    let consumed = enc.iphc(0, 1, Lower::Link(ll_src), Lower::Link(ll_dst), ctx)?;
+    let consumed = enc.iphc(0, 1, Lower::Link(ll_src).iid64(), Lower::Link(ll_dst).iid64(), ctx)?;
     Ok(Compressed { header_len: enc.w, consumed })
 }
 
@@ -454,4 +529,32 @@ pub fn compress(
     let n = c.header_len + rest.len();
     out.get_mut(c.header_len..n).ok_or(CompressError::BufferTooSmall)?.copy_from_slice(rest);
     Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `Encoder::udp` picks the port mode `PortsMode::for_ports` picks and
+    /// writes `id, ports, checksum` in as many bytes as that mode says.
+    #[test]
+    fn udp_port_modes_match_for_ports() {
+        let ports = [0u16, 0x1633, 0xf000, 0xf0af, 0xf0b0, 0xf0b7, 0xf0bf, 0xf0c0, 0xf0ff, 0xf100, 0xffb0];
+        for sp in ports {
+            for dp in ports {
+                let mut u = [0u8; UDP_LEN];
+                u[..2].copy_from_slice(&sp.to_be_bytes());
+                u[2..4].copy_from_slice(&dp.to_be_bytes());
+                u[6..].copy_from_slice(&[0xab, 0xcd]);
+                let mut out = [0u8; 8];
+                let mut enc = Encoder { pkt: &[], out: &mut out, w: 0 };
+                enc.udp(u).unwrap();
+                let w = enc.w;
+                let mode = PortsMode::for_ports(sp, dp);
+                assert_eq!(w, 1 + mode.inline_len() + 2, "{sp:#x} {dp:#x}");
+                assert_eq!(out[0], 0xf0 | mode.bits(), "{sp:#x} {dp:#x}");
+                assert_eq!(&out[w - 2..w], &[0xab, 0xcd]);
+            }
+        }
+    }
 }

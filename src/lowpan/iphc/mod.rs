@@ -43,6 +43,8 @@ const UDP_LEN: usize = 8;
 const LINK_LOCAL: [u8; 8] = [0xfe, 0x80, 0, 0, 0, 0, 0, 0];
 /// The first six IID bytes of the 16-bit form 0000:00ff:fe00:XXXX.
 const SHORT_IID: [u8; 6] = [0, 0, 0, 0xff, 0xfe, 0];
+/// [`SHORT_IID`] as the top 48 bits of a big-endian IID.
+const SHORT_IID_U64: u64 = 0x0000_00ff_fe00_0000;
 
 /// Next Header values of the headers NHC knows.
 mod proto {
@@ -80,15 +82,16 @@ impl Lower<'_> {
         true
     }
 
-    /// The IID for a fully elided address (see [`Lower::write_iid`]).
+    /// The IID for a fully elided address (see [`Lower::write_iid`]) as a
+    /// big-endian integer: one compare against an address's last 64 bits.
     #[inline]
-    fn iid(&self) -> Option<[u8; 8]> {
-        let mut a = [0u8; 16];
-        if !self.write_iid(&mut a) {
-            return None;
+    fn iid64(&self) -> Option<u64> {
+        match self {
+            Lower::Link(Address::Short([x, y])) => Some(SHORT_IID_U64 | u64::from(*x) << 8 | u64::from(*y)),
+            // EUI-64 with the U/L bit (bit 1 of the first byte) flipped.
+            Lower::Link(Address::Extended(e)) => Some(u64::from_be_bytes(*e) ^ (0x02 << 56)),
+            Lower::Link(Address::Absent) => None,
+            Lower::Ip(ip) => Some(u128::from_be_bytes(*ip) as u64),
         }
-        let mut i = [0u8; 8];
-        i.copy_from_slice(&a[8..]);
-        Some(i)
     }
 }
