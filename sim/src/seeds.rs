@@ -32,6 +32,20 @@ pub fn write_seeds(captures: &[&Path], out: &Path) -> io::Result<Vec<(&'static s
                         && !r.payload.is_empty()
                     {
                         seen.insert(("sixlowpan", r.payload.to_vec()));
+                        // An unfragmented IPHC payload (RFC 6282 §3.1: 011xxxxx)
+                        // for the decompressor targets, with its link addresses.
+                        if r.payload[0] & 0xe0 == 0x60 {
+                            let (ms, bs) = address_material(&r.src_addr);
+                            let (md, bd) = address_material(&r.dst_addr);
+                            let mut d = vec![ms | md << 2];
+                            d.extend_from_slice(&bs);
+                            d.extend_from_slice(&bd);
+                            d.extend_from_slice(r.payload);
+                            seen.insert(("diff_smoltcp", d));
+                            let mut c = vec![(ms | md << 2) & 0x0f];
+                            c.extend_from_slice(r.payload);
+                            seen.insert(("decompress", c));
+                        }
                         // RFC 4944 §5.1: dispatch 0x41 carries an uncompressed IPv6 packet.
                         if let [0x41, packet @ ..] = r.payload {
                             seen.insert(("ipv6", packet.to_vec()));
@@ -85,5 +99,19 @@ fn upper_layer(packet: &[u8]) -> Vec<(&'static str, &[u8])> {
         IpProtocol::Icmpv6 if data.first() == Some(&155) => vec![("icmpv6", data), ("rpl", data)],
         IpProtocol::Icmpv6 => vec![("icmpv6", data)],
         _ => Vec::new(),
+    }
+}
+
+/// The fuzz targets' link-address encoding: a mode (0 absent, 1 short,
+/// 3 extended) and 8 bytes of address material.
+fn address_material(a: &wpan::Address) -> (u8, [u8; 8]) {
+    let mut b = [0u8; 8];
+    match a {
+        wpan::Address::Absent => (0, b),
+        wpan::Address::Short(s) => {
+            b[..2].copy_from_slice(s);
+            (1, b)
+        }
+        wpan::Address::Extended(e) => (3, *e),
     }
 }
