@@ -13,9 +13,9 @@
 
 use core::cmp::Ordering;
 
+use super::INFINITE_RANK;
 use super::mrhof::Mrhof;
 use super::of0::Of0;
-use super::INFINITE_RANK;
 use crate::time::Instant;
 
 /// What an objective function needs to know about one parent candidate.

@@ -18,7 +18,7 @@
 
 use core::cmp::Ordering;
 
-use super::of::{by_acceptability, by_stickiness, Candidate, ObjectiveFunction};
+use super::of::{Candidate, ObjectiveFunction, by_acceptability, by_stickiness};
 use super::{DEFAULT_MIN_HOP_RANK_INCREASE, INFINITE_RANK};
 use crate::mac::ETX_DIVISOR;
 

@@ -26,8 +26,8 @@
 use core::cmp::Ordering;
 use core::net::Ipv6Addr;
 
-use super::of::{Candidate, ObjectiveFunction};
 use super::INFINITE_RANK;
+use super::of::{Candidate, ObjectiveFunction};
 use crate::mac::Slots;
 use crate::time::Instant;
 use crate::wire::ieee802154::Address;
