@@ -343,6 +343,12 @@ mod tests {
     }
 
     #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn entry_size_as_documented() {
+        assert_eq!(core::mem::size_of::<ParentEntry>(), 48);
+    }
+
+    #[test]
     fn add_update_remove() {
         let of = Of0::default();
         let mut ps = ParentSet::new([ParentEntry::EMPTY; 3], 7 * 256);

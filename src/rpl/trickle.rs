@@ -90,6 +90,7 @@ impl Default for TrickleParams {
 }
 
 /// A Trickle timer (RFC 6206 §4.2). Stopped until [`Trickle::start`].
+/// 48 bytes on 64-bit targets.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Trickle {
     params: TrickleParams,
