@@ -21,6 +21,7 @@ pub mod nd;
 pub mod net;
 pub mod node;
 pub mod radio;
+pub mod rpl;
 pub mod socket;
 pub mod time;
 pub mod wire;
