@@ -20,7 +20,7 @@
 //! process.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BinaryHeap, HashMap, VecDeque};
 
 use rand_chacha::ChaCha8Rng;
 use rand_core::SeedableRng;
@@ -30,15 +30,21 @@ use sixlo::nd::Neighbor;
 use sixlo::net::{AddrEntry, FragSlot, Route};
 use sixlo::node::{Node, NodeConfig, NodeStorage};
 use sixlo::radio::TURNAROUND;
-use sixlo::socket::SocketSlot;
 use sixlo::socket::udp::UdpSocket;
+use sixlo::socket::{AddError, SocketHandle, SocketSlot};
 use sixlo::time::{Duration, Instant};
 
-use crate::medium::{Listener, Loss, Medium, NodeId, Position, Reach, Reception, Transmission, splitmix64};
+use crate::medium::{
+    Listener, Loss, Medium, NodeId, Position, Reach, Reception, Transmission, splitmix64, uniform,
+};
 use crate::radio::{RadioPort, RadioStats, SimRadio};
 
 /// Polls of one node at one instant before the engine defers it by 1 µs.
 pub const MAX_POLLS_PER_WAKE: usize = 8;
+
+/// How long [`Simulation::reboot`] keeps a node down by default (a power
+/// cycle).
+pub const DEFAULT_REBOOT_DOWN: Duration = Duration::from_secs(1);
 
 /// How long a transmission is kept after its end to judge the frames it
 /// overlapped (longer than the longest frame plus turnaround).
@@ -129,6 +135,29 @@ impl Capacities {
     }
 }
 
+/// Lets `node` set up its address filter on `radio`.
+fn configure(node: &Node<'static>, radio: &mut SimRadio, now: Instant) {
+    let mut never = || false;
+    let mut port = RadioPort { radio, now, sense: &mut never };
+    node.configure_radio(&mut port);
+}
+
+fn add_mac(t: &mut MacStats, m: &MacStats) {
+    t.tx_frames = t.tx_frames.wrapping_add(m.tx_frames);
+    t.tx_acked = t.tx_acked.wrapping_add(m.tx_acked);
+    t.no_ack = t.no_ack.wrapping_add(m.no_ack);
+    t.csma_fail = t.csma_fail.wrapping_add(m.csma_fail);
+    t.retries = t.retries.wrapping_add(m.retries);
+    t.purged = t.purged.wrapping_add(m.purged);
+    t.radio_errors = t.radio_errors.wrapping_add(m.radio_errors);
+    t.queue_full = t.queue_full.wrapping_add(m.queue_full);
+    t.acks_sent = t.acks_sent.wrapping_add(m.acks_sent);
+    t.rx_frames = t.rx_frames.wrapping_add(m.rx_frames);
+    t.rx_dup = t.rx_dup.wrapping_add(m.rx_dup);
+    t.rx_bad = t.rx_bad.wrapping_add(m.rx_bad);
+    t.rx_not_for_us = t.rx_not_for_us.wrapping_add(m.rx_not_for_us);
+}
+
 fn leak<T>(v: Vec<T>) -> &'static mut [T] {
     Box::leak(v.into_boxed_slice())
 }
@@ -212,8 +241,25 @@ pub struct NodeCounters {
 /// A callback given every [`FrameRecord`], in order of frame end.
 pub type FrameHook = Box<dyn FnMut(&FrameRecord)>;
 
+/// A UDP socket added through [`Simulation::add_udp_socket`], re-created
+/// (empty, same port) when the node reboots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct SocketSpec {
+    port: u16,
+    rx_len: usize,
+    tx_len: usize,
+}
+
 struct SimNode {
     node: Node<'static>,
+    /// The configuration it was built from (seed included) and its
+    /// capacities: what a reboot rebuilds it from.
+    config: NodeConfig,
+    caps: Capacities,
+    sockets: Vec<SocketSpec>,
+    /// Reboots so far (a pending power-on event carries the count it was
+    /// scheduled for).
+    boots: u32,
     radio: SimRadio,
     up: bool,
     up_since: Instant,
@@ -225,6 +271,8 @@ struct SimNode {
 enum Kind {
     TxEnd(u64),
     Poll(usize),
+    /// Power-on after a reboot: (node, boot count).
+    PowerOn(usize, u32),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -300,6 +348,11 @@ pub struct Simulation {
     log: Option<Vec<FrameRecord>>,
     hook: Option<FrameHook>,
     counters: Counters,
+    /// Per-link delivery ratio overrides, keyed by the unordered pair
+    /// (smaller id first). A `BTreeMap`: no hash order anywhere near the RNG.
+    degraded: BTreeMap<(NodeId, NodeId), f64>,
+    /// MAC counters of node incarnations a reboot threw away.
+    retired_mac: MacStats,
 }
 
 impl Simulation {
@@ -327,6 +380,8 @@ impl Simulation {
             log: None,
             hook: None,
             counters: Counters::default(),
+            degraded: BTreeMap::new(),
+            retired_mac: MacStats::default(),
         }
     }
 
@@ -350,15 +405,13 @@ impl Simulation {
     pub fn add_node_with(&mut self, mut config: NodeConfig, position: Position, caps: Capacities) -> NodeId {
         let id = NodeId(self.nodes.len());
         config.seed = node_seed(self.seed, id);
-        let node = Node::new(config, caps.storage());
-        let mut radio = SimRadio::new();
-        {
-            let mut never = || false;
-            let mut port = RadioPort { radio: &mut radio, now: self.now, sense: &mut never };
-            node.configure_radio(&mut port);
-        }
+        let (node, radio) = self.boot(&config, &caps);
         self.nodes.push(SimNode {
             node,
+            config,
+            caps,
+            sockets: Vec::new(),
+            boots: 0,
             radio,
             up: true,
             up_since: self.now,
@@ -369,6 +422,101 @@ impl Simulation {
         self.grid.insert(id, position);
         self.schedule_poll(id, self.now);
         id
+    }
+
+    /// A fresh node from `config` over fresh storage, and a radio it has
+    /// configured.
+    fn boot(&self, config: &NodeConfig, caps: &Capacities) -> (Node<'static>, SimRadio) {
+        let node = Node::new(config.clone(), caps.storage());
+        let mut radio = SimRadio::new();
+        configure(&node, &mut radio, self.now);
+        (node, radio)
+    }
+
+    /// Adds a UDP socket bound to `port` with `rx_len` / `tx_len` byte
+    /// buffers to node `id` (see [`udp_socket`]) and remembers it, so that
+    /// [`Simulation::reboot`] re-creates it. Sockets added with
+    /// `node_mut(id).add_socket` are not re-created.
+    pub fn add_udp_socket(
+        &mut self,
+        id: NodeId,
+        port: u16,
+        rx_len: usize,
+        tx_len: usize,
+    ) -> Result<SocketHandle, AddError> {
+        let h = self.node_mut(id).add_socket(udp_socket(port, rx_len, tx_len))?;
+        self.nodes[id.0].sockets.push(SocketSpec { port, rx_len, tx_len });
+        Ok(h)
+    }
+
+    /// Power-cycles node `id`: from now it is down (hears nothing, its
+    /// received frames and queued work are lost) for `down_for`
+    /// ([`DEFAULT_REBOOT_DOWN`] is 1 s), then it comes up as a brand-new
+    /// node built from its original [`NodeConfig`] and [`Capacities`] at
+    /// its current position: every table (ND registrations, neighbours,
+    /// routes, MAC queue), event and socket of the old node is gone.
+    ///
+    /// The sockets added with [`Simulation::add_udp_socket`] are re-created
+    /// empty, in the same order, on the same ports; their new handles are
+    /// returned (in that order). The node's PRNG is reseeded with
+    /// `splitmix64(node_seed ^ boots)` so that the new incarnation does not
+    /// replay the old one's random choices. The old node's MAC counters stay
+    /// in [`Simulation::mac_totals`]; engine and radio counters go on.
+    ///
+    /// Rebooting a node that is down restarts it the same way (its power-on
+    /// is `down_for` from now); a reboot cancels a pending power-on.
+    pub fn reboot(&mut self, id: NodeId, down_for: Duration) -> Vec<SocketHandle> {
+        let i = id.0;
+        let boots = self.nodes[i].boots + 1;
+        let mut config = self.nodes[i].config.clone();
+        config.seed = splitmix64(node_seed(self.seed, id) ^ u64::from(boots));
+        let caps = self.nodes[i].caps;
+        let mut node = Node::new(config, caps.storage());
+        let handles = self.nodes[i]
+            .sockets
+            .iter()
+            .map(|s| {
+                node.add_socket(udp_socket(s.port, s.rx_len, s.tx_len)).expect("same capacities as before")
+            })
+            .collect();
+        let old = self.nodes[i].node.stats().mac;
+        add_mac(&mut self.retired_mac, &old);
+        let now = self.now;
+        let n = &mut self.nodes[i];
+        n.node = node;
+        // The radio's counters go on; its receive queue does not, and the
+        // new node configures it again.
+        n.radio.clear_rx();
+        configure(&n.node, &mut n.radio, now);
+        n.boots = boots;
+        n.up = false;
+        n.next_poll = None;
+        self.push(self.now + down_for, Kind::PowerOn(i, boots));
+        handles
+    }
+
+    /// How many times node `id` was rebooted.
+    pub fn boots(&self, id: NodeId) -> u32 {
+        self.nodes[id.0].boots
+    }
+
+    /// From now on, frames between `a` and `b` (both ways, data and ACKs)
+    /// that the medium delivers are kept with probability `ratio` (0..=1,
+    /// clamped), drawn from the engine's seeded RNG; the others count as
+    /// channel losses ([`Loss::Channel`]). A ratio of 1 (or more) removes
+    /// the override. Replaces any earlier ratio for the pair.
+    pub fn set_link_ratio(&mut self, a: NodeId, b: NodeId, ratio: f64) {
+        let key = (a.min(b), a.max(b));
+        if ratio.is_nan() || ratio >= 1.0 {
+            self.degraded.remove(&key);
+        } else {
+            self.degraded.insert(key, ratio.max(0.0));
+        }
+    }
+
+    /// The delivery ratio override between `a` and `b` (1: none).
+    pub fn link_ratio(&self, a: NodeId, b: NodeId) -> f64 {
+        self.degraded.get(&(a.min(b), a.max(b))).copied().unwrap_or(1.0)
     }
 
     /// Number of nodes.
@@ -477,22 +625,9 @@ impl Simulation {
     /// The MAC counters of every node added up (tx_frames, tx_acked,
     /// no_ack, csma_fail, retries, …).
     pub fn mac_totals(&self) -> MacStats {
-        let mut t = MacStats::default();
+        let mut t = self.retired_mac;
         for n in &self.nodes {
-            let m = n.node.stats().mac;
-            t.tx_frames = t.tx_frames.wrapping_add(m.tx_frames);
-            t.tx_acked = t.tx_acked.wrapping_add(m.tx_acked);
-            t.no_ack = t.no_ack.wrapping_add(m.no_ack);
-            t.csma_fail = t.csma_fail.wrapping_add(m.csma_fail);
-            t.retries = t.retries.wrapping_add(m.retries);
-            t.purged = t.purged.wrapping_add(m.purged);
-            t.radio_errors = t.radio_errors.wrapping_add(m.radio_errors);
-            t.queue_full = t.queue_full.wrapping_add(m.queue_full);
-            t.acks_sent = t.acks_sent.wrapping_add(m.acks_sent);
-            t.rx_frames = t.rx_frames.wrapping_add(m.rx_frames);
-            t.rx_dup = t.rx_dup.wrapping_add(m.rx_dup);
-            t.rx_bad = t.rx_bad.wrapping_add(m.rx_bad);
-            t.rx_not_for_us = t.rx_not_for_us.wrapping_add(m.rx_not_for_us);
+            add_mac(&mut t, &n.node.stats().mac);
         }
         t
     }
@@ -549,6 +684,11 @@ impl Simulation {
                 }
             }
             Kind::TxEnd(seq) => self.end_of_frame(seq),
+            Kind::PowerOn(i, boots) => {
+                if self.nodes[i].boots == boots {
+                    self.set_up(NodeId(i), true);
+                }
+            }
         }
         Some(ev.at)
     }
@@ -672,6 +812,12 @@ impl Simulation {
                 Reception::OutOfRange => continue,
                 _ if deaf => Reception::Lost(Loss::HalfDuplex),
                 _ if !tx.delivered => Reception::Lost(Loss::TxFailed),
+                v @ Reception::Received { .. } if !self.degraded.is_empty() => {
+                    match self.degraded.get(&(tx.sender.min(r), tx.sender.max(r))) {
+                        Some(&ratio) if uniform(&mut self.rng) >= ratio => Reception::Lost(Loss::Channel),
+                        _ => v,
+                    }
+                }
                 v => v,
             };
             receivers.push((r, verdict));
