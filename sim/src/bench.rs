@@ -123,9 +123,10 @@ pub fn run(nodes: usize, duration_s: f64, seed: u64) -> BenchReport {
     let wall = WallClock::now();
     let side = topology::random_side(nodes, TX_RANGE_M, MEAN_DEGREE);
     let positions = topology::random(nodes, side, seed);
-    let mean_degree = topology::mean_degree(&positions, TX_RANGE_M);
     // Neighbours within the TX range, by a grid (unit_disk_links is O(N²)).
     let neighbours = neighbours(&positions, TX_RANGE_M);
+    let links: usize = neighbours.iter().map(Vec::len).sum();
+    let mean_degree = if nodes == 0 { 0.0 } else { links as f64 / nodes as f64 };
 
     let medium = Udgm::new(TX_RANGE_M, INTERFERENCE_RANGE_M, 1.0, 1.0);
     let mut sim = Simulation::new(seed, Box::new(medium));

@@ -29,7 +29,7 @@ use sixlo::mac::{DedupEntry, LinkStats, MacStats, TxSlot};
 use sixlo::nd::Neighbor;
 use sixlo::net::{AddrEntry, FragSlot, Route};
 use sixlo::node::{Node, NodeConfig, NodeStorage};
-use sixlo::radio::TURNAROUND;
+use sixlo::radio::{MAX_FRAME_LEN, TURNAROUND, airtime};
 use sixlo::socket::udp::UdpSocket;
 use sixlo::socket::{AddError, SocketHandle, SocketSlot};
 use sixlo::time::{Duration, Instant};
@@ -49,6 +49,11 @@ pub const DEFAULT_REBOOT_DOWN: Duration = Duration::from_secs(1);
 /// How long a transmission is kept after its end to judge the frames it
 /// overlapped (longer than the longest frame plus turnaround).
 const AIR_MEMORY: Duration = Duration::from_micros(10_000);
+
+/// The longest a frame is on the air (a 127-byte PSDU): transmissions are
+/// kept in order of start, so a scan for those on the air at `t` stops at
+/// the first that started before `t - LONGEST_FRAME`.
+const LONGEST_FRAME: Duration = airtime(MAX_FRAME_LEN + 2);
 
 /// Capacities of a node's storage (see [`NodeStorage`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -313,8 +318,12 @@ impl Grid {
         }
     }
     fn near(&self, a: Position, b: Position) -> bool {
+        self.within(a, b, 1)
+    }
+    /// True when `a` and `b` are at most `cells` cells apart on each axis.
+    fn within(&self, a: Position, b: Position, cells: i64) -> bool {
         let (ka, kb) = (self.key(a), self.key(b));
-        (ka.0 - kb.0).abs() <= 1 && (ka.1 - kb.1).abs() <= 1
+        (ka.0 - kb.0).abs() <= cells && (ka.1 - kb.1).abs() <= cells
     }
     /// Nodes in the 3×3 cells around `p`, sorted by id.
     fn around(&self, p: Position, out: &mut Vec<NodeId>) {
@@ -717,9 +726,12 @@ impl Simulation {
                 (&self.air, &*self.medium, &self.grid, &self.pos, self.reach);
             let me = Listener { id: NodeId(i), pos: pos[i] };
             let mut sense = || {
+                // Newest first; older ones than LONGEST_FRAME have ended.
                 let on_air: Vec<&Transmission> = air
                     .iter()
+                    .rev()
                     .map(|a| &a.tx)
+                    .take_while(|t| t.start + LONGEST_FRAME > now)
                     .filter(|t| t.sender != me.id && t.on_air_at(now))
                     .filter(|t| matches!(reach, Reach::Links) || grid.near(t.pos, me.pos))
                     .collect();
@@ -779,6 +791,23 @@ impl Simulation {
                 candidates.dedup();
             }
         }
+        // The other transmissions that matter to some receiver of this one,
+        // found once: those from the sender's neighbourhood (an interferer
+        // is within a cell of a receiver, itself within a cell of the
+        // sender) whose sender was deaf (from its `transmit` call) during
+        // this frame; overlapping ones are among them. Newest first: the
+        // scan stops at transmissions that ended before this one started.
+        let geometric = !matches!(self.reach, Reach::Links);
+        let mut others: Vec<&OnAir> = self
+            .air
+            .iter()
+            .rev()
+            .take_while(|a| a.tx.start + LONGEST_FRAME > tx.start)
+            .filter(|a| a.tx.seq != seq && a.called < tx.end && tx.start < a.tx.end)
+            .filter(|a| !geometric || self.grid.within(a.tx.pos, tx.pos, 2))
+            .collect();
+        // Oldest first, as mediums summing interference always saw them.
+        others.reverse();
         let mut receivers = Vec::new();
         for r in candidates {
             if r == tx.sender {
@@ -791,10 +820,7 @@ impl Simulation {
             let rpos = self.pos[r.0];
             let mut deaf = false;
             let mut interferers: Vec<&Transmission> = Vec::new();
-            for a in &self.air {
-                if a.tx.seq == seq {
-                    continue;
-                }
+            for a in &others {
                 if a.tx.sender == r {
                     // Half duplex: deaf from its `transmit` call to its end.
                     deaf |= a.called < tx.end && tx.start < a.tx.end;
