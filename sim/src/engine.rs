@@ -7,7 +7,9 @@
 //! - A node is polled exactly at its `poll_at()` deadline and when a frame
 //!   is delivered to it, never in a busy loop: when `poll_at()` is still due
 //!   after a poll it is polled again at most [`MAX_POLLS_PER_WAKE`] times,
-//!   then woken at `now + 1 µs`.
+//!   then woken at `now + 1 µs`; a node that stays due without any frame
+//!   going in or out (a deadline its poll does not act on) is woken after
+//!   1, 2, 4, … µs, at most about 1 ms apart.
 //! - A frame is judged at the end of its airtime for every node the medium
 //!   may reach (a uniform grid of cells as wide as the medium's reach):
 //!   receivers that transmitted meanwhile lose it (half duplex), the medium
@@ -20,7 +22,7 @@
 //! process.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BinaryHeap, HashMap, VecDeque};
 
 use rand_chacha::ChaCha8Rng;
 use rand_core::SeedableRng;
@@ -29,20 +31,36 @@ use sixlo::mac::{DedupEntry, LinkStats, MacStats, TxSlot};
 use sixlo::nd::Neighbor;
 use sixlo::net::{AddrEntry, FragSlot, Route};
 use sixlo::node::{Node, NodeConfig, NodeStorage};
-use sixlo::radio::TURNAROUND;
-use sixlo::socket::SocketSlot;
+use sixlo::radio::{MAX_FRAME_LEN, TURNAROUND, airtime};
 use sixlo::socket::udp::UdpSocket;
+use sixlo::socket::{AddError, SocketHandle, SocketSlot};
 use sixlo::time::{Duration, Instant};
 
-use crate::medium::{Listener, Loss, Medium, NodeId, Position, Reach, Reception, Transmission, splitmix64};
+use crate::medium::{
+    Listener, Loss, Medium, NodeId, Position, Reach, Reception, Transmission, splitmix64, uniform,
+};
 use crate::radio::{RadioPort, RadioStats, SimRadio};
 
 /// Polls of one node at one instant before the engine defers it by 1 µs.
 pub const MAX_POLLS_PER_WAKE: usize = 8;
 
+/// A node still due after [`MAX_POLLS_PER_WAKE`] polls is woken 1 µs later,
+/// then 2, 4, … µs while it stays due without sending or receiving a frame,
+/// up to 2^10 µs (about 1 ms).
+const MAX_DEFER_DOUBLINGS: u32 = 10;
+
+/// How long [`Simulation::reboot`] keeps a node down by default (a power
+/// cycle).
+pub const DEFAULT_REBOOT_DOWN: Duration = Duration::from_secs(1);
+
 /// How long a transmission is kept after its end to judge the frames it
 /// overlapped (longer than the longest frame plus turnaround).
 const AIR_MEMORY: Duration = Duration::from_micros(10_000);
+
+/// The longest a frame is on the air (a 127-byte PSDU): transmissions are
+/// kept in order of start, so a scan for those on the air at `t` stops at
+/// the first that started before `t - LONGEST_FRAME`.
+const LONGEST_FRAME: Duration = airtime(MAX_FRAME_LEN + 2);
 
 /// Capacities of a node's storage (see [`NodeStorage`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,6 +147,29 @@ impl Capacities {
     }
 }
 
+/// Lets `node` set up its address filter on `radio`.
+fn configure(node: &Node<'static>, radio: &mut SimRadio, now: Instant) {
+    let mut never = || false;
+    let mut port = RadioPort { radio, now, sense: &mut never };
+    node.configure_radio(&mut port);
+}
+
+fn add_mac(t: &mut MacStats, m: &MacStats) {
+    t.tx_frames = t.tx_frames.wrapping_add(m.tx_frames);
+    t.tx_acked = t.tx_acked.wrapping_add(m.tx_acked);
+    t.no_ack = t.no_ack.wrapping_add(m.no_ack);
+    t.csma_fail = t.csma_fail.wrapping_add(m.csma_fail);
+    t.retries = t.retries.wrapping_add(m.retries);
+    t.purged = t.purged.wrapping_add(m.purged);
+    t.radio_errors = t.radio_errors.wrapping_add(m.radio_errors);
+    t.queue_full = t.queue_full.wrapping_add(m.queue_full);
+    t.acks_sent = t.acks_sent.wrapping_add(m.acks_sent);
+    t.rx_frames = t.rx_frames.wrapping_add(m.rx_frames);
+    t.rx_dup = t.rx_dup.wrapping_add(m.rx_dup);
+    t.rx_bad = t.rx_bad.wrapping_add(m.rx_bad);
+    t.rx_not_for_us = t.rx_not_for_us.wrapping_add(m.rx_not_for_us);
+}
+
 fn leak<T>(v: Vec<T>) -> &'static mut [T] {
     Box::leak(v.into_boxed_slice())
 }
@@ -212,19 +253,41 @@ pub struct NodeCounters {
 /// A callback given every [`FrameRecord`], in order of frame end.
 pub type FrameHook = Box<dyn FnMut(&FrameRecord)>;
 
+/// A UDP socket added through [`Simulation::add_udp_socket`], re-created
+/// (empty, same port) when the node reboots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct SocketSpec {
+    port: u16,
+    rx_len: usize,
+    tx_len: usize,
+}
+
 struct SimNode {
     node: Node<'static>,
+    /// The configuration it was built from (seed included) and its
+    /// capacities: what a reboot rebuilds it from.
+    config: NodeConfig,
+    caps: Capacities,
+    sockets: Vec<SocketSpec>,
+    /// Reboots so far (a pending power-on event carries the count it was
+    /// scheduled for).
+    boots: u32,
     radio: SimRadio,
     up: bool,
     up_since: Instant,
     next_poll: Option<Instant>,
     counters: NodeCounters,
+    /// Consecutive wakes that ended with the node still due (see
+    /// [`MAX_POLLS_PER_WAKE`]).
+    stuck: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Kind {
     TxEnd(u64),
     Poll(usize),
+    /// Power-on after a reboot: (node, boot count).
+    PowerOn(usize, u32),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -265,8 +328,12 @@ impl Grid {
         }
     }
     fn near(&self, a: Position, b: Position) -> bool {
+        self.within(a, b, 1)
+    }
+    /// True when `a` and `b` are at most `cells` cells apart on each axis.
+    fn within(&self, a: Position, b: Position, cells: i64) -> bool {
         let (ka, kb) = (self.key(a), self.key(b));
-        (ka.0 - kb.0).abs() <= 1 && (ka.1 - kb.1).abs() <= 1
+        (ka.0 - kb.0).abs() <= cells && (ka.1 - kb.1).abs() <= cells
     }
     /// Nodes in the 3×3 cells around `p`, sorted by id.
     fn around(&self, p: Position, out: &mut Vec<NodeId>) {
@@ -300,6 +367,11 @@ pub struct Simulation {
     log: Option<Vec<FrameRecord>>,
     hook: Option<FrameHook>,
     counters: Counters,
+    /// Per-link delivery ratio overrides, keyed by the unordered pair
+    /// (smaller id first). A `BTreeMap`: no hash order anywhere near the RNG.
+    degraded: BTreeMap<(NodeId, NodeId), f64>,
+    /// MAC counters of node incarnations a reboot threw away.
+    retired_mac: MacStats,
 }
 
 impl Simulation {
@@ -327,6 +399,8 @@ impl Simulation {
             log: None,
             hook: None,
             counters: Counters::default(),
+            degraded: BTreeMap::new(),
+            retired_mac: MacStats::default(),
         }
     }
 
@@ -350,25 +424,119 @@ impl Simulation {
     pub fn add_node_with(&mut self, mut config: NodeConfig, position: Position, caps: Capacities) -> NodeId {
         let id = NodeId(self.nodes.len());
         config.seed = node_seed(self.seed, id);
-        let node = Node::new(config, caps.storage());
-        let mut radio = SimRadio::new();
-        {
-            let mut never = || false;
-            let mut port = RadioPort { radio: &mut radio, now: self.now, sense: &mut never };
-            node.configure_radio(&mut port);
-        }
+        let (node, radio) = self.boot(&config, &caps);
         self.nodes.push(SimNode {
             node,
+            config,
+            caps,
+            sockets: Vec::new(),
+            boots: 0,
             radio,
             up: true,
             up_since: self.now,
             next_poll: None,
             counters: NodeCounters::default(),
+            stuck: 0,
         });
         self.pos.push(position);
         self.grid.insert(id, position);
         self.schedule_poll(id, self.now);
         id
+    }
+
+    /// A fresh node from `config` over fresh storage, and a radio it has
+    /// configured.
+    fn boot(&self, config: &NodeConfig, caps: &Capacities) -> (Node<'static>, SimRadio) {
+        let node = Node::new(config.clone(), caps.storage());
+        let mut radio = SimRadio::new();
+        configure(&node, &mut radio, self.now);
+        (node, radio)
+    }
+
+    /// Adds a UDP socket bound to `port` with `rx_len` / `tx_len` byte
+    /// buffers to node `id` (see [`udp_socket`]) and remembers it, so that
+    /// [`Simulation::reboot`] re-creates it. Sockets added with
+    /// `node_mut(id).add_socket` are not re-created.
+    pub fn add_udp_socket(
+        &mut self,
+        id: NodeId,
+        port: u16,
+        rx_len: usize,
+        tx_len: usize,
+    ) -> Result<SocketHandle, AddError> {
+        let h = self.node_mut(id).add_socket(udp_socket(port, rx_len, tx_len))?;
+        self.nodes[id.0].sockets.push(SocketSpec { port, rx_len, tx_len });
+        Ok(h)
+    }
+
+    /// Power-cycles node `id`: from now it is down (hears nothing, its
+    /// received frames and queued work are lost) for `down_for`
+    /// ([`DEFAULT_REBOOT_DOWN`] is 1 s), then it comes up as a brand-new
+    /// node built from its original [`NodeConfig`] and [`Capacities`] at
+    /// its current position: every table (ND registrations, neighbours,
+    /// routes, MAC queue), event and socket of the old node is gone.
+    ///
+    /// The sockets added with [`Simulation::add_udp_socket`] are re-created
+    /// empty, in the same order, on the same ports; their new handles are
+    /// returned (in that order). The node's PRNG is reseeded with
+    /// `splitmix64(node_seed ^ boots)` so that the new incarnation does not
+    /// replay the old one's random choices. The old node's MAC counters stay
+    /// in [`Simulation::mac_totals`]; engine and radio counters go on.
+    ///
+    /// Rebooting a node that is down restarts it the same way (its power-on
+    /// is `down_for` from now); a reboot cancels a pending power-on.
+    pub fn reboot(&mut self, id: NodeId, down_for: Duration) -> Vec<SocketHandle> {
+        let i = id.0;
+        let boots = self.nodes[i].boots + 1;
+        let mut config = self.nodes[i].config.clone();
+        config.seed = splitmix64(node_seed(self.seed, id) ^ u64::from(boots));
+        let caps = self.nodes[i].caps;
+        let mut node = Node::new(config, caps.storage());
+        let handles = self.nodes[i]
+            .sockets
+            .iter()
+            .map(|s| {
+                node.add_socket(udp_socket(s.port, s.rx_len, s.tx_len)).expect("same capacities as before")
+            })
+            .collect();
+        let old = self.nodes[i].node.stats().mac;
+        add_mac(&mut self.retired_mac, &old);
+        let now = self.now;
+        let n = &mut self.nodes[i];
+        n.node = node;
+        // The radio's counters go on; its receive queue does not, and the
+        // new node configures it again.
+        n.radio.clear_rx();
+        configure(&n.node, &mut n.radio, now);
+        n.boots = boots;
+        n.up = false;
+        n.next_poll = None;
+        self.push(self.now + down_for, Kind::PowerOn(i, boots));
+        handles
+    }
+
+    /// How many times node `id` was rebooted.
+    pub fn boots(&self, id: NodeId) -> u32 {
+        self.nodes[id.0].boots
+    }
+
+    /// From now on, frames between `a` and `b` (both ways, data and ACKs)
+    /// that the medium delivers are kept with probability `ratio` (0..=1,
+    /// clamped), drawn from the engine's seeded RNG; the others count as
+    /// channel losses ([`Loss::Channel`]). A ratio of 1 (or more) removes
+    /// the override. Replaces any earlier ratio for the pair.
+    pub fn set_link_ratio(&mut self, a: NodeId, b: NodeId, ratio: f64) {
+        let key = (a.min(b), a.max(b));
+        if ratio.is_nan() || ratio >= 1.0 {
+            self.degraded.remove(&key);
+        } else {
+            self.degraded.insert(key, ratio.max(0.0));
+        }
+    }
+
+    /// The delivery ratio override between `a` and `b` (1: none).
+    pub fn link_ratio(&self, a: NodeId, b: NodeId) -> f64 {
+        self.degraded.get(&(a.min(b), a.max(b))).copied().unwrap_or(1.0)
     }
 
     /// Number of nodes.
@@ -477,22 +645,9 @@ impl Simulation {
     /// The MAC counters of every node added up (tx_frames, tx_acked,
     /// no_ack, csma_fail, retries, …).
     pub fn mac_totals(&self) -> MacStats {
-        let mut t = MacStats::default();
+        let mut t = self.retired_mac;
         for n in &self.nodes {
-            let m = n.node.stats().mac;
-            t.tx_frames = t.tx_frames.wrapping_add(m.tx_frames);
-            t.tx_acked = t.tx_acked.wrapping_add(m.tx_acked);
-            t.no_ack = t.no_ack.wrapping_add(m.no_ack);
-            t.csma_fail = t.csma_fail.wrapping_add(m.csma_fail);
-            t.retries = t.retries.wrapping_add(m.retries);
-            t.purged = t.purged.wrapping_add(m.purged);
-            t.radio_errors = t.radio_errors.wrapping_add(m.radio_errors);
-            t.queue_full = t.queue_full.wrapping_add(m.queue_full);
-            t.acks_sent = t.acks_sent.wrapping_add(m.acks_sent);
-            t.rx_frames = t.rx_frames.wrapping_add(m.rx_frames);
-            t.rx_dup = t.rx_dup.wrapping_add(m.rx_dup);
-            t.rx_bad = t.rx_bad.wrapping_add(m.rx_bad);
-            t.rx_not_for_us = t.rx_not_for_us.wrapping_add(m.rx_not_for_us);
+            add_mac(&mut t, &n.node.stats().mac);
         }
         t
     }
@@ -549,6 +704,11 @@ impl Simulation {
                 }
             }
             Kind::TxEnd(seq) => self.end_of_frame(seq),
+            Kind::PowerOn(i, boots) => {
+                if self.nodes[i].boots == boots {
+                    self.set_up(NodeId(i), true);
+                }
+            }
         }
         Some(ev.at)
     }
@@ -577,9 +737,12 @@ impl Simulation {
                 (&self.air, &*self.medium, &self.grid, &self.pos, self.reach);
             let me = Listener { id: NodeId(i), pos: pos[i] };
             let mut sense = || {
+                // Newest first; older ones than LONGEST_FRAME have ended.
                 let on_air: Vec<&Transmission> = air
                     .iter()
+                    .rev()
                     .map(|a| &a.tx)
+                    .take_while(|t| t.start + LONGEST_FRAME > now)
                     .filter(|t| t.sender != me.id && t.on_air_at(now))
                     .filter(|t| matches!(reach, Reach::Links) || grid.near(t.pos, me.pos))
                     .collect();
@@ -590,6 +753,7 @@ impl Simulation {
             n.node.poll(now, &mut port);
             if let Some(s) = n.radio.take_started() {
                 n.counters.tx += 1;
+                n.stuck = 0;
                 self.start_frame(NodeId(i), s);
             }
             let n = &self.nodes[i];
@@ -601,8 +765,20 @@ impl Simulation {
         let next = if n.radio.has_rx() { Some(now) } else { n.node.poll_at() };
         match next {
             Some(t) if t > now => self.schedule_poll(NodeId(i), t),
-            Some(_) => self.schedule_poll(NodeId(i), now + Duration::from_micros(1)),
+            Some(_) => {
+                // Still due: 1 µs later, and twice as long each time the
+                // node is still due then without having sent or received a
+                // frame (a node whose deadline passed but that has nothing
+                // it can do costs ~1000 events per virtual second, not 10⁶).
+                let n = &mut self.nodes[i];
+                let wait = 1u64 << n.stuck.min(MAX_DEFER_DOUBLINGS);
+                n.stuck += 1;
+                self.schedule_poll(NodeId(i), now + Duration::from_micros(wait));
+            }
             None => {}
+        }
+        if next.is_none_or(|t| t > now) {
+            self.nodes[i].stuck = 0;
         }
     }
 
@@ -639,6 +815,23 @@ impl Simulation {
                 candidates.dedup();
             }
         }
+        // The other transmissions that matter to some receiver of this one,
+        // found once: those from the sender's neighbourhood (an interferer
+        // is within a cell of a receiver, itself within a cell of the
+        // sender) whose sender was deaf (from its `transmit` call) during
+        // this frame; overlapping ones are among them. Newest first: the
+        // scan stops at transmissions that ended before this one started.
+        let geometric = !matches!(self.reach, Reach::Links);
+        let mut others: Vec<&OnAir> = self
+            .air
+            .iter()
+            .rev()
+            .take_while(|a| a.tx.start + LONGEST_FRAME > tx.start)
+            .filter(|a| a.tx.seq != seq && a.called < tx.end && tx.start < a.tx.end)
+            .filter(|a| !geometric || self.grid.within(a.tx.pos, tx.pos, 2))
+            .collect();
+        // Oldest first, as mediums summing interference always saw them.
+        others.reverse();
         let mut receivers = Vec::new();
         for r in candidates {
             if r == tx.sender {
@@ -651,10 +844,7 @@ impl Simulation {
             let rpos = self.pos[r.0];
             let mut deaf = false;
             let mut interferers: Vec<&Transmission> = Vec::new();
-            for a in &self.air {
-                if a.tx.seq == seq {
-                    continue;
-                }
+            for a in &others {
                 if a.tx.sender == r {
                     // Half duplex: deaf from its `transmit` call to its end.
                     deaf |= a.called < tx.end && tx.start < a.tx.end;
@@ -672,6 +862,12 @@ impl Simulation {
                 Reception::OutOfRange => continue,
                 _ if deaf => Reception::Lost(Loss::HalfDuplex),
                 _ if !tx.delivered => Reception::Lost(Loss::TxFailed),
+                v @ Reception::Received { .. } if !self.degraded.is_empty() => {
+                    match self.degraded.get(&(tx.sender.min(r), tx.sender.max(r))) {
+                        Some(&ratio) if uniform(&mut self.rng) >= ratio => Reception::Lost(Loss::Channel),
+                        _ => v,
+                    }
+                }
                 v => v,
             };
             receivers.push((r, verdict));
@@ -682,6 +878,7 @@ impl Simulation {
             match *v {
                 Reception::Received { rssi, lqi } => {
                     if n.radio.push_rx(&frame, rssi, lqi, tx.end) {
+                        n.stuck = 0;
                         n.counters.rx += 1;
                         self.counters.rx += 1;
                         self.schedule_poll(*r, self.now);

@@ -1,5 +1,7 @@
 //! `sixlo-sim`: the sixlo mesh simulator and capture decoder.
 
+mod bench;
+
 use clap::{Parser, Subcommand};
 use std::io::Write;
 use std::path::PathBuf;
@@ -68,6 +70,20 @@ enum Command {
         #[arg(long)]
         no_pcap: bool,
     },
+    /// Benchmark the engine: NODES random nodes (mean degree 8), each
+    /// broadcasting and unicasting a UDP datagram every 10 s; prints one
+    /// line with the figures.
+    Bench {
+        /// Number of nodes.
+        #[arg(long, default_value_t = 1000)]
+        nodes: usize,
+        /// Virtual duration, seconds.
+        #[arg(long, default_value_t = 600.0)]
+        duration: f64,
+        /// Seed (topology, phases, engine).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Cut fuzz seed inputs from captures into OUT/<target>/ (one file per
     /// distinct message), so CI replays real traffic without committing it.
     FuzzSeeds {
@@ -113,6 +129,10 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
             simulate(&s)
+        }
+        Command::Bench { nodes, duration, seed } => {
+            println!("{}", bench::run(nodes, duration, seed));
+            ExitCode::SUCCESS
         }
         Command::FuzzSeeds { out, captures } => {
             let paths: Vec<&std::path::Path> = captures.iter().map(PathBuf::as_path).collect();
