@@ -661,7 +661,9 @@ impl Host {
             let a = self.addrs[i];
             match a.reg {
                 Reg::Pending { at, backoff } if at <= now => {
-                    let r = self.usable_router(now)?;
+                    // No router to register with now (all avoided after an
+                    // error status): later entries may still be due.
+                    let Some(r) = self.usable_router(now) else { continue };
                     let tid = self.next_tid();
                     self.addrs[i].reg =
                         Reg::Sending { router: r.addr, tid, sent: 1, next: now + RETRANS_TIMER, backoff };
