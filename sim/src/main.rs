@@ -193,9 +193,11 @@ fn parse_context(s: &str) -> Result<(u8, Context), String> {
 fn simulate(s: &Scenario) -> ExitCode {
     match sixlo_sim::run::run(s, true) {
         Ok(r) => {
-            println!("{}", sixlo_sim::output::summary(&r.metrics));
+            // A closed pipe (`| head`) is not worth a panic.
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{}", sixlo_sim::output::summary(&r.metrics));
             for f in &r.files {
-                println!("wrote {}", f.display());
+                let _ = writeln!(out, "wrote {}", f.display());
             }
             ExitCode::SUCCESS
         }

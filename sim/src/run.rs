@@ -162,7 +162,12 @@ pub fn run(s: &Scenario, progress: bool) -> Result<RunResult, String> {
     let end = Instant::from_micros((s.duration_s * 1e6) as u64);
     let mut bar = progress.then(|| Progress::new(end.total_micros()));
     let mut faults = s.faults.iter().peekable();
-    let mut next_up = s.traffic.up.as_ref().map(|p| Instant::from_micros((p.start_s * 1e6) as u64));
+    let mut next_up_at: Vec<Instant> = (0..n)
+        .map(|i| match s.traffic.up.as_ref() {
+            Some(p) => Instant::from_micros(((p.start_s + p.interval_s * i as f64 / n as f64) * 1e6) as u64),
+            None => Instant::MAX,
+        })
+        .collect();
     let mut next_down = s.traffic.down.as_ref().map(|p| Instant::from_micros((p.start_s * 1e6) as u64));
     let mut joined: Vec<bool> = vec![false; n];
     joined[root] = true;
@@ -262,13 +267,18 @@ pub fn run(s: &Scenario, progress: bool) -> Result<RunResult, String> {
                 rebooted = None;
             }
         }
-        // Upward traffic: every joined node to the root.
-        if let (Some(at), Some(Periodic { interval_s, payload_bytes, .. })) = (next_up, s.traffic.up.as_ref())
-            && now >= at
-        {
-            let senders: Vec<usize> =
-                (0..n).filter(|&i| i != root && joined[i] && sim.is_up(NodeId(i))).collect();
-            for i in senders {
+        // Upward traffic: every joined node to the root, node i offset by
+        // i/n of the interval so that the nodes do not all send at once.
+        if let Some(Periodic { interval_s, payload_bytes, .. }) = s.traffic.up.as_ref() {
+            let interval = Duration::from_micros((interval_s * 1e6) as u64);
+            for i in 0..n {
+                if now < next_up_at[i] {
+                    continue;
+                }
+                next_up_at[i] += interval;
+                if i == root || !joined[i] || !sim.is_up(NodeId(i)) {
+                    continue;
+                }
                 seq = seq.wrapping_add(1);
                 let p = payload(seq, now, *payload_bytes);
                 let h = sockets[i];
@@ -279,7 +289,6 @@ pub fn run(s: &Scenario, progress: bool) -> Result<RunResult, String> {
                     pending_up.insert(seq, ());
                 }
             }
-            next_up = Some(at + Duration::from_micros((interval_s * 1e6) as u64));
         }
         // Downward traffic: the root to every joined node.
         if let (Some(at), Some(Periodic { interval_s, payload_bytes, .. })) =
