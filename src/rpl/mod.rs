@@ -6,21 +6,31 @@
 //! - [`of`]: the objective function interface, with [`of0`] (RFC 6552)
 //!   and [`mrhof`] (RFC 6719, ETX) behind it;
 //! - [`parents`]: the bounded parent candidate table and the preferred
-//!   parent choice (RFC 6550 §8.2).
+//!   parent choice (RFC 6550 §8.2);
+//! - [`routes`]: storing-mode downward routes and lollipop counters
+//!   (RFC 6550 §9, §7.2);
+//! - [`dao`]: a node's DAO sending state (RFC 6550 §9);
+//! - [`srh`]: the non-storing root's source routes and SRH (RFC 6554).
 //!
 //! Ranks are `u16` in RFC 6550 §3.5 units; [`INFINITE_RANK`] is 0xffff.
 //! Link metrics are ETX × 128 (RFC 6551 §4.3.2), as the MAC keeps them.
 
+pub mod dao;
 pub mod mrhof;
 pub mod of;
 pub mod of0;
 pub mod parents;
+pub mod routes;
+pub mod srh;
 pub mod trickle;
 
+pub use dao::{AckResult, DaoConfig, DaoContent, DaoSender};
 pub use mrhof::Mrhof;
 pub use of::{Candidate, ObjectiveFunction, Of};
 pub use of0::{Of0, StepOfRank};
 pub use parents::{DioInfo, ParentEntry, ParentSet, Update};
+pub use routes::{Route, RouteTable, RouteUpdate, lollipop_cmp, lollipop_increment, lollipop_newer};
+pub use srh::{SourceRouteEntry, SourceRoutes, SrhError, WrittenSrh, write_srh};
 pub use trickle::{Trickle, TrickleParams};
 
 /// RFC 6550 §17: INFINITE_RANK, the rank of a node with no route up.

@@ -1,0 +1,362 @@
+//! A node's DAO sending state (RFC 6550 §9): when to send a DAO, with which
+//! sequence numbers, to whom, and the DAO-ACK wait.
+//!
+//! [`DaoSender`] is sans-IO: the caller reports events
+//! ([`DaoSender::set_parent`], [`DaoSender::dio_from_parent`],
+//! [`DaoSender::dao_ack`]) and calls [`DaoSender::poll`] at
+//! [`DaoSender::poll_at`], which hands back the [`DaoContent`] to build and
+//! send. It schedules a DAO:
+//!
+//! - after a parent change, and sends a No-Path DAO to the old parent
+//!   first in storing mode (RFC 6550 §9.8: the old parent must drop the
+//!   routes through us);
+//! - when the preferred parent's DTSN is incremented (RFC 6550 §9.6);
+//! - before the advertised path lifetime ends: at
+//!   [`DaoConfig::refresh_percent`] of it, minus a random jitter;
+//!
+//! each time after a delay drawn from `[dao_delay/2, 3·dao_delay/2]` so that
+//! a subtree does not answer a DTSN change at once (Contiki-NG's
+//! RPL_DAO_DELAY, 4 s ± 2 s).
+//!
+//! With the K flag (RFC 6550 §6.4, [`DaoConfig::request_ack`]) a DAO is
+//! retransmitted with the same DAOSequence after `ack_timeout`,
+//! doubling each time, at most `max_retransmissions` times; then the node
+//! gives up (counted by [`DaoSender::gave_up`]) and tries again at the next
+//! refresh. Contiki-NG (os/net/routing/rpl-lite/rpl-const.h) uses
+//! RPL_DAO_RETRANSMISSION_TIMEOUT = 5 s and RPL_DAO_MAX_RETRANSMISSIONS = 5,
+//! the defaults here (Contiki-NG keeps the timeout fixed; we back off).
+//! No-Path DAOs are sent once without K: the old parent may be gone, and
+//! its route expires anyway.
+
+use core::net::Ipv6Addr;
+
+use super::routes::{LOLLIPOP_INIT, lollipop_increment, lollipop_newer};
+use crate::mac::Rng;
+use crate::time::{Duration, Instant};
+use crate::wire::rpl::options::TransitInformation;
+
+/// The DAO parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DaoConfig {
+    /// RPLInstanceID carried in the DAO.
+    pub rpl_instance_id: u8,
+    /// Non-storing mode (MOP 1): DAOs go to the root with the parent's
+    /// address in the Transit Information; else storing mode (MOP 2).
+    pub non_storing: bool,
+    /// Set the K flag and wait for DAO-ACKs.
+    pub request_ack: bool,
+    /// First DAO-ACK wait; doubled after each retransmission.
+    pub ack_timeout: Duration,
+    /// Retransmissions before giving up.
+    pub max_retransmissions: u8,
+    /// Mean delay before a scheduled DAO (drawn in `[d/2, 3d/2]`).
+    pub dao_delay: Duration,
+    /// Refresh the routes at this percentage of their lifetime (1..=100).
+    pub refresh_percent: u8,
+    /// The advertised Path Lifetime, in lifetime units (the DODAG
+    /// Configuration's Default Lifetime; 0xFF is infinite, no refresh).
+    pub default_lifetime: u8,
+    /// Seconds per lifetime unit (the DODAG Configuration's Lifetime Unit).
+    pub lifetime_unit: u16,
+}
+
+impl Default for DaoConfig {
+    /// Contiki-NG's defaults: K set, 5 s ack timeout, 5 retransmissions,
+    /// 4 s DAO delay; refresh at 50 %; lifetime 30 × 60 s (RPL_DEFAULT_LIFETIME
+    /// and RPL_DEFAULT_LIFETIME_UNIT); storing mode, instance 0x1e.
+    fn default() -> Self {
+        DaoConfig {
+            rpl_instance_id: 0x1e,
+            non_storing: false,
+            request_ack: true,
+            ack_timeout: Duration::from_secs(5),
+            max_retransmissions: 5,
+            dao_delay: Duration::from_secs(4),
+            refresh_percent: 50,
+            default_lifetime: 30,
+            lifetime_unit: 60,
+        }
+    }
+}
+
+/// What a DAO to send carries; the caller builds the message from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DaoContent {
+    /// Where to send it: the preferred parent's link-local address (storing
+    /// mode, or the old parent for a No-Path), or the root's DODAG ID
+    /// (non-storing mode, RFC 6550 §9.7).
+    pub destination: Ipv6Addr,
+    /// RPLInstanceID.
+    pub rpl_instance_id: u8,
+    /// DAOSequence.
+    pub sequence: u8,
+    /// The K flag.
+    pub expect_ack: bool,
+    /// The DODAG ID (for the D flag, which the caller may set).
+    pub dodag_id: Ipv6Addr,
+    /// The RPL Target: our address and prefix length.
+    pub target: Ipv6Addr,
+    /// The RPL Target prefix length.
+    pub target_len: u8,
+    /// Transit Information Path Sequence.
+    pub path_sequence: u8,
+    /// Transit Information Path Lifetime in lifetime units; 0 is a No-Path.
+    pub path_lifetime: u8,
+    /// Transit Information Parent Address (non-storing mode only, RFC 6550
+    /// §6.7.8: the parent's global address).
+    pub parent_address: Option<Ipv6Addr>,
+    /// True when this is a retransmission of the previous DAO.
+    pub retransmission: bool,
+}
+
+impl DaoContent {
+    /// True for a No-Path DAO.
+    pub fn is_no_path(&self) -> bool {
+        self.path_lifetime == 0
+    }
+
+    /// The Transit Information option to carry.
+    pub fn transit_information(&self) -> TransitInformation {
+        TransitInformation {
+            external: false,
+            flags: 0,
+            path_control: 0,
+            path_sequence: self.path_sequence,
+            path_lifetime: self.path_lifetime,
+            parent_address: self.parent_address,
+        }
+    }
+}
+
+/// The outcome of [`DaoSender::dao_ack`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AckResult {
+    /// Our outstanding DAO was accepted (status below 128).
+    Accepted,
+    /// Our outstanding DAO was rejected (status 128 or above, RFC 6550 §6.5):
+    /// the caller should try another parent.
+    Rejected(u8),
+    /// No outstanding DAO has this sequence: ignored.
+    Unmatched,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Outstanding {
+    content: DaoContent,
+    retransmissions: u8,
+    deadline: Instant,
+}
+
+/// A node's DAO sending state (see the module docs).
+#[derive(Debug, Clone)]
+pub struct DaoSender {
+    config: DaoConfig,
+    target: Ipv6Addr,
+    target_len: u8,
+    dodag_id: Ipv6Addr,
+    /// (link-local for storing-mode DAOs, global for the transit parent).
+    parent: Option<(Ipv6Addr, Ipv6Addr)>,
+    dao_sequence: u8,
+    path_sequence: u8,
+    parent_dtsn: Option<u8>,
+    no_path_to: Option<Ipv6Addr>,
+    next_dao: Option<Instant>,
+    outstanding: Option<Outstanding>,
+    gave_up: u32,
+    acked: u32,
+}
+
+impl DaoSender {
+    /// The state of a node advertising `target/target_len` in DODAG `dodag_id`.
+    pub fn new(config: DaoConfig, target: Ipv6Addr, target_len: u8, dodag_id: Ipv6Addr) -> Self {
+        DaoSender {
+            config,
+            target,
+            target_len: target_len.min(128),
+            dodag_id,
+            parent: None,
+            dao_sequence: LOLLIPOP_INIT,
+            path_sequence: LOLLIPOP_INIT,
+            parent_dtsn: None,
+            no_path_to: None,
+            next_dao: None,
+            outstanding: None,
+            gave_up: 0,
+            acked: 0,
+        }
+    }
+
+    /// Updates the lifetime fields from a DODAG Configuration option.
+    pub fn set_lifetime(&mut self, default_lifetime: u8, lifetime_unit: u16) {
+        self.config.default_lifetime = default_lifetime;
+        self.config.lifetime_unit = lifetime_unit;
+    }
+
+    /// The preferred parent changed to `parent`: `(link_local, global)`
+    /// addresses, or `None` when the node lost its parent. Schedules a DAO to
+    /// the new parent and, in storing mode, a No-Path DAO to the old one.
+    pub fn set_parent(&mut self, now: Instant, parent: Option<(Ipv6Addr, Ipv6Addr)>, rng: &mut Rng) {
+        if parent == self.parent {
+            return;
+        }
+        if let (Some((old, _)), false) = (self.parent, self.config.non_storing) {
+            // RFC 6550 §9.8: storing mode, tell the old parent to drop our routes.
+            self.no_path_to = Some(old);
+        }
+        self.parent = parent;
+        self.parent_dtsn = None;
+        self.outstanding = None;
+        self.next_dao = None;
+        if parent.is_some() {
+            self.schedule(now, rng);
+        }
+    }
+
+    /// A DIO from the preferred parent carried `dtsn`: an increment since the
+    /// last one (RFC 6550 §9.6) schedules a DAO. The first DIO of a parent
+    /// only records the value.
+    pub fn dio_from_parent(&mut self, now: Instant, dtsn: u8, rng: &mut Rng) {
+        let last = self.parent_dtsn.replace(dtsn);
+        if last.is_some_and(|l| lollipop_newer(dtsn, l)) && self.parent.is_some() {
+            self.schedule(now, rng);
+        }
+    }
+
+    /// Asks for a DAO after the usual random delay (kept if one is due sooner).
+    pub fn schedule(&mut self, now: Instant, rng: &mut Rng) {
+        let d = self.config.dao_delay.total_micros();
+        let at = now + Duration::from_micros(d / 2 + u64::from(rng.up_to(d.min(u64::from(u32::MAX)) as u32)));
+        self.next_dao = Some(self.next_dao.map_or(at, |n| n.min(at)));
+    }
+
+    /// A DAO-ACK with `sequence` and `status` arrived.
+    pub fn dao_ack(&mut self, now: Instant, sequence: u8, status: u8, rng: &mut Rng) -> AckResult {
+        match self.outstanding {
+            Some(o) if o.content.sequence == sequence => {
+                self.outstanding = None;
+                if status >= 128 {
+                    return AckResult::Rejected(status);
+                }
+                self.acked = self.acked.saturating_add(1);
+                self.schedule_refresh(now, rng);
+                AckResult::Accepted
+            }
+            _ => AckResult::Unmatched,
+        }
+    }
+
+    fn lifetime(&self) -> Option<Duration> {
+        (self.config.default_lifetime != 0xff).then(|| {
+            Duration::from_secs(
+                u64::from(self.config.default_lifetime) * u64::from(self.config.lifetime_unit),
+            )
+        })
+    }
+
+    fn schedule_refresh(&mut self, now: Instant, rng: &mut Rng) {
+        let Some(life) = self.lifetime() else { return };
+        let life = life.total_micros();
+        let base = life / 100 * u64::from(self.config.refresh_percent.clamp(1, 100));
+        // Jitter: up to a tenth of the lifetime earlier, never below zero.
+        let jitter = u64::from(rng.up_to((life / 10).min(u64::from(u32::MAX)) as u32));
+        self.next_dao = Some(now + Duration::from_micros(base.saturating_sub(jitter)));
+    }
+
+    /// When [`poll`](Self::poll) has something to do.
+    pub fn poll_at(&self) -> Option<Instant> {
+        if self.no_path_to.is_some() {
+            return Some(Instant::ZERO);
+        }
+        let retx = self.outstanding.map(|o| o.deadline);
+        match (self.next_dao, retx) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// The DAO to send now, if any (call again until `None`): a pending
+    /// No-Path first, then a scheduled DAO, then a retransmission.
+    pub fn poll(&mut self, now: Instant, rng: &mut Rng) -> Option<DaoContent> {
+        if let Some(old) = self.no_path_to.take() {
+            return Some(self.new_dao(old, 0, false));
+        }
+        if self.next_dao.is_some_and(|t| t <= now) {
+            self.next_dao = None;
+            let Some((ll, global)) = self.parent else { return None };
+            let (dest, transit_parent) = if self.config.non_storing {
+                // RFC 6550 §9.7: non-storing DAOs go to the root and name the parent.
+                (self.dodag_id, Some(global))
+            } else {
+                (ll, None)
+            };
+            let mut c = self.new_dao(dest, self.config.default_lifetime, self.config.request_ack);
+            c.parent_address = transit_parent;
+            if c.expect_ack {
+                let deadline = now + self.config.ack_timeout;
+                self.outstanding = Some(Outstanding { content: c, retransmissions: 0, deadline });
+            } else {
+                self.schedule_refresh(now, rng);
+            }
+            return Some(c);
+        }
+        let o = self.outstanding?;
+        if o.deadline > now {
+            return None;
+        }
+        if o.retransmissions >= self.config.max_retransmissions {
+            self.outstanding = None;
+            self.gave_up = self.gave_up.saturating_add(1);
+            self.schedule_refresh(now, rng);
+            return None;
+        }
+        let n = o.retransmissions + 1;
+        // Exponential backoff: ack_timeout × 2^n after the n-th retransmission.
+        let wait =
+            Duration::from_micros(self.config.ack_timeout.total_micros().saturating_mul(1 << n.min(32)));
+        self.outstanding = Some(Outstanding { content: o.content, retransmissions: n, deadline: now + wait });
+        Some(DaoContent { retransmission: true, ..o.content })
+    }
+
+    fn new_dao(&mut self, destination: Ipv6Addr, path_lifetime: u8, expect_ack: bool) -> DaoContent {
+        self.dao_sequence = lollipop_increment(self.dao_sequence);
+        self.path_sequence = lollipop_increment(self.path_sequence);
+        DaoContent {
+            destination,
+            rpl_instance_id: self.config.rpl_instance_id,
+            sequence: self.dao_sequence,
+            expect_ack,
+            dodag_id: self.dodag_id,
+            target: self.target,
+            target_len: self.target_len,
+            path_sequence: self.path_sequence,
+            path_lifetime,
+            parent_address: None,
+            retransmission: false,
+        }
+    }
+
+    /// True while a DAO waits for its DAO-ACK.
+    pub fn awaiting_ack(&self) -> bool {
+        self.outstanding.is_some()
+    }
+
+    /// DAOs given up after the last retransmission.
+    pub fn gave_up(&self) -> u32 {
+        self.gave_up
+    }
+
+    /// DAOs acknowledged with an accepting status.
+    pub fn acked(&self) -> u32 {
+        self.acked
+    }
+
+    /// The last DAOSequence used.
+    pub fn dao_sequence(&self) -> u8 {
+        self.dao_sequence
+    }
+
+    /// The last Path Sequence used.
+    pub fn path_sequence(&self) -> u8 {
+        self.path_sequence
+    }
+}

@@ -1,0 +1,250 @@
+//! The root's non-storing (MOP 1) source-route table (RFC 6550 §9.7) and
+//! the RFC 6554 Source Routing Header it leads to.
+//!
+//! Each DAO a non-storing root receives names a target and its parent (the
+//! Transit Information's Parent Address); [`SourceRoutes`] keeps
+//! target → parent over caller storage ([`crate::mac::Slots`] of
+//! [`SourceRouteEntry`]), with the same sequence and lifetime rules and the
+//! same full-table policy (refuse, count) as the storing table
+//! ([`super::routes`]). [`SourceRoutes::route_to`] walks the parents from a
+//! destination up to the root and gives the hops in forwarding order;
+//! [`write_srh`] turns them into an SRH with
+//! [`SourceRoute::compress`](crate::wire::ipv6::routing::SourceRoute::compress).
+
+use core::cmp::Ordering;
+use core::net::Ipv6Addr;
+
+use super::routes::{RouteUpdate, lollipop_cmp, lollipop_newer};
+use crate::mac::Slots;
+use crate::time::{Duration, Instant};
+use crate::wire::ipv6::IpProtocol;
+use crate::wire::ipv6::routing::{SourceRoute, TYPE_RPL_SOURCE_ROUTE};
+
+/// Why no source route could be built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SrhError {
+    /// Some node on the way has no known parent.
+    NoRoute,
+    /// The parents lead back to a node already on the route (RFC 6554 §4.2
+    /// forbids a route that visits a node twice).
+    Loop,
+    /// The route has more hops than the output (or an SRH) can hold.
+    TooLong,
+    /// The SRH does not fit in the buffer.
+    Truncated,
+}
+
+/// One target → parent relation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SourceRouteEntry {
+    /// The target (a full address).
+    pub target: Ipv6Addr,
+    /// Its DODAG parent, from the Transit Information.
+    pub parent: Ipv6Addr,
+    /// The Path Sequence of the DAO.
+    pub path_sequence: u8,
+    /// When the relation expires ([`Instant::MAX`]: never).
+    pub expires: Instant,
+    used: bool,
+}
+
+impl SourceRouteEntry {
+    /// A free entry, to initialise storage.
+    pub const EMPTY: SourceRouteEntry = SourceRouteEntry {
+        target: Ipv6Addr::UNSPECIFIED,
+        parent: Ipv6Addr::UNSPECIFIED,
+        path_sequence: 0,
+        expires: Instant::ZERO,
+        used: false,
+    };
+}
+
+impl Default for SourceRouteEntry {
+    fn default() -> Self {
+        Self::EMPTY
+    }
+}
+
+/// The root's source-route table (see the module docs).
+#[derive(Debug)]
+pub struct SourceRoutes<S: Slots<SourceRouteEntry>> {
+    root: Ipv6Addr,
+    slots: S,
+    refused: u32,
+}
+
+impl<S: Slots<SourceRouteEntry>> SourceRoutes<S> {
+    /// The table of the root whose address (as targets name it as parent,
+    /// usually the DODAG ID) is `root`, over `slots` (cleared).
+    pub fn new(root: Ipv6Addr, mut slots: S) -> Self {
+        slots.as_mut().fill(SourceRouteEntry::EMPTY);
+        SourceRoutes { root, slots, refused: 0 }
+    }
+
+    /// Applies a DAO: `target`'s parent is `parent`, with `path_sequence`
+    /// and `lifetime` (`Duration::ZERO`: No-Path, removes the relation when
+    /// not older).
+    pub fn update(
+        &mut self,
+        now: Instant,
+        target: Ipv6Addr,
+        parent: Ipv6Addr,
+        path_sequence: u8,
+        lifetime: Duration,
+    ) -> RouteUpdate {
+        let expires = now + lifetime;
+        let slots = self.slots.as_mut();
+        if let Some(e) = slots.iter_mut().find(|e| e.used && e.target == target) {
+            if lifetime == Duration::ZERO {
+                if !lollipop_newer(e.path_sequence, path_sequence) {
+                    e.used = false;
+                    return RouteUpdate::Removed;
+                }
+                return RouteUpdate::NotFound;
+            }
+            return match lollipop_cmp(path_sequence, e.path_sequence) {
+                Some(Ordering::Greater) => {
+                    e.parent = parent;
+                    e.path_sequence = path_sequence;
+                    e.expires = expires;
+                    RouteUpdate::Replaced
+                }
+                Some(Ordering::Equal) if e.parent == parent => {
+                    e.expires = expires;
+                    RouteUpdate::Refreshed
+                }
+                _ => RouteUpdate::Stale,
+            };
+        }
+        if lifetime == Duration::ZERO {
+            return RouteUpdate::NotFound;
+        }
+        let slot = match slots.iter().position(|e| !e.used) {
+            Some(i) => Some(i),
+            None => slots.iter().position(|e| e.expires <= now),
+        };
+        match slot {
+            Some(i) => {
+                slots[i] = SourceRouteEntry { target, parent, path_sequence, expires, used: true };
+                RouteUpdate::Added
+            }
+            None => {
+                self.refused = self.refused.saturating_add(1);
+                RouteUpdate::Full
+            }
+        }
+    }
+
+    fn parent_of(&self, target: Ipv6Addr) -> Option<Ipv6Addr> {
+        self.iter().find(|e| e.target == target).map(|e| e.parent)
+    }
+
+    /// The hops from the root to `dst` in forwarding order (the first hop,
+    /// a child of the root, first; `dst` last) written into `out`; returns
+    /// their number. `out.len()` is the longest route accepted.
+    pub fn route_to(&self, dst: Ipv6Addr, out: &mut [Ipv6Addr]) -> Result<usize, SrhError> {
+        let mut n = 0;
+        let mut cur = dst;
+        loop {
+            let parent = self.parent_of(cur).ok_or(SrhError::NoRoute)?;
+            let slot = out.get_mut(n).ok_or(SrhError::TooLong)?;
+            *slot = cur;
+            n += 1;
+            if parent == self.root {
+                break;
+            }
+            // RFC 6554 §4.2: a node may not appear twice in a source route.
+            if out[..n].contains(&parent) {
+                return Err(SrhError::Loop);
+            }
+            cur = parent;
+        }
+        out[..n].reverse();
+        Ok(n)
+    }
+
+    /// Drops the relations whose lifetime ended; returns how many.
+    pub fn poll(&mut self, now: Instant) -> usize {
+        let mut n = 0;
+        for e in self.slots.as_mut().iter_mut().filter(|e| e.used && e.expires <= now) {
+            e.used = false;
+            n += 1;
+        }
+        n
+    }
+
+    /// The next expiry, `None` when nothing can expire.
+    pub fn poll_at(&self) -> Option<Instant> {
+        self.iter().map(|e| e.expires).filter(|&e| e != Instant::MAX).min()
+    }
+
+    /// The relations in use.
+    pub fn iter(&self) -> impl Iterator<Item = &SourceRouteEntry> + '_ {
+        self.slots.as_ref().iter().filter(|e| e.used)
+    }
+
+    /// Number of relations in use.
+    pub fn len(&self) -> usize {
+        self.iter().count()
+    }
+
+    /// True when no relation is in use.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// How many new relations were refused because the table was full.
+    pub fn refused(&self) -> u32 {
+        self.refused
+    }
+}
+
+/// An SRH written by [`write_srh`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WrittenSrh {
+    /// The packet's IPv6 Destination Address: the first hop.
+    pub destination: Ipv6Addr,
+    /// Octets of SRH written (0 when the first hop is the final
+    /// destination and no SRH is needed).
+    pub len: usize,
+}
+
+/// Writes the SRH (RFC 6554 §3) that carries a packet along `hops` (as
+/// [`SourceRoutes::route_to`] gives them) into `buf`: the IPv6 destination
+/// becomes `hops[0]`, the SRH lists `hops[1..]` compressed against it with
+/// Segments Left = their number. `next_header` is the header after the SRH.
+pub fn write_srh(hops: &[Ipv6Addr], next_header: IpProtocol, buf: &mut [u8]) -> Result<WrittenSrh, SrhError> {
+    let (&first, rest) = hops.split_first().ok_or(SrhError::NoRoute)?;
+    if rest.is_empty() {
+        return Ok(WrittenSrh { destination: first, len: 0 });
+    }
+    let segments_left = u8::try_from(rest.len()).map_err(|_| SrhError::TooLong)?;
+    if buf.len() < 8 {
+        return Err(SrhError::Truncated);
+    }
+    let (head, tail) = buf.split_at_mut(8);
+    // The addresses are compressed in place after the fixed 8 octets, which
+    // are then written by hand (RoutingRepr::emit would need the addresses in
+    // a second buffer).
+    let sr = SourceRoute::compress(&first, rest, tail).map_err(|e| match e {
+        crate::wire::Error::Truncated => SrhError::Truncated,
+        _ => SrhError::TooLong,
+    })?;
+    let (cmpr_i, cmpr_e, pad, addr_len) = (sr.cmpr_i, sr.cmpr_e, sr.pad(), sr.addresses.len());
+    let total = 8 + addr_len + usize::from(pad);
+    let pad_bytes = tail.get_mut(addr_len..addr_len + usize::from(pad)).ok_or(SrhError::Truncated)?;
+    pad_bytes.fill(0);
+    // RFC 6554 §3: Hdr Ext Len counts 8-octet units after the first 8.
+    let hdr_ext_len = u8::try_from(total / 8 - 1).map_err(|_| SrhError::TooLong)?;
+    head.copy_from_slice(&[
+        next_header.into(),
+        hdr_ext_len,
+        TYPE_RPL_SOURCE_ROUTE,
+        segments_left,
+        (cmpr_i << 4) | cmpr_e,
+        pad << 4,
+        0,
+        0,
+    ]);
+    Ok(WrittenSrh { destination: first, len: total })
+}
