@@ -18,6 +18,11 @@
 //! a subtree does not answer a DTSN change at once (Contiki-NG's
 //! RPL_DAO_DELAY, 4 s ± 2 s).
 //!
+//! Every new DAO (a refresh included, not a retransmission) takes the next
+//! DAOSequence and the next Path Sequence (lollipop counters, RFC 6550 §7.2),
+//! so the No-Path sent on a parent switch is older than the DAO through the
+//! new parent wherever the two meet.
+//!
 //! With the K flag (RFC 6550 §6.4, [`DaoConfig::request_ack`]) a DAO is
 //! retransmitted with the same DAOSequence after `ack_timeout`,
 //! doubling each time, at most `max_retransmissions` times; then the node
@@ -235,6 +240,8 @@ impl DaoSender {
             Some(o) if o.content.sequence == sequence => {
                 self.outstanding = None;
                 if status >= 128 {
+                    // Try again at refresh time unless the caller switches parents.
+                    self.schedule_refresh(now, rng);
                     return AckResult::Rejected(status);
                 }
                 self.acked = self.acked.saturating_add(1);
@@ -282,7 +289,7 @@ impl DaoSender {
         }
         if self.next_dao.is_some_and(|t| t <= now) {
             self.next_dao = None;
-            let Some((ll, global)) = self.parent else { return None };
+            let (ll, global) = self.parent?;
             let (dest, transit_parent) = if self.config.non_storing {
                 // RFC 6550 §9.7: non-storing DAOs go to the root and name the parent.
                 (self.dodag_id, Some(global))

@@ -313,6 +313,14 @@ mod tests {
         assert!(!lollipop_newer(7, 7));
     }
 
+    proptest::proptest! {
+        #[test]
+        fn lollipop_antisymmetric(a: u8, b: u8) {
+            proptest::prop_assert_eq!(lollipop_cmp(a, b), lollipop_cmp(b, a).map(Ordering::reverse));
+            proptest::prop_assert!(lollipop_newer(lollipop_increment(a), a));
+        }
+    }
+
     #[test]
     fn target_prefix_masks() {
         let t = RplTarget { flags: 0, prefix_len: 60, prefix: &[0x20, 1, 0xd, 0xb8, 0, 0, 0, 0xff] };
