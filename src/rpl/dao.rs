@@ -27,7 +27,7 @@
 //! retransmitted with the same DAOSequence after `ack_timeout`,
 //! doubling each time, at most `max_retransmissions` times; then the node
 //! gives up (counted by [`DaoSender::gave_up`]) and tries again at the next
-//! refresh. Contiki-NG (os/net/routing/rpl-lite/rpl-const.h) uses
+//! refresh. Contiki-NG's RPL configuration (rpl-conf.h) uses
 //! RPL_DAO_RETRANSMISSION_TIMEOUT = 5 s and RPL_DAO_MAX_RETRANSMISSIONS = 5,
 //! the defaults here (Contiki-NG keeps the timeout fixed; we back off).
 //! No-Path DAOs are sent once without K: the old parent may be gone, and
@@ -66,9 +66,11 @@ pub struct DaoConfig {
 }
 
 impl Default for DaoConfig {
-    /// Contiki-NG's defaults: K set, 5 s ack timeout, 5 retransmissions,
-    /// 4 s DAO delay; refresh at 50 %; lifetime 30 × 60 s (RPL_DEFAULT_LIFETIME
-    /// and RPL_DEFAULT_LIFETIME_UNIT); storing mode, instance 0x1e.
+    /// Contiki-NG's DAO timing (rpl-conf.h): K set, 5 s ack timeout, 5
+    /// retransmissions, 4 s DAO delay; refresh at 50 %; lifetime 30 × 60 s
+    /// (RPL_DEFAULT_LIFETIME and RPL_DEFAULT_LIFETIME_UNIT as smoltcp's
+    /// `consts.rs` lists them); storing mode, instance 0x1e (smoltcp's
+    /// default instance; Contiki-NG uses 0).
     fn default() -> Self {
         DaoConfig {
             rpl_instance_id: 0x1e,
