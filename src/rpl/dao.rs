@@ -14,7 +14,7 @@
 //! - before the advertised path lifetime ends: at
 //!   [`DaoConfig::refresh_percent`] of it, minus a random jitter;
 //!
-//! each time after a delay drawn from `[dao_delay/2, 3·dao_delay/2]` so that
+//! each time after a delay (RFC 6550 §9.5) drawn from `[dao_delay/2, 3·dao_delay/2]` so that
 //! a subtree does not answer a DTSN change at once (Contiki-NG's
 //! RPL_DAO_DELAY, 4 s ± 2 s).
 //!

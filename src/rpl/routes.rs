@@ -203,7 +203,7 @@ impl<S: Slots<Route>> RouteTable<S> {
         if let Some(r) = slots.iter_mut().find(|r| r.used && r.prefix_len == prefix_len && r.prefix == prefix)
         {
             if lifetime == Duration::ZERO {
-                // RFC 6550 §9.7: a No-Path removes the route it names, if it is
+                // RFC 6550 §6.7.8, §9.8: a No-Path removes the route it names, if it is
                 // not older than what installed the route and comes the same way.
                 if r.next_hop == from && !lollipop_newer(r.path_sequence, path_sequence) {
                     r.used = false;
