@@ -519,7 +519,8 @@ impl<S: Slots<ParentEntry>> Dag<S> {
         if let Some(c) = config {
             self.apply_config(c);
         }
-        let was_preferred = self.parents.preferred().is_some_and(|p| p.info.ip == from_ip);
+        let old = self.parents.preferred().map(|p| p.info.ip);
+        let was_preferred = old == Some(from_ip);
         if prefix.is_some() && (was_preferred || !self.joined()) {
             if let Some(dd) = self.dodag.as_mut() {
                 dd.prefix = prefix;
@@ -543,11 +544,13 @@ impl<S: Slots<ParentEntry>> Dag<S> {
             let info = DioInfo::from_dio(from_ip, from_ll, dio);
             self.parents.update(&of, info, link_etx, now) != Update::Updated
         };
-        let outcome = self.reselect(now, rng, from_ip, dio.dtsn);
+        let outcome = self.reselect(now, rng, old, from_ip, dio.dtsn);
         match outcome {
             DioOutcome::NoChange if dao => {
-                if matches!(d.mop, ModeOfOperation::StoringWithoutMulticast | ModeOfOperation::StoringWithMulticast)
-                {
+                if matches!(
+                    d.mop,
+                    ModeOfOperation::StoringWithoutMulticast | ModeOfOperation::StoringWithMulticast
+                ) {
                     // RFC 6550 §9.6: in storing mode the increment is
                     // passed down.
                     self.increment_dtsn(now, rng);
@@ -651,7 +654,7 @@ impl<S: Slots<ParentEntry>> Dag<S> {
         self.rank = INFINITE_RANK;
         let info = DioInfo::from_dio(from_ip, from_ll, dio);
         self.parents.update(&of, info, link_etx, now);
-        self.reselect(now, rng, from_ip, dio.dtsn)
+        self.reselect(now, rng, None, from_ip, dio.dtsn)
     }
 
     /// RFC 6550 §8.2.2.1: the DODAG moved to a newer version (global
@@ -711,9 +714,16 @@ impl<S: Slots<ParentEntry>> Dag<S> {
     }
 
     /// Re-runs parent selection after the parent set changed.
-    fn reselect(&mut self, now: Instant, rng: &mut Rng, from_ip: Ipv6Addr, from_dtsn: u8) -> DioOutcome {
+    /// `old` is the preferred parent before the set changed.
+    fn reselect(
+        &mut self,
+        now: Instant,
+        rng: &mut Rng,
+        old: Option<Ipv6Addr>,
+        from_ip: Ipv6Addr,
+        from_dtsn: u8,
+    ) -> DioOutcome {
         let of = self.of();
-        let old = self.parents.preferred().map(|p| p.info.ip);
         let new = self.parents.select_preferred(&of).map(|p| p.info.ip);
         self.rank = self.parents.rank(&of);
         if new != old && new == Some(from_ip) {
@@ -806,18 +816,25 @@ impl<S: Slots<ParentEntry>> Dag<S> {
     /// Removes a parent found unreachable (e.g. by the MAC or NUD, RFC
     /// 6550 §8.2.1); may change the preferred parent or detach.
     pub fn parent_unreachable(&mut self, now: Instant, ip: Ipv6Addr, rng: &mut Rng) -> DioOutcome {
+        let old = self.parents.preferred().map(|p| p.info.ip);
         if self.role == Role::Root || self.parents.remove(&ip).is_none() {
             return DioOutcome::Ignored;
         }
         // The DTSN argument is unused: `ip` can no longer be chosen.
-        self.reselect(now, rng, ip, 0)
+        self.reselect(now, rng, old, ip, 0)
     }
 
     /// Processes a DIS from `from`, `unicast` when sent to our unicast
     /// address. Solicited Information predicates are not checked (every
     /// DIS is taken as matching). Returns the DIO to send for a unicast
     /// DIS.
-    pub fn on_dis(&mut self, now: Instant, from: Ipv6Addr, unicast: bool, rng: &mut Rng) -> Option<DagAction> {
+    pub fn on_dis(
+        &mut self,
+        now: Instant,
+        from: Ipv6Addr,
+        unicast: bool,
+        rng: &mut Rng,
+    ) -> Option<DagAction> {
         if !self.sends_dio() {
             return None;
         }
