@@ -389,3 +389,131 @@ fn stale_version_dio_is_ignored_and_resets_trickle() {
     assert_eq!(net.nodes[1].trickle().interval(), imin);
     assert_eq!(net.nodes[1].preferred_parent().unwrap().info.ip, ip(0));
 }
+
+#[test]
+fn second_parent_takes_over_after_poison_and_unreachable() {
+    // Router 2 hears routers 1 and 3, both children of the root.
+    let mut net = Net::new(
+        vec![of0_root(), Dag::router(set()), Dag::router(set()), Dag::router(set())],
+        vec![(0, 1, None), (0, 3, None), (1, 2, None), (3, 2, None)],
+    );
+    net.run_for(Duration::from_secs(120));
+    assert_eq!(net.nodes[2].rank(), 1792);
+    assert_eq!(net.nodes[2].parents().len(), 2);
+    let first = net.nodes[2].preferred_parent().unwrap().info.ip;
+    let (other, first_i) = if first == ip(1) { (ip(3), 1) } else { (ip(1), 3) };
+    // Poisoning by the preferred parent: router 2 switches, no detach.
+    let mut poison = net.nodes[first_i].dio().unwrap();
+    poison.rank = INFINITE_RANK;
+    let opts = poison.options();
+    let now = net.now;
+    let out = net.nodes[2].on_dio(now, first, ll(first_i), &poison.to_repr(&opts), None, &mut net.rngs[2]);
+    assert_eq!(out, DioOutcome::ParentChanged);
+    assert_eq!(net.nodes[2].preferred_parent().unwrap().info.ip, other);
+    assert_eq!(net.nodes[2].rank(), 1792);
+    // The last parent unreachable: detach and poison.
+    assert_eq!(net.nodes[2].parent_unreachable(now, ip(9), &mut net.rngs[2]), DioOutcome::Ignored);
+    assert_eq!(net.nodes[2].parent_unreachable(now, other, &mut net.rngs[2]), DioOutcome::Detached);
+    assert!(net.nodes[2].poisoning());
+    assert_eq!(net.nodes[2].rank(), INFINITE_RANK);
+}
+
+#[test]
+fn foreign_dodag_unknown_of_and_newer_root_version() {
+    let mut net = of0_chain();
+    net.run_for(Duration::from_secs(60));
+    let now = net.now;
+    // Another DODAG of the same instance while joined: ignored.
+    let mut other = net.nodes[0].dio().unwrap();
+    other.dodag_id = Ipv6Addr::new(0xfd00, 0, 0, 0, 0, 0, 0, 2);
+    other.rank = 256;
+    let opts = other.options();
+    let out = net.nodes[2].on_dio(now, ip(0), ll(0), &other.to_repr(&opts), None, &mut net.rngs[2]);
+    assert_eq!(out, DioOutcome::Ignored);
+    assert_eq!(net.nodes[2].dodag_id(), Some((30, dodag_id())));
+    // An OCP sixlo lacks: no join (RFC 6550 §18.6).
+    let mut fresh: Node = Dag::router(set());
+    let mut unknown = other;
+    unknown.config.as_mut().unwrap().objective_code_point = 7;
+    let opts = unknown.options();
+    let out = fresh.on_dio(now, ip(0), ll(0), &unknown.to_repr(&opts), None, &mut Rng::new(2));
+    assert_eq!(out, DioOutcome::Ignored);
+    assert!(!fresh.joined());
+    // A poisoned DIO is no invitation either.
+    let mut inf = other;
+    inf.rank = INFINITE_RANK;
+    let opts = inf.options();
+    assert_eq!(
+        fresh.on_dio(now, ip(0), ll(0), &inf.to_repr(&opts), None, &mut Rng::new(2)),
+        DioOutcome::Ignored
+    );
+    // A root that hears a newer version of its DODAG moves past it.
+    let mut newer = net.nodes[1].dio().unwrap();
+    newer.version = 250;
+    let opts = newer.options();
+    net.nodes[0].on_dio(now, ip(1), ll(1), &newer.to_repr(&opts), None, &mut net.rngs[0]);
+    assert_eq!(net.nodes[0].version(), Some(251));
+}
+
+mod fuzzish {
+    use super::*;
+    use proptest::collection::vec as pvec;
+    use proptest::option::of as popt;
+    use proptest::prelude::{any, prop_assert, prop_assert_eq, proptest};
+
+    proptest! {
+        /// Any sequence of DIOs, DIS, repairs and polls keeps a router's
+        /// rank consistent with its preferred parent.
+        #[test]
+        fn router_invariants(events in pvec(
+            (0u8..7, 0usize..3, 0u8..4, 0usize..4, any::<u8>(), any::<bool>(), popt(100u16..700), 0u64..20_000),
+            1..80,
+        )) {
+            let mut rng = Rng::new(9);
+            let mut node: Node = Dag::router(set());
+            let template = of0_root().dio().unwrap();
+            let mut now = Instant::ZERO;
+            for (kind, from, rank_class, version_i, dtsn, with_config, etx, dt) in events {
+                now += Duration::from_millis(dt);
+                match kind {
+                    0..=3 => {
+                        let mut c = template;
+                        c.rank = [256, 1024, 1792, INFINITE_RANK][usize::from(rank_class)];
+                        c.version = [240, 241, 5, 239][version_i];
+                        c.dtsn = dtsn;
+                        if !with_config {
+                            c.config = None;
+                        }
+                        let opts = c.options();
+                        let dio = c.to_repr(&opts);
+                        let out = node.on_dio(now, ip(from + 1), ll(from + 1), &dio, etx, &mut rng);
+                        if let DioOutcome::NeedConfig { to } = out {
+                            prop_assert_eq!(to, ip(from + 1));
+                        }
+                    }
+                    4 => {
+                        node.on_dis(now, ip(from + 1), with_config, &mut rng);
+                    }
+                    5 => node.local_repair(now, &mut rng),
+                    _ => {
+                        let at = node.poll_at();
+                        now = now.max(at);
+                        node.poll(now, &mut rng);
+                    }
+                }
+                match node.preferred_parent() {
+                    Some(p) => {
+                        prop_assert!(node.joined());
+                        prop_assert!(node.rank() > p.info.rank && node.rank() != INFINITE_RANK);
+                        prop_assert_eq!(Some(p.info.version), node.version());
+                        prop_assert!(!node.poisoning());
+                    }
+                    None => {
+                        prop_assert!(!node.joined());
+                        prop_assert_eq!(node.rank(), INFINITE_RANK);
+                    }
+                }
+            }
+        }
+    }
+}

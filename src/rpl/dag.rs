@@ -25,6 +25,33 @@
 //! A node without a DODAG sends multicast DIS with backoff: the first
 //! after a uniform delay in `[0, DIS_START_DELAY)`, then every
 //! [`DIS_INITIAL_INTERVAL`] doubling up to [`DIS_MAX_INTERVAL`].
+//!
+//! ```
+//! use core::net::Ipv6Addr;
+//! use sixlo::mac::Rng;
+//! use sixlo::rpl::dag::{Dag, DagAction, DioOutcome, RootConfig};
+//! use sixlo::rpl::{Of, Of0, ParentEntry, ParentSet};
+//! use sixlo::time::Instant;
+//! use sixlo::wire::ieee802154::Address;
+//!
+//! let mut rng = Rng::new(1);
+//! let id = Ipv6Addr::new(0xfd00, 0, 0, 0, 0, 0, 0, 1);
+//! let config = RootConfig::new(1, id, Of::Of0(Of0::default()));
+//! let mut root = Dag::root(config, ParentSet::new([ParentEntry::EMPTY; 0], 0));
+//! let mut router = Dag::router(ParentSet::new([ParentEntry::EMPTY; 4], 0));
+//!
+//! assert_eq!(root.poll(Instant::ZERO, &mut rng), None); // starts Trickle
+//! let now = root.poll_at();
+//! assert_eq!(root.poll(now, &mut rng), Some(DagAction::MulticastDio));
+//! let content = root.dio().unwrap();
+//! let options = content.options();
+//! let dio = content.to_repr(&options); // emit it with wire::rpl::Repr::Dio
+//!
+//! let from = Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 1);
+//! let out = router.on_dio(now, from, Address::Short([0, 1]), &dio, None, &mut rng);
+//! assert_eq!(out, DioOutcome::Joined);
+//! assert_eq!(router.rank(), 256 + 3 * 256); // OF0: ROOT_RANK + 3 × 256
+//! ```
 
 use core::net::Ipv6Addr;
 
@@ -440,8 +467,10 @@ impl<S: Slots<ParentEntry>> Dag<S> {
         &self.trickle
     }
 
-    /// The DIO to send, `None` when no DODAG is known or the node is a
-    /// detached non-poisoning one (it has nothing to advertise).
+    /// The DIO to send, `None` when no DODAG is known or the node is
+    /// detached and not poisoning (it has nothing to advertise). A joined
+    /// leaf gets its values too, but [`Dag::poll`] and [`Dag::on_dis`]
+    /// never ask it to send them.
     pub fn dio(&self) -> Option<DioContent> {
         let d = self.dodag.as_ref()?;
         if !self.joined() && !self.poisoning() {
@@ -512,8 +541,13 @@ impl<S: Slots<ParentEntry>> Dag<S> {
             // RFC 6550 §8.2.2.1: a node of an older version cannot be a
             // parent; its DIO is an inconsistency (§8.3 list is not
             // exhaustive): reset Trickle so it hears the new version soon.
+            let old = self.parents.preferred().map(|p| p.info.ip);
             self.parents.remove(&from_ip);
             self.trickle.inconsistent(now, rng);
+            if old == Some(from_ip) {
+                // Our preferred parent went back in time: choose again.
+                return self.reselect(now, rng, old, from_ip, dio.dtsn);
+            }
             return DioOutcome::Ignored;
         }
         if let Some(c) = config {
