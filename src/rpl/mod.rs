@@ -2,6 +2,7 @@
 //! file, no heap. Time is a [`crate::time::Instant`] passed in, randomness
 //! a [`crate::mac::Rng`] passed in.
 //!
+//! - [`dag`]: DODAG membership of one instance (join, repair, DIO/DIS);
 //! - [`trickle`]: the RFC 6206 Trickle timer that paces DIOs;
 //! - [`of`]: the objective function interface, with [`of0`] (RFC 6552)
 //!   and [`mrhof`] (RFC 6719, ETX) behind it;
@@ -15,6 +16,7 @@
 //! Ranks are `u16` in RFC 6550 §3.5 units; [`INFINITE_RANK`] is 0xffff.
 //! Link metrics are ETX × 128 (RFC 6551 §4.3.2), as the MAC keeps them.
 
+pub mod dag;
 pub mod dao;
 pub mod mrhof;
 pub mod of;

@@ -1,0 +1,956 @@
+//! DODAG membership for one RPL instance (RFC 6550 §8): joining, parent
+//! and rank maintenance, DIO pacing, DIS solicitation, local and global
+//! repair.
+//!
+//! [`Dag`] is sans-IO: it never sends. The caller parses a received DIO
+//! or DIS and hands it in ([`Dag::on_dio`], [`Dag::on_dis`]), asks
+//! [`Dag::poll`] at [`Dag::poll_at`] what to send, and builds outgoing DIOs
+//! from [`Dag::dio`]. Time (`now`) and randomness ([`Rng`]) are parameters.
+//!
+//! Roles ([`Role`]):
+//! - a **root** ([`Dag::root`]) owns the DODAG: rank ROOT_RANK, the
+//!   version, its DTSN and the DODAG Configuration it advertises (always,
+//!   RFC 6550 §6.7.6 lets the root include it in any DIO);
+//! - a **router** joins through a DIO that carries (or whose DODAG it
+//!   already knows) a DODAG Configuration option, keeps a parent set over
+//!   the OF the configuration names, and sends DIOs on a Trickle timer;
+//! - a **leaf** joins the same way but never sends a DIO: RFC 6550 §8.5
+//!   lets a leaf advertise INFINITE_RANK, sixlo keeps leaves silent (no
+//!   DIO answers to DIS, no poisoning) to save energy and airtime.
+//!
+//! One DODAG at a time: while joined, DIOs of other DODAGs or instances
+//! are ignored (no DODAG switching on Grounded/DODAGPreference); an
+//! unjoined node takes the first DODAG it can join.
+//!
+//! A node without a DODAG sends multicast DIS with backoff: the first
+//! after a uniform delay in `[0, DIS_START_DELAY)`, then every
+//! [`DIS_INITIAL_INTERVAL`] doubling up to [`DIS_MAX_INTERVAL`].
+//!
+//! ```
+//! use core::net::Ipv6Addr;
+//! use sixlo::mac::Rng;
+//! use sixlo::rpl::dag::{Dag, DagAction, DioOutcome, RootConfig};
+//! use sixlo::rpl::{Of, Of0, ParentEntry, ParentSet};
+//! use sixlo::time::Instant;
+//! use sixlo::wire::ieee802154::Address;
+//!
+//! let mut rng = Rng::new(1);
+//! let id = Ipv6Addr::new(0xfd00, 0, 0, 0, 0, 0, 0, 1);
+//! let config = RootConfig::new(1, id, Of::Of0(Of0::default()));
+//! let mut root = Dag::root(config, ParentSet::new([ParentEntry::EMPTY; 0], 0));
+//! let mut router = Dag::router(ParentSet::new([ParentEntry::EMPTY; 4], 0));
+//!
+//! assert_eq!(root.poll(Instant::ZERO, &mut rng), None); // starts Trickle
+//! let now = root.poll_at();
+//! assert_eq!(root.poll(now, &mut rng), Some(DagAction::MulticastDio));
+//! let content = root.dio().unwrap();
+//! let options = content.options();
+//! let dio = content.to_repr(&options); // emit it with wire::rpl::Repr::Dio
+//!
+//! let from = Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 1);
+//! let out = router.on_dio(now, from, Address::Short([0, 1]), &dio, None, &mut rng);
+//! assert_eq!(out, DioOutcome::Joined);
+//! assert_eq!(router.rank(), 256 + 3 * 256); // OF0: ROOT_RANK + 3 × 256
+//! ```
+
+use core::net::Ipv6Addr;
+
+use heapless::Vec;
+
+use super::of::ObjectiveFunction;
+use super::parents::{DioInfo, ParentEntry, ParentSet, Update};
+use super::trickle::{Trickle, TrickleParams};
+use super::{DEFAULT_MAX_RANK_INCREASE, INFINITE_RANK, Of, root_rank};
+use crate::mac::{Rng, Slots};
+use crate::time::{Duration, Instant};
+use crate::wire::ieee802154::Address;
+use crate::wire::rpl::options::{DodagConfiguration, PrefixInformation};
+use crate::wire::rpl::{Dio, ModeOfOperation, OptionRepr, Options};
+
+// RFC 6550 §7.2 lollipop counters (versions, DTSN) are shared with the
+// DAO and route code.
+pub use super::routes::{LOLLIPOP_INIT, SEQUENCE_WINDOW, lollipop_increment, lollipop_newer};
+
+/// The first DIS goes out after a uniform delay below this (Contiki-NG's
+/// RPL_DIS_START_DELAY is 5 s; shorter here so a mote joins quickly).
+pub const DIS_START_DELAY: Duration = Duration::from_secs(1);
+
+/// The interval after the first DIS; it doubles after each DIS.
+pub const DIS_INITIAL_INTERVAL: Duration = Duration::from_secs(4);
+
+/// The cap of the DIS interval (Contiki-NG sends every 30 s; 64 s after
+/// five doublings).
+pub const DIS_MAX_INTERVAL: Duration = Duration::from_secs(64);
+
+/// How long a detached router advertises INFINITE_RANK (RFC 6550
+/// §8.2.2.5), in units of the DODAG's Imin: three Imin cover the first
+/// two Trickle intervals, so two poisoning DIOs go out unless suppressed.
+pub const POISON_IMINS: u64 = 3;
+
+/// What a node is in its DODAG.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// The DODAG root.
+    Root,
+    /// A router: has parents, sends DIOs.
+    Router,
+    /// A leaf: has parents, sends no DIO.
+    Leaf,
+}
+
+/// What a root advertises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RootConfig {
+    /// RPLInstanceID.
+    pub instance_id: u8,
+    /// DODAGID (a routable address of the root).
+    pub dodag_id: Ipv6Addr,
+    /// The Prefix Information option to advertise, if any.
+    pub prefix: Option<PrefixInformation>,
+    /// Mode of Operation.
+    pub mop: ModeOfOperation,
+    /// The objective function; its OCP and MinHopRankIncrease go into the
+    /// DODAG Configuration option.
+    pub of: Of,
+    /// DIOIntervalMin (Imin = 2^this ms, RFC 6550 §6.7.6).
+    pub dio_interval_min: u8,
+    /// DIOIntervalDoublings.
+    pub dio_interval_doublings: u8,
+    /// DIORedundancyConstant (k; 0: never suppress).
+    pub dio_redundancy_constant: u8,
+    /// MaxRankIncrease.
+    pub max_rank_increase: u16,
+    /// Default route lifetime, in `lifetime_unit`s.
+    pub default_lifetime: u8,
+    /// Lifetime unit in seconds.
+    pub lifetime_unit: u16,
+    /// The Grounded flag.
+    pub grounded: bool,
+    /// DODAGPreference (0..=7).
+    pub preference: u8,
+    /// The initial DODAGVersionNumber.
+    pub version: u8,
+}
+
+impl RootConfig {
+    /// A configuration with sixlo's defaults: storing mode, no prefix,
+    /// Trickle [`TrickleParams::SIXLO_DEFAULT`] (Imin 2^12 ms, 8
+    /// doublings, k 10), [`DEFAULT_MAX_RANK_INCREASE`], lifetime 30 × 60 s
+    /// (Contiki-NG's), grounded, preference 0, version [`LOLLIPOP_INIT`].
+    pub const fn new(instance_id: u8, dodag_id: Ipv6Addr, of: Of) -> Self {
+        RootConfig {
+            instance_id,
+            dodag_id,
+            prefix: None,
+            mop: ModeOfOperation::StoringWithoutMulticast,
+            of,
+            dio_interval_min: 12,
+            dio_interval_doublings: 8,
+            dio_redundancy_constant: 10,
+            max_rank_increase: DEFAULT_MAX_RANK_INCREASE,
+            default_lifetime: 30,
+            lifetime_unit: 60,
+            grounded: true,
+            preference: 0,
+            version: LOLLIPOP_INIT,
+        }
+    }
+
+    fn dodag_configuration(&self) -> DodagConfiguration {
+        DodagConfiguration {
+            flags: 0,
+            authentication_enabled: false,
+            path_control_size: 0,
+            dio_interval_doublings: self.dio_interval_doublings,
+            dio_interval_min: self.dio_interval_min,
+            dio_redundancy_constant: self.dio_redundancy_constant,
+            max_rank_increase: self.max_rank_increase,
+            minimum_hop_rank_increase: self.of.min_hop_rank_increase(),
+            objective_code_point: self.of.ocp(),
+            reserved: 0,
+            default_lifetime: self.default_lifetime,
+            lifetime_unit: self.lifetime_unit,
+        }
+    }
+}
+
+/// The values of the DIO a node sends (RFC 6550 §6.3.1), from
+/// [`Dag::dio`]: build the wire [`Dio`] with [`DioContent::options`] and
+/// [`DioContent::to_repr`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DioContent {
+    /// RPLInstanceID.
+    pub instance_id: u8,
+    /// DODAGVersionNumber.
+    pub version: u8,
+    /// The node's rank ([`INFINITE_RANK`] while poisoning).
+    pub rank: u16,
+    /// Grounded flag.
+    pub grounded: bool,
+    /// Mode of Operation.
+    pub mop: ModeOfOperation,
+    /// DODAGPreference.
+    pub preference: u8,
+    /// The node's DTSN.
+    pub dtsn: u8,
+    /// DODAGID.
+    pub dodag_id: Ipv6Addr,
+    /// The DODAG Configuration option (always present: the root includes
+    /// it, routers repeat it so that joiners need no DIS, RFC 6550 §8.3).
+    pub config: Option<DodagConfiguration>,
+    /// The Prefix Information option, when the DODAG advertises one.
+    pub prefix: Option<PrefixInformation>,
+}
+
+impl DioContent {
+    /// The options to put in the DIO: DODAG Configuration, then PIO.
+    pub fn options(&self) -> Vec<OptionRepr<'static>, 2> {
+        let mut v = Vec::new();
+        if let Some(c) = self.config {
+            // Capacity 2, at most two pushes: cannot fail.
+            let _ = v.push(OptionRepr::DodagConfiguration(c));
+        }
+        if let Some(p) = self.prefix {
+            let _ = v.push(OptionRepr::PrefixInformation(p));
+        }
+        v
+    }
+
+    /// The wire DIO with `options` (usually `&self.options()`).
+    pub fn to_repr<'a>(&self, options: &'a [OptionRepr<'a>]) -> Dio<'a> {
+        Dio {
+            rpl_instance_id: self.instance_id,
+            version_number: self.version,
+            rank: self.rank,
+            grounded: self.grounded,
+            zero_bit: false,
+            mode_of_operation: self.mop,
+            dodag_preference: self.preference,
+            dtsn: self.dtsn,
+            flags: 0,
+            reserved: 0,
+            dodag_id: self.dodag_id,
+            options: Options::Reprs(options),
+        }
+    }
+}
+
+/// What a received DIO changed, from [`Dag::on_dio`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DioOutcome {
+    /// Not for us (other DODAG or instance while joined, malformed
+    /// options, unknown OCP, poisoned while unjoined, sent by a node in an
+    /// older DODAG version, or received while poisoning).
+    Ignored,
+    /// The DIO would let the node join but lacks the DODAG Configuration
+    /// option: send a unicast DIS to `to` (RFC 6550 §8.3 makes the answer
+    /// carry the option).
+    NeedConfig {
+        /// The DIO's sender.
+        to: Ipv6Addr,
+    },
+    /// The node joined a DODAG, or a new version of its DODAG (global
+    /// repair, RFC 6550 §8.2.2.1): send a DAO (in a mode with downward
+    /// routes).
+    Joined,
+    /// The preferred parent changed: send a DAO (to the new parent).
+    ParentChanged,
+    /// The preferred parent incremented its DTSN (RFC 6550 §9.6): send a
+    /// DAO.
+    DaoNeeded,
+    /// The node lost its last usable parent: it detached. A router now
+    /// poisons (RFC 6550 §8.2.2.5) before it looks for a new parent.
+    Detached,
+    /// Processed; nothing the caller must act on.
+    NoChange,
+}
+
+impl DioOutcome {
+    /// Whether the node should send a DAO now.
+    pub fn needs_dao(&self) -> bool {
+        matches!(self, DioOutcome::Joined | DioOutcome::ParentChanged | DioOutcome::DaoNeeded)
+    }
+}
+
+/// What [`Dag::poll`] or [`Dag::on_dis`] asks the caller to send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DagAction {
+    /// A DIO built from [`Dag::dio`] to all-RPL-nodes (ff02::1a).
+    MulticastDio,
+    /// A DIO built from [`Dag::dio`] (it carries the DODAG Configuration
+    /// option) unicast to `to`, answering its DIS.
+    ReplyDio {
+        /// The DIS sender.
+        to: Ipv6Addr,
+    },
+    /// A DIS (no options) to all-RPL-nodes.
+    MulticastDis,
+}
+
+/// The DODAG a node is in (or knows, while detached).
+#[derive(Debug, Clone, Copy)]
+struct Dodag {
+    instance_id: u8,
+    dodag_id: Ipv6Addr,
+    version: u8,
+    mop: ModeOfOperation,
+    grounded: bool,
+    preference: u8,
+    config: DodagConfiguration,
+    prefix: Option<PrefixInformation>,
+    of: Of,
+}
+
+/// The DODAG state machine of one RPL instance (see the module docs).
+#[derive(Debug, Clone)]
+pub struct Dag<S> {
+    role: Role,
+    parents: ParentSet<S>,
+    trickle: Trickle,
+    dodag: Option<Dodag>,
+    rank: u16,
+    dtsn: u8,
+    /// The last DTSN heard from the preferred parent.
+    parent_dtsn: Option<u8>,
+    /// End of the poisoning period of a local repair.
+    poison_until: Option<Instant>,
+    /// Next DIS (None: to be armed at the next poll).
+    dis_at: Option<Instant>,
+    dis_interval: Duration,
+}
+
+impl<S: Slots<ParentEntry>> Dag<S> {
+    /// A DODAG root advertising `config`. `parents` is unused storage
+    /// (a root has no parents: `[ParentEntry; 0]` will do). Its Trickle
+    /// timer starts at the first [`Dag::poll`].
+    pub fn root(config: RootConfig, parents: ParentSet<S>) -> Self {
+        let of = config.of;
+        let dodag = Dodag {
+            instance_id: config.instance_id,
+            dodag_id: config.dodag_id,
+            version: config.version,
+            mop: config.mop,
+            grounded: config.grounded,
+            preference: config.preference & 0x07,
+            config: config.dodag_configuration(),
+            prefix: config.prefix,
+            of,
+        };
+        let params = TrickleParams::from_dodag_config(&dodag.config);
+        Dag {
+            role: Role::Root,
+            parents,
+            trickle: Trickle::new(params),
+            dodag: Some(dodag),
+            rank: root_rank(of.min_hop_rank_increase()),
+            dtsn: LOLLIPOP_INIT,
+            parent_dtsn: None,
+            poison_until: None,
+            dis_at: None,
+            dis_interval: DIS_INITIAL_INTERVAL,
+        }
+    }
+
+    /// A router that has not joined yet, keeping candidates in `parents`.
+    pub fn router(parents: ParentSet<S>) -> Self {
+        Self::non_root(Role::Router, parents)
+    }
+
+    /// A leaf that has not joined yet (never sends DIOs).
+    pub fn leaf(parents: ParentSet<S>) -> Self {
+        Self::non_root(Role::Leaf, parents)
+    }
+
+    fn non_root(role: Role, mut parents: ParentSet<S>) -> Self {
+        parents.clear();
+        Dag {
+            role,
+            parents,
+            trickle: Trickle::new(TrickleParams::SIXLO_DEFAULT),
+            dodag: None,
+            rank: INFINITE_RANK,
+            dtsn: LOLLIPOP_INIT,
+            parent_dtsn: None,
+            poison_until: None,
+            dis_at: None,
+            dis_interval: DIS_INITIAL_INTERVAL,
+        }
+    }
+
+    /// The node's role.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// The node's rank ([`INFINITE_RANK`] when not joined).
+    pub fn rank(&self) -> u16 {
+        self.rank
+    }
+
+    /// The preferred parent (never for a root).
+    pub fn preferred_parent(&self) -> Option<&ParentEntry> {
+        self.parents.preferred()
+    }
+
+    /// The parent candidates.
+    pub fn parents(&self) -> &ParentSet<S> {
+        &self.parents
+    }
+
+    /// Whether the node is in a DODAG with a finite rank (a root always).
+    pub fn joined(&self) -> bool {
+        self.role == Role::Root || (self.dodag.is_some() && self.parents.preferred().is_some())
+    }
+
+    /// Whether a local repair is advertising INFINITE_RANK.
+    pub fn poisoning(&self) -> bool {
+        self.poison_until.is_some()
+    }
+
+    /// The DODAG's version, when one is known.
+    pub fn version(&self) -> Option<u8> {
+        self.dodag.map(|d| d.version)
+    }
+
+    /// The DODAGID and instance, when a DODAG is known.
+    pub fn dodag_id(&self) -> Option<(u8, Ipv6Addr)> {
+        self.dodag.map(|d| (d.instance_id, d.dodag_id))
+    }
+
+    /// The node's DTSN.
+    pub fn dtsn(&self) -> u8 {
+        self.dtsn
+    }
+
+    /// Increments the node's DTSN (RFC 6550 §9.6: asks the sub-DODAG to
+    /// refresh its DAOs) and resets Trickle so the new value spreads.
+    pub fn increment_dtsn(&mut self, now: Instant, rng: &mut Rng) {
+        self.dtsn = lollipop_increment(self.dtsn);
+        self.trickle.inconsistent(now, rng);
+    }
+
+    /// The Trickle timer (read only).
+    pub fn trickle(&self) -> &Trickle {
+        &self.trickle
+    }
+
+    /// The DIO to send, `None` when no DODAG is known or the node is
+    /// detached and not poisoning (it has nothing to advertise). A joined
+    /// leaf gets its values too, but [`Dag::poll`] and [`Dag::on_dis`]
+    /// never ask it to send them.
+    pub fn dio(&self) -> Option<DioContent> {
+        let d = self.dodag.as_ref()?;
+        if !self.joined() && !self.poisoning() {
+            return None;
+        }
+        Some(DioContent {
+            instance_id: d.instance_id,
+            version: d.version,
+            rank: self.rank,
+            grounded: d.grounded,
+            mop: d.mop,
+            preference: d.preference,
+            dtsn: self.dtsn,
+            dodag_id: d.dodag_id,
+            config: Some(d.config),
+            prefix: d.prefix,
+        })
+    }
+
+    fn sends_dio(&self) -> bool {
+        self.role != Role::Leaf && self.dio().is_some()
+    }
+
+    /// Processes a parsed DIO from `from_ip` / `from_ll` whose link has
+    /// `link_etx` (ETX × 128, `None` without statistics).
+    pub fn on_dio(
+        &mut self,
+        now: Instant,
+        from_ip: Ipv6Addr,
+        from_ll: Address,
+        dio: &Dio<'_>,
+        link_etx: Option<u16>,
+        rng: &mut Rng,
+    ) -> DioOutcome {
+        // Parse: pick the options used here; a malformed option list drops
+        // the whole DIO (RFC 6550 §6.7.1: options are validated first).
+        let mut config = None;
+        let mut prefix = None;
+        for opt in dio.options.iter() {
+            match opt {
+                Ok(OptionRepr::DodagConfiguration(c)) => config = Some(c),
+                Ok(OptionRepr::PrefixInformation(p)) => prefix = Some(p),
+                Ok(_) => {}
+                Err(_) => return DioOutcome::Ignored,
+            }
+        }
+        // Process.
+        if self.role == Role::Root {
+            self.root_on_dio(now, dio, rng);
+            return DioOutcome::Ignored;
+        }
+        if self.poisoning() {
+            // RFC 6550 §8.2.2.5: while poisoning, the node must not take a
+            // parent (it could be its own former child).
+            return DioOutcome::Ignored;
+        }
+        let known = self.dodag.filter(|d| d.instance_id == dio.rpl_instance_id && d.dodag_id == dio.dodag_id);
+        let Some(d) = known else {
+            if self.joined() {
+                return DioOutcome::Ignored;
+            }
+            return self.join(now, from_ip, from_ll, dio, config, prefix, link_etx, rng);
+        };
+        if lollipop_newer(dio.version_number, d.version) {
+            return self.new_version(now, from_ip, from_ll, dio, config, prefix, link_etx, rng);
+        }
+        if dio.version_number != d.version {
+            // RFC 6550 §8.2.2.1: a node of an older version cannot be a
+            // parent; its DIO is an inconsistency (§8.3 list is not
+            // exhaustive): reset Trickle so it hears the new version soon.
+            let old = self.parents.preferred().map(|p| p.info.ip);
+            self.parents.remove(&from_ip);
+            self.trickle.inconsistent(now, rng);
+            if old == Some(from_ip) {
+                // Our preferred parent went back in time: choose again.
+                return self.reselect(now, rng, old, from_ip, dio.dtsn);
+            }
+            return DioOutcome::Ignored;
+        }
+        if let Some(c) = config {
+            self.apply_config(c);
+        }
+        let old = self.parents.preferred().map(|p| p.info.ip);
+        let was_preferred = old == Some(from_ip);
+        if prefix.is_some() && (was_preferred || !self.joined()) {
+            if let Some(dd) = self.dodag.as_mut() {
+                dd.prefix = prefix;
+            }
+        }
+        let mut dao = false;
+        let set_changed = if dio.rank == INFINITE_RANK {
+            // RFC 6550 §8.2.2.5: a neighbour advertising INFINITE_RANK
+            // has detached: it is no parent any more.
+            self.parents.remove(&from_ip).is_some()
+        } else {
+            if was_preferred {
+                // RFC 6550 §9.6: a DTSN increment from the preferred parent
+                // asks for new DAOs.
+                if self.parent_dtsn.is_some_and(|old| lollipop_newer(dio.dtsn, old)) {
+                    dao = true;
+                }
+                self.parent_dtsn = Some(dio.dtsn);
+            }
+            let of = self.of();
+            let info = DioInfo::from_dio(from_ip, from_ll, dio);
+            self.parents.update(&of, info, link_etx, now) != Update::Updated
+        };
+        let outcome = self.reselect(now, rng, old, from_ip, dio.dtsn);
+        match outcome {
+            DioOutcome::NoChange if dao => {
+                if matches!(
+                    d.mop,
+                    ModeOfOperation::StoringWithoutMulticast | ModeOfOperation::StoringWithMulticast
+                ) {
+                    // RFC 6550 §9.6: in storing mode the increment is
+                    // passed down.
+                    self.increment_dtsn(now, rng);
+                }
+                DioOutcome::DaoNeeded
+            }
+            DioOutcome::NoChange => {
+                // RFC 6550 §8.3: a DIO from a lesser DAGRank that changes
+                // neither parent set, preferred parent nor rank is
+                // consistent.
+                let of = self.of();
+                let mhri = of.min_hop_rank_increase();
+                if !set_changed && super::dag_rank(dio.rank, mhri) < super::dag_rank(self.rank, mhri) {
+                    self.trickle.consistent();
+                }
+                DioOutcome::NoChange
+            }
+            o => o,
+        }
+    }
+
+    fn of(&self) -> Of {
+        self.dodag.map_or(Of::Of0(super::Of0::default()), |d| d.of)
+    }
+
+    fn apply_config(&mut self, c: DodagConfiguration) {
+        let Some(d) = self.dodag.as_mut() else { return };
+        if d.config == c {
+            return;
+        }
+        if let Some(of) = Of::from_ocp(c.objective_code_point, c.minimum_hop_rank_increase) {
+            d.of = of;
+        } else {
+            return;
+        }
+        d.config = c;
+        self.parents.set_max_rank_increase(c.max_rank_increase);
+        // Takes effect at the next Trickle start.
+        self.trickle.set_params(TrickleParams::from_dodag_config(&c));
+    }
+
+    /// Root: a DIO of its own DODAG.
+    fn root_on_dio(&mut self, now: Instant, dio: &Dio<'_>, rng: &mut Rng) {
+        let Some(d) = self.dodag.as_mut() else { return };
+        if dio.rpl_instance_id != d.instance_id || dio.dodag_id != d.dodag_id {
+            return;
+        }
+        if lollipop_newer(dio.version_number, d.version) {
+            // A version newer than ours (we rebooted and forgot it): move
+            // past it so the DODAG follows us (as Contiki-NG's root does).
+            d.version = lollipop_increment(dio.version_number);
+            self.trickle.inconsistent(now, rng);
+        } else if dio.version_number != d.version {
+            // RFC 6550 §8.3: a stale version is out there; reset.
+            self.trickle.inconsistent(now, rng);
+        }
+    }
+
+    /// Joins the DODAG of `dio` (no DODAG joined yet).
+    #[allow(clippy::too_many_arguments)]
+    fn join(
+        &mut self,
+        now: Instant,
+        from_ip: Ipv6Addr,
+        from_ll: Address,
+        dio: &Dio<'_>,
+        config: Option<DodagConfiguration>,
+        prefix: Option<PrefixInformation>,
+        link_etx: Option<u16>,
+        rng: &mut Rng,
+    ) -> DioOutcome {
+        if dio.rank == INFINITE_RANK {
+            return DioOutcome::Ignored;
+        }
+        let Some(config) = config else {
+            // RFC 6550 §8.3: probe the sender with a unicast DIS; its
+            // answer must carry the DODAG Configuration option.
+            return DioOutcome::NeedConfig { to: from_ip };
+        };
+        // RFC 6550 §18.6: sixlo does not join a DODAG whose OF it lacks.
+        let Some(of) = Of::from_ocp(config.objective_code_point, config.minimum_hop_rank_increase) else {
+            return DioOutcome::Ignored;
+        };
+        self.dodag = Some(Dodag {
+            instance_id: dio.rpl_instance_id,
+            dodag_id: dio.dodag_id,
+            version: dio.version_number,
+            mop: dio.mode_of_operation,
+            grounded: dio.grounded,
+            preference: dio.dodag_preference,
+            config,
+            prefix,
+            of,
+        });
+        self.parents.clear();
+        self.parents.set_max_rank_increase(config.max_rank_increase);
+        self.parents.set_version(dio.version_number);
+        self.trickle.stop();
+        self.trickle.set_params(TrickleParams::from_dodag_config(&config));
+        self.parent_dtsn = None;
+        self.rank = INFINITE_RANK;
+        let info = DioInfo::from_dio(from_ip, from_ll, dio);
+        self.parents.update(&of, info, link_etx, now);
+        self.reselect(now, rng, None, from_ip, dio.dtsn)
+    }
+
+    /// RFC 6550 §8.2.2.1: the DODAG moved to a newer version (global
+    /// repair): follow it, choosing parents among the new version only.
+    #[allow(clippy::too_many_arguments)]
+    fn new_version(
+        &mut self,
+        now: Instant,
+        from_ip: Ipv6Addr,
+        from_ll: Address,
+        dio: &Dio<'_>,
+        config: Option<DodagConfiguration>,
+        prefix: Option<PrefixInformation>,
+        link_etx: Option<u16>,
+        rng: &mut Rng,
+    ) -> DioOutcome {
+        if let Some(c) = config {
+            self.apply_config(c);
+        }
+        if let Some(d) = self.dodag.as_mut() {
+            d.version = dio.version_number;
+            d.grounded = dio.grounded;
+            d.preference = dio.dodag_preference;
+            d.mop = dio.mode_of_operation;
+            if prefix.is_some() {
+                d.prefix = prefix;
+            }
+        }
+        let was_joined = self.parents.preferred().is_some();
+        // Entries of the old version stay but cannot be chosen; L restarts.
+        self.parents.set_version(dio.version_number);
+        self.parent_dtsn = None;
+        if dio.rank != INFINITE_RANK {
+            let of = self.of();
+            self.parents.update(&of, DioInfo::from_dio(from_ip, from_ll, dio), link_etx, now);
+        }
+        let of = self.of();
+        let pref = self.parents.select_preferred(&of).map(|p| p.info.ip);
+        self.rank = self.parents.rank(&of);
+        match pref {
+            Some(p) => {
+                if p == from_ip {
+                    self.parent_dtsn = Some(dio.dtsn);
+                }
+                self.enter_joined(now, rng);
+                // RFC 6550 §8.3: joining a new DODAG version is an
+                // inconsistency.
+                self.trickle.inconsistent(now, rng);
+                DioOutcome::Joined
+            }
+            None => {
+                self.trickle.stop();
+                self.dis_at = None;
+                if was_joined { DioOutcome::Detached } else { DioOutcome::NoChange }
+            }
+        }
+    }
+
+    /// Re-runs parent selection after the parent set changed.
+    /// `old` is the preferred parent before the set changed.
+    fn reselect(
+        &mut self,
+        now: Instant,
+        rng: &mut Rng,
+        old: Option<Ipv6Addr>,
+        from_ip: Ipv6Addr,
+        from_dtsn: u8,
+    ) -> DioOutcome {
+        let of = self.of();
+        let new = self.parents.select_preferred(&of).map(|p| p.info.ip);
+        self.rank = self.parents.rank(&of);
+        if new != old && new == Some(from_ip) {
+            self.parent_dtsn = Some(from_dtsn);
+        } else if new != old {
+            self.parent_dtsn = None;
+        }
+        match (old, new) {
+            (_, None) => {
+                self.rank = INFINITE_RANK;
+                if old.is_some() {
+                    self.detach(now, rng);
+                    DioOutcome::Detached
+                } else {
+                    DioOutcome::NoChange
+                }
+            }
+            (None, Some(_)) => {
+                self.enter_joined(now, rng);
+                DioOutcome::Joined
+            }
+            (Some(a), Some(b)) if a != b => {
+                // RFC 6550 §8.3 allows more inconsistencies than it lists;
+                // a new preferred parent is one (as in Contiki-NG), so the
+                // sub-DODAG learns the new rank quickly.
+                self.trickle.inconsistent(now, rng);
+                DioOutcome::ParentChanged
+            }
+            _ => DioOutcome::NoChange,
+        }
+    }
+
+    fn enter_joined(&mut self, now: Instant, rng: &mut Rng) {
+        self.dis_at = None;
+        self.dis_interval = DIS_INITIAL_INTERVAL;
+        if self.role == Role::Router && !self.trickle.is_running() {
+            // RFC 6550 §8.3: joining is an inconsistency: start at Imin.
+            self.trickle.start(now, rng);
+        }
+    }
+
+    /// Leaves the DODAG: a router poisons (RFC 6550 §8.2.2.5), a leaf
+    /// just goes silent.
+    fn detach(&mut self, now: Instant, rng: &mut Rng) {
+        self.parents.clear();
+        if let Some(d) = self.dodag {
+            // Rejoin within the same version; L restarts with the empty set.
+            self.parents.set_version(d.version);
+        }
+        self.parent_dtsn = None;
+        self.rank = INFINITE_RANK;
+        self.dis_at = None;
+        self.dis_interval = DIS_INITIAL_INTERVAL;
+        self.trickle.stop();
+        if self.role == Role::Router && self.dodag.is_some() {
+            let imin = self.trickle.params().imin.total_micros().max(1);
+            self.poison_until = Some(now + Duration::from_micros(imin.saturating_mul(POISON_IMINS)));
+            // Start at Imin so the poison spreads at once.
+            self.trickle.start(now, rng);
+        }
+    }
+
+    /// Local repair (RFC 6550 §8.2.2.5): drops every parent, advertises
+    /// INFINITE_RANK for [`POISON_IMINS`] × Imin (routers), then looks
+    /// for a parent again (DIS backoff, next DIO). No effect on a root.
+    pub fn local_repair(&mut self, now: Instant, rng: &mut Rng) {
+        if self.role != Role::Root {
+            self.detach(now, rng);
+        }
+    }
+
+    /// Global repair (RFC 6550 §8.2.2.1), root only: increments the
+    /// DODAGVersionNumber (lollipop, §7.2) and resets Trickle (§8.3).
+    /// Returns `false` on a non-root.
+    pub fn global_repair(&mut self, now: Instant, rng: &mut Rng) -> bool {
+        if self.role != Role::Root {
+            return false;
+        }
+        if let Some(d) = self.dodag.as_mut() {
+            d.version = lollipop_increment(d.version);
+        }
+        if self.trickle.is_running() {
+            self.trickle.inconsistent(now, rng);
+        } else {
+            self.trickle.start(now, rng);
+        }
+        true
+    }
+
+    /// Removes a parent found unreachable (e.g. by the MAC or NUD, RFC
+    /// 6550 §8.2.1); may change the preferred parent or detach.
+    pub fn parent_unreachable(&mut self, now: Instant, ip: Ipv6Addr, rng: &mut Rng) -> DioOutcome {
+        let old = self.parents.preferred().map(|p| p.info.ip);
+        if self.role == Role::Root || self.parents.remove(&ip).is_none() {
+            return DioOutcome::Ignored;
+        }
+        // The DTSN argument is unused: `ip` can no longer be chosen.
+        self.reselect(now, rng, old, ip, 0)
+    }
+
+    /// Processes a DIS from `from`, `unicast` when sent to our unicast
+    /// address. Solicited Information predicates are not checked (every
+    /// DIS is taken as matching). Returns the DIO to send for a unicast
+    /// DIS.
+    pub fn on_dis(
+        &mut self,
+        now: Instant,
+        from: Ipv6Addr,
+        unicast: bool,
+        rng: &mut Rng,
+    ) -> Option<DagAction> {
+        if !self.sends_dio() {
+            return None;
+        }
+        if unicast {
+            // RFC 6550 §8.3: answer a unicast DIS with a unicast DIO that
+            // carries the DODAG Configuration option, without a Trickle
+            // reset (RIOT joins only through this answer).
+            Some(DagAction::ReplyDio { to: from })
+        } else {
+            // RFC 6550 §8.3: a multicast DIS is an inconsistency.
+            self.trickle.inconsistent(now, rng);
+            None
+        }
+    }
+
+    /// What to send now, if anything: a multicast DIO when Trickle fires,
+    /// a multicast DIS when no DODAG is joined. Also ends a poisoning
+    /// period and starts a root's Trickle timer.
+    pub fn poll(&mut self, now: Instant, rng: &mut Rng) -> Option<DagAction> {
+        if self.poison_until.is_some_and(|t| now >= t) {
+            self.poison_until = None;
+            self.trickle.stop();
+        }
+        if self.role == Role::Root && !self.trickle.is_running() {
+            self.trickle.start(now, rng);
+        }
+        if self.trickle.is_running() {
+            let fire = self.trickle.poll(now, rng);
+            return (fire && self.sends_dio()).then_some(DagAction::MulticastDio);
+        }
+        if self.joined() {
+            // A joined leaf: nothing to send.
+            return None;
+        }
+        match self.dis_at {
+            None => {
+                let delay = uniform_below(rng, DIS_START_DELAY.total_micros());
+                self.dis_at = Some(now + Duration::from_micros(delay));
+                self.dis_interval = DIS_INITIAL_INTERVAL;
+                None
+            }
+            Some(t) if now >= t => {
+                self.dis_at = Some(now + self.dis_interval);
+                let doubled = Duration::from_micros(self.dis_interval.total_micros().saturating_mul(2));
+                self.dis_interval = if doubled > DIS_MAX_INTERVAL { DIS_MAX_INTERVAL } else { doubled };
+                Some(DagAction::MulticastDis)
+            }
+            Some(_) => None,
+        }
+    }
+
+    /// When to call [`Dag::poll`] next ([`Instant::ZERO`]: now).
+    pub fn poll_at(&self) -> Instant {
+        let mut at = Instant::MAX;
+        if let Some(t) = self.poison_until {
+            at = at.min(t);
+        }
+        if self.role == Role::Root && !self.trickle.is_running() {
+            return Instant::ZERO;
+        }
+        if self.trickle.is_running() {
+            return at.min(self.trickle.poll_at());
+        }
+        if self.joined() {
+            return at;
+        }
+        at.min(self.dis_at.unwrap_or(Instant::ZERO))
+    }
+}
+
+/// A uniform value in `0..n` (0 when `n` is 0).
+fn uniform_below(rng: &mut Rng, n: u64) -> u64 {
+    if n == 0 {
+        return 0;
+    }
+    ((u128::from(rng.next_u64()) * u128::from(n)) >> 64) as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lollipop_linear_and_circular() {
+        assert!(lollipop_newer(241, 240));
+        assert!(!lollipop_newer(240, 241));
+        assert!(!lollipop_newer(240, 240));
+        assert!(lollipop_newer(5, 3));
+        assert!(!lollipop_newer(3, 5));
+        // Across the circular wrap.
+        assert!(lollipop_newer(2, 126));
+        assert!(!lollipop_newer(126, 2));
+        // Desynchronised circular counters.
+        assert!(!lollipop_newer(60, 10));
+        assert!(!lollipop_newer(10, 60));
+        // Linear vs circular: RFC 6550 §7.2.
+        assert!(lollipop_newer(0, 255)); // 256 + 0 − 255 = 1 ≤ 16
+        assert!(lollipop_newer(10, 250)); // 16 ≤ 16
+        assert!(!lollipop_newer(250, 10));
+        assert!(lollipop_newer(240, 20)); // 256 + 20 − 240 = 36 > 16
+        assert!(!lollipop_newer(20, 240));
+        assert!(lollipop_newer(128, 100));
+    }
+
+    #[test]
+    fn lollipop_increment_wraps() {
+        assert_eq!(lollipop_increment(240), 241);
+        assert_eq!(lollipop_increment(255), 0);
+        assert_eq!(lollipop_increment(127), 0);
+        assert_eq!(lollipop_increment(5), 6);
+        let mut v = LOLLIPOP_INIT;
+        for _ in 0..300 {
+            let n = lollipop_increment(v);
+            assert!(lollipop_newer(n, v), "{n} > {v}");
+            v = n;
+        }
+    }
+}
