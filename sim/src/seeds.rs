@@ -32,6 +32,14 @@ pub fn write_seeds(captures: &[&Path], out: &Path) -> io::Result<Vec<(&'static s
                         && !r.payload.is_empty()
                     {
                         seen.insert(("sixlowpan", r.payload.to_vec()));
+                        // node_rx: [role][selector][len][payload], router and host.
+                        if r.payload.len() <= 100 {
+                            for role in [0u8, 1] {
+                                let mut d = vec![role, 0x01, r.payload.len() as u8];
+                                d.extend_from_slice(r.payload);
+                                seen.insert(("node_rx", d));
+                            }
+                        }
                         // An unfragmented IPHC payload (RFC 6282 §3.1: 011xxxxx)
                         // for the decompressor targets, with its link addresses.
                         if r.payload[0] & 0xe0 == 0x60 {
