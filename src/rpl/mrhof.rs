@@ -156,18 +156,7 @@ impl ObjectiveFunction for Mrhof {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::time::Instant;
-
-    fn cand(rank: u16, etx: Option<u16>) -> Candidate {
-        Candidate {
-            rank,
-            link_etx: etx,
-            grounded: true,
-            preference: 0,
-            last_dio: Instant::ZERO,
-            is_preferred: false,
-        }
-    }
+    use crate::rpl::of::cand;
 
     #[test]
     fn ranks_with_min_hop_128() {

@@ -36,6 +36,20 @@ pub struct Candidate {
     pub is_preferred: bool,
 }
 
+/// A grounded candidate with preference 0 and no DIO time, for the
+/// objective functions' unit tests.
+#[cfg(test)]
+pub(crate) fn cand(rank: u16, link_etx: Option<u16>) -> Candidate {
+    Candidate {
+        rank,
+        link_etx,
+        grounded: true,
+        preference: 0,
+        last_dio: crate::time::Instant::ZERO,
+        is_preferred: false,
+    }
+}
+
 /// An objective function (RFC 6550 §14).
 pub trait ObjectiveFunction {
     /// The Objective Code Point (RFC 6550 §6.7.6; IANA: OF0 0, MRHOF 1).

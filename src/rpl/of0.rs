@@ -139,18 +139,8 @@ impl ObjectiveFunction for Of0 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rpl::of::cand;
     use crate::time::Instant;
-
-    fn cand(rank: u16, etx: Option<u16>) -> Candidate {
-        Candidate {
-            rank,
-            link_etx: etx,
-            grounded: true,
-            preference: 0,
-            last_dio: Instant::ZERO,
-            is_preferred: false,
-        }
-    }
 
     #[test]
     fn default_rank_increase() {

@@ -3,18 +3,16 @@
 //!
 //! Each DAO a non-storing root receives names a target and its parent (the
 //! Transit Information's Parent Address); [`SourceRoutes`] keeps
-//! target → parent over caller storage ([`crate::mac::Slots`] of
-//! [`SourceRouteEntry`]), with the same sequence and lifetime rules and the
-//! same full-table policy (refuse, count) as the storing table
-//! ([`super::routes`]). [`SourceRoutes::route_to`] walks the parents from a
+//! target → parent as a [`RouteTable`] of host routes (the parent as next
+//! hop) over caller storage, so the sequence, lifetime and full-table rules
+//! are the storing table's own ([`super::routes`]). [`SourceRoutes::route_to`] walks the parents from a
 //! destination up to the root and gives the hops in forwarding order;
 //! [`write_srh`] turns them into an SRH with
 //! [`SourceRoute::compress`](crate::wire::ipv6::routing::SourceRoute::compress).
 
-use core::cmp::Ordering;
 use core::net::Ipv6Addr;
 
-use super::routes::{RouteUpdate, lollipop_cmp, lollipop_newer};
+use super::routes::{Route, RouteTable, RouteUpdate};
 use crate::mac::Slots;
 use crate::time::{Duration, Instant};
 use crate::wire::ipv6::IpProtocol;
@@ -34,56 +32,28 @@ pub enum SrhError {
     Truncated,
 }
 
-/// One target → parent relation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SourceRouteEntry {
-    /// The target (a full address).
-    pub target: Ipv6Addr,
-    /// Its DODAG parent, from the Transit Information.
-    pub parent: Ipv6Addr,
-    /// The Path Sequence of the DAO.
-    pub path_sequence: u8,
-    /// When the relation expires ([`Instant::MAX`]: never).
-    pub expires: Instant,
-    used: bool,
-}
-
-impl SourceRouteEntry {
-    /// A free entry, to initialise storage.
-    pub const EMPTY: SourceRouteEntry = SourceRouteEntry {
-        target: Ipv6Addr::UNSPECIFIED,
-        parent: Ipv6Addr::UNSPECIFIED,
-        path_sequence: 0,
-        expires: Instant::ZERO,
-        used: false,
-    };
-}
-
-impl Default for SourceRouteEntry {
-    fn default() -> Self {
-        Self::EMPTY
-    }
-}
+/// One target → parent relation: a [`Route`] to the target (prefix
+/// length 128) whose next hop is the target's DODAG parent.
+pub type SourceRouteEntry = Route;
 
 /// The root's source-route table (see the module docs).
 #[derive(Debug)]
-pub struct SourceRoutes<S: Slots<SourceRouteEntry>> {
+pub struct SourceRoutes<S: Slots<Route>> {
     root: Ipv6Addr,
-    slots: S,
-    refused: u32,
+    table: RouteTable<S>,
 }
 
-impl<S: Slots<SourceRouteEntry>> SourceRoutes<S> {
+impl<S: Slots<Route>> SourceRoutes<S> {
     /// The table of the root whose address (as targets name it as parent,
     /// usually the DODAG ID) is `root`, over `slots` (cleared).
-    pub fn new(root: Ipv6Addr, mut slots: S) -> Self {
-        slots.as_mut().fill(SourceRouteEntry::EMPTY);
-        SourceRoutes { root, slots, refused: 0 }
+    pub fn new(root: Ipv6Addr, slots: S) -> Self {
+        SourceRoutes { root, table: RouteTable::new(slots) }
     }
 
     /// Applies a DAO: `target`'s parent is `parent`, with `path_sequence`
     /// and `lifetime` (`Duration::ZERO`: No-Path, removes the relation when
-    /// not older).
+    /// not older and naming the same parent). The storing table's rules
+    /// apply unchanged ([`RouteTable::update`]).
     pub fn update(
         &mut self,
         now: Instant,
@@ -92,51 +62,41 @@ impl<S: Slots<SourceRouteEntry>> SourceRoutes<S> {
         path_sequence: u8,
         lifetime: Duration,
     ) -> RouteUpdate {
-        let expires = now + lifetime;
-        let slots = self.slots.as_mut();
-        if let Some(e) = slots.iter_mut().find(|e| e.used && e.target == target) {
-            if lifetime == Duration::ZERO {
-                if !lollipop_newer(e.path_sequence, path_sequence) {
-                    e.used = false;
-                    return RouteUpdate::Removed;
-                }
-                return RouteUpdate::NotFound;
-            }
-            return match lollipop_cmp(path_sequence, e.path_sequence) {
-                Some(Ordering::Greater) => {
-                    e.parent = parent;
-                    e.path_sequence = path_sequence;
-                    e.expires = expires;
-                    RouteUpdate::Replaced
-                }
-                Some(Ordering::Equal) if e.parent == parent => {
-                    e.expires = expires;
-                    RouteUpdate::Refreshed
-                }
-                _ => RouteUpdate::Stale,
-            };
-        }
-        if lifetime == Duration::ZERO {
-            return RouteUpdate::NotFound;
-        }
-        let slot = match slots.iter().position(|e| !e.used) {
-            Some(i) => Some(i),
-            None => slots.iter().position(|e| e.expires <= now),
-        };
-        match slot {
-            Some(i) => {
-                slots[i] = SourceRouteEntry { target, parent, path_sequence, expires, used: true };
-                RouteUpdate::Added
-            }
-            None => {
-                self.refused = self.refused.saturating_add(1);
-                RouteUpdate::Full
-            }
-        }
+        self.table.update(now, target, 128, parent, path_sequence, lifetime)
+    }
+
+    /// Drops the relations whose lifetime ended; returns how many.
+    pub fn poll(&mut self, now: Instant) -> usize {
+        self.table.poll(now)
+    }
+
+    /// The next expiry, `None` when nothing can expire.
+    pub fn poll_at(&self) -> Option<Instant> {
+        self.table.poll_at()
+    }
+
+    /// The relations in use (`prefix` is the target, `next_hop` its parent).
+    pub fn iter(&self) -> impl Iterator<Item = &Route> + '_ {
+        self.table.iter()
+    }
+
+    /// Number of relations in use.
+    pub fn len(&self) -> usize {
+        self.table.len()
+    }
+
+    /// True when no relation is in use.
+    pub fn is_empty(&self) -> bool {
+        self.table.is_empty()
+    }
+
+    /// How many new relations were refused because the table was full.
+    pub fn refused(&self) -> u32 {
+        self.table.refused()
     }
 
     fn parent_of(&self, target: Ipv6Addr) -> Option<Ipv6Addr> {
-        self.iter().find(|e| e.target == target).map(|e| e.parent)
+        self.iter().find(|e| e.prefix_len == 128 && e.prefix == target).map(|e| e.next_hop)
     }
 
     /// The hops from the root to `dst` in forwarding order (the first hop,
@@ -161,41 +121,6 @@ impl<S: Slots<SourceRouteEntry>> SourceRoutes<S> {
         }
         out[..n].reverse();
         Ok(n)
-    }
-
-    /// Drops the relations whose lifetime ended; returns how many.
-    pub fn poll(&mut self, now: Instant) -> usize {
-        let mut n = 0;
-        for e in self.slots.as_mut().iter_mut().filter(|e| e.used && e.expires <= now) {
-            e.used = false;
-            n += 1;
-        }
-        n
-    }
-
-    /// The next expiry, `None` when nothing can expire.
-    pub fn poll_at(&self) -> Option<Instant> {
-        self.iter().map(|e| e.expires).filter(|&e| e != Instant::MAX).min()
-    }
-
-    /// The relations in use.
-    pub fn iter(&self) -> impl Iterator<Item = &SourceRouteEntry> + '_ {
-        self.slots.as_ref().iter().filter(|e| e.used)
-    }
-
-    /// Number of relations in use.
-    pub fn len(&self) -> usize {
-        self.iter().count()
-    }
-
-    /// True when no relation is in use.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// How many new relations were refused because the table was full.
-    pub fn refused(&self) -> u32 {
-        self.refused
     }
 }
 
