@@ -1128,10 +1128,10 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
             }
             Ok(Encoded::Fragmented(mut f)) => {
                 let total = f.fragment_count();
-                // Skip the fragments already handed over.
-                for _ in 0..p.sent {
-                    let _ = f.next_fragment(&mut frame);
-                }
+                // Resume after the fragments already handed over. (The
+                // headers are compressed again on each call, which costs less
+                // than a whole 6LoWPAN encode, rather than kept in RAM.)
+                f.skip(p.sent);
                 while p.sent < total && self.mac.queue().free() > 0 {
                     let Some(n) = f.next_fragment(&mut frame) else { break };
                     if self.mac.enqueue(&frame[..n], p.ll_dst, ack).is_err() {

@@ -197,6 +197,19 @@ impl<'a> Fragmenter<'a> {
         self.first_done = false;
     }
 
+    /// Passes over the next `n` fragments without writing them (to resume
+    /// a datagram whose first fragments are already handed over).
+    pub fn skip(&mut self, n: usize) {
+        for _ in 0..n {
+            if !self.first_done {
+                self.first_done = true;
+                self.pos = self.first_payload;
+            } else {
+                self.pos = self.pos.saturating_add(self.chunk).min(self.payload.len());
+            }
+        }
+    }
+
     /// Writes the next fragment at the start of `out` and returns its length
     /// (at most `mtu`), or `None` when all fragments have been written.
     ///
@@ -254,6 +267,20 @@ mod tests {
             0b11000 => (true, size, tag, 0, &frag[4..]),
             0b11100 => (false, size, tag, frag[4] as usize * 8, &frag[5..]),
             p => panic!("not a fragment header: pattern {p:#b}"),
+        }
+    }
+
+    #[test]
+    fn skip_resumes_where_writing_would_have_been() {
+        let hdr = [0x7b, 0x3b];
+        let payload: Vec<u8> = (0..700u32).map(|i| i as u8).collect();
+        let mut all = Fragmenter::new(&hdr, 48, &payload, 9, 96).unwrap();
+        let frags = all_fragments(&mut all, 96);
+        assert!(frags.len() > 5);
+        for k in 0..=frags.len() {
+            let mut f = Fragmenter::new(&hdr, 48, &payload, 9, 96).unwrap();
+            f.skip(k);
+            assert_eq!(all_fragments(&mut f, 96), frags[k..], "after skipping {k}");
         }
     }
 
