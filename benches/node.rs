@@ -64,6 +64,8 @@ fn storage() -> NodeStorage<'static> {
         sockets: leak((0..2).map(|_| sixlo::socket::SocketSlot::EMPTY).collect()),
         packet: leak(vec![0u8; 1280]),
         rx: leak(vec![0u8; 256]),
+        rpl_parents: &mut [],
+        rpl_routes: &mut [],
     }
 }
 

@@ -39,6 +39,8 @@ use crate::nd::{self, Host, HostConfig, HostEvent, NdInput, Neighbor, Router, Ro
 
 use crate::net::{AddrEntry, FragSlot, Ingress, Interface, NetConfig, NetStats, NextHop, Route};
 use crate::radio::{MAX_PSDU_LEN, Radio};
+use crate::rpl::instance::with_iid;
+use crate::rpl::{Control, ParentEntry, Rpl, RplConfig, RplEvent, RplRole, RxMeta};
 use crate::socket::udp::{Delivery, Endpoint, UdpSocket};
 use crate::socket::{AddError, SocketHandle, SocketSet, SocketSlot};
 use crate::time::{Duration, Instant};
@@ -100,6 +102,11 @@ pub struct NodeConfig {
     /// Hosts: the registration lifetime asked for in NS+ARO, minutes
     /// (RFC 6775 §4.1; `None`: the default of 15). Ignored by routers.
     pub registration_lifetime_minutes: Option<u16>,
+    /// RPL (RFC 6550): root, router or leaf of one instance; `None` runs
+    /// no RPL. An RPL leaf does not forward. Parent candidates and
+    /// downward routes live in [`NodeStorage::rpl_parents`] and
+    /// [`NodeStorage::rpl_routes`].
+    pub rpl: Option<RplConfig>,
 }
 
 impl NodeConfig {
@@ -114,6 +121,7 @@ impl NodeConfig {
             mac: MacConfig::default(),
             net: NetConfig::default(),
             registration_lifetime_minutes: None,
+            rpl: None,
         }
     }
     /// A router announcing `settings`.
@@ -152,6 +160,12 @@ pub struct NodeStorage<'a> {
     pub packet: &'a mut [u8],
     /// A packet decompressed from one frame (256 bytes are enough).
     pub rx: &'a mut [u8],
+    /// RPL parent candidates (3 to 5 are typical; unused without RPL and
+    /// by a root).
+    pub rpl_parents: &'a mut [ParentEntry],
+    /// RPL downward routes: one per node below us (storing mode) or per
+    /// node in the DODAG (a non-storing root); unused otherwise.
+    pub rpl_routes: &'a mut [crate::rpl::Route],
 }
 
 /// Something the user may want to know about.
@@ -174,6 +188,8 @@ pub enum NodeEvent {
     Registered(Ipv6Addr),
     /// A router said an address is a duplicate; it was removed.
     Duplicate(Ipv6Addr),
+    /// RPL joined, changed parent or detached.
+    Rpl(RplEvent),
 }
 
 /// Why the node could not send a datagram now.
@@ -238,7 +254,12 @@ pub struct AllStats {
     pub reassembly: crate::lowpan::frag::ReassemblyStats,
     /// 6LoWPAN-ND.
     pub nd: nd::NdStats,
+    /// RPL (zero without RPL).
+    pub rpl: crate::rpl::RplStats,
 }
+
+/// The RPL instance of a node.
+pub type NodeRpl<'a> = Rpl<&'a mut [ParentEntry], &'a mut [crate::rpl::Route]>;
 
 type NodeMac<'a> = Mac<&'a mut [TxSlot], &'a mut [DedupEntry], &'a mut [LinkStats]>;
 type NodeNet<'a> = Interface<
@@ -477,6 +498,7 @@ struct Core<'a, R> {
     tag: u16,
     events: heapless::Deque<NodeEvent, EVENT_CAPACITY>,
     stats: NodeStats,
+    rpl: Option<NodeRpl<'a>>,
 }
 
 /// A sixlo node: one 802.15.4 interface, its IPv6 stack and UDP sockets.
@@ -513,6 +535,7 @@ impl<'a, N: NdRole<'a>> Node<'a, N> {
             mut mac,
             mut net,
             registration_lifetime_minutes,
+            rpl,
         } = config;
         mac.pan_id = pan_id;
         mac.extended_address = eui64;
@@ -520,7 +543,7 @@ impl<'a, N: NdRole<'a>> Node<'a, N> {
         mac.seed = seed;
         let mac = Mac::new(mac, storage.mac_queue, storage.mac_dedup, storage.mac_links);
         let ll_addr = mac.config().source_address();
-        net.router = matches!(role, Role::Router(_));
+        net.router = matches!(role, Role::Router(_)) && !matches!(rpl.map(|r| r.role), Some(RplRole::Leaf));
         let mut iface = Interface::new(
             net,
             eui64,
@@ -536,6 +559,20 @@ impl<'a, N: NdRole<'a>> Node<'a, N> {
             hc.registration_lifetime = minutes;
         }
         let nd = N::build(role, hc, &mut iface, storage.neighbors);
+        let rpl = rpl.map(|c| {
+            if let RplRole::Root(rc) = c.role {
+                // The root's DODAGID is one of its addresses (RFC 6550 §6.3.1).
+                if !iface.addrs().is_ours(&rc.dodag_id) {
+                    let _ = iface.addrs_mut().add_address(
+                        Instant::ZERO,
+                        rc.dodag_id,
+                        Duration::MAX,
+                        Duration::MAX,
+                    );
+                }
+            }
+            Rpl::new(c, iface.addrs().link_local(), storage.rpl_parents, storage.rpl_routes)
+        });
         let mut rng = Rng::new(seed ^ 0x6c6f_7770_616e);
         let tag = rng.next_u64() as u16;
         Node {
@@ -551,6 +588,7 @@ impl<'a, N: NdRole<'a>> Node<'a, N> {
                 tag,
                 events: heapless::Deque::new(),
                 stats: NodeStats::default(),
+                rpl,
             },
             lowpan: Receiver::new(LowpanReassembler::new(storage.lowpan_reassembly)),
             rx: storage.rx,
@@ -594,6 +632,7 @@ impl<'a, N: NdRole<'a>> Node<'a, N> {
         self.lowpan.reassembler().expire(now);
         core.net.poll(now);
         core.nd_timers(now);
+        core.rpl_timers(now);
         core.socket_tx(now);
         core.pump_tx();
         core.mac_events(now, radio);
@@ -612,7 +651,9 @@ impl<'a, N: NdRole<'a>> Node<'a, N> {
             None => c.sockets_have_tx(),
         };
         let busy = ready.then_some(Instant::ZERO);
-        [c.mac.poll_at(), self.lowpan.poll_at(), c.net.poll_at(), nd, busy].into_iter().flatten().min()
+        // RPL messages wait while a datagram is going out.
+        let rpl = c.rpl.as_ref().map(|r| r.poll_at()).filter(|_| c.pending.is_none());
+        [c.mac.poll_at(), self.lowpan.poll_at(), c.net.poll_at(), nd, busy, rpl].into_iter().flatten().min()
     }
 
     /// Adds a UDP socket.
@@ -646,6 +687,7 @@ impl<'a, N: NdRole<'a>> Node<'a, N> {
             c.net.config().hop_limit,
         );
         repr.emit(&src, &dst, &mut c.packet[ipv6::HEADER_LEN..len]);
+        let Some(len) = c.rpl_originate(len) else { return Err(SendError::TooLarge) };
         if c.start_tx(len) { Ok(()) } else { Err(SendError::Unaddressable) }
     }
 
@@ -664,6 +706,24 @@ impl<'a, N: NdRole<'a>> Node<'a, N> {
             lowpan: *self.lowpan.stats(),
             reassembly: *self.lowpan.reassembly_stats(),
             nd: c.nd.stats(),
+            rpl: c.rpl.as_ref().map(|r| *r.stats()).unwrap_or_default(),
+        }
+    }
+
+    /// The RPL instance (rank, parents, routes, counters), when the node
+    /// runs RPL.
+    pub fn rpl(&self) -> Option<&NodeRpl<'a>> {
+        self.core.rpl.as_ref()
+    }
+
+    /// Root: starts a new DODAG version (global repair, RFC 6550
+    /// §8.2.2.1). Non-root: detaches and rejoins (local repair, §8.2.2.5).
+    pub fn rpl_repair(&mut self, now: Instant) {
+        let c = &mut self.core;
+        if let Some(r) = c.rpl.as_mut() {
+            if !r.global_repair(now, &mut c.rng) {
+                r.local_repair(now, &mut c.rng);
+            }
         }
     }
 
@@ -825,6 +885,18 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
     fn mac_events<R: Radio + ?Sized>(&mut self, now: Instant, radio: &mut R) {
         while let Some(done) = self.mac.poll(now, radio) {
             let failed = !matches!(done.outcome, TxOutcome::Acked | TxOutcome::Sent);
+            if let Some(rpl) = self.rpl.as_mut() {
+                if !done.dst.is_broadcast() {
+                    if failed {
+                        rpl.on_tx_failed(now, done.dst, &mut self.rng);
+                    } else {
+                        rpl.on_tx_acked(done.dst);
+                    }
+                    // MRHOF follows the link's ETX as the MAC updates it.
+                    let mac = &self.mac;
+                    rpl.update_link_metrics(now, |a| mac.etx(a), &mut self.rng);
+                }
+            }
             if let Some(p) = &self.pending {
                 if failed && p.sent > 0 && p.ll_dst == done.dst {
                     bump(&mut self.stats.tx_abandoned);
@@ -848,8 +920,18 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
         let nd = &self.nd;
         let original = packet.as_ptr();
         let mut port_unreachable = false;
-        match self.net.ingress(now, packet, out, |ip| Self::is_neighbour(nd, ip)) {
+        let rpl = self.rpl.as_ref();
+        let link_etx = self.mac.etx(ll_src);
+        let ingress = self.net.ingress_with(
+            now,
+            packet,
+            out,
+            |ip| Self::is_neighbour(nd, ip),
+            |dst| rpl.and_then(|r| r.next_hop(dst)),
+        );
+        match ingress {
             Ingress::Deliver(pkt) => {
+                let rpl_meta = (self.rpl.as_mut(), &mut self.rng, link_etx);
                 port_unreachable = Self::deliver(
                     now,
                     pkt,
@@ -860,6 +942,7 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
                     &mut self.events,
                     if busy { None } else { Some(&mut self.packet[..]) },
                     &mut self.pending,
+                    rpl_meta,
                 );
                 // A reassembled datagram cannot be quoted once the borrow ends.
                 port_unreachable &= core::ptr::eq(pkt.as_ptr(), original);
@@ -897,6 +980,7 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
         events: &mut heapless::Deque<NodeEvent, EVENT_CAPACITY>,
         out: Option<&mut [u8]>,
         pending: &mut Option<PendingTx>,
+        (rpl, rng, link_etx): (Option<&mut NodeRpl<'a>>, &mut Rng, Option<u16>),
     ) -> bool {
         let Ok(ip) = ipv6::Packet::new_checked(pkt) else { return false };
         let (src, dst, hlim) = (ip.src_addr(), ip.dst_addr(), ip.hop_limit());
@@ -950,6 +1034,13 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
                             bump(&mut stats.tx_busy);
                         }
                     }
+                    icmpv6::Repr::Other { msg_type: icmpv6::Message::RplControl, code, data } => match rpl {
+                        Some(rpl) => {
+                            let meta = RxMeta { src, dst, ll_src, link_etx };
+                            rpl.on_message(now, meta, code, data, rng);
+                        }
+                        None => bump(&mut stats.rx_unhandled),
+                    },
                     _ => bump(&mut stats.rx_unhandled),
                 }
                 false
@@ -1015,6 +1106,53 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
         }
     }
 
+    /// RPL: events (address from the DODAG's prefix), then control
+    /// messages while the packet buffer is free.
+    fn rpl_timers(&mut self, now: Instant) {
+        while let Some(ev) = self.rpl.as_mut().and_then(|r| r.poll_event()) {
+            if let RplEvent::Joined { prefix: Some((prefix, len, _)) } = ev {
+                if len <= 64 {
+                    // RFC 6550 §6.7.10 / RFC 4862 §5.5.3: an address from the PIO (A flag).
+                    let addr = with_iid(&prefix, &self.net.addrs().link_local());
+                    if !self.net.addrs().is_ours(&addr)
+                        && self.net.addrs_mut().add_address(now, addr, Duration::MAX, Duration::MAX).is_ok()
+                    {
+                        self.push_event(NodeEvent::AddressAdded(addr));
+                    }
+                    if let Some(rpl) = self.rpl.as_mut() {
+                        rpl.set_global_address(now, addr, &mut self.rng);
+                    }
+                }
+            }
+            self.push_event(NodeEvent::Rpl(ev));
+        }
+        for _ in 0..TX_BUDGET {
+            if self.pending.is_some() {
+                return;
+            }
+            let Some(rpl) = self.rpl.as_mut() else { return };
+            let Some(c) = rpl.poll_tx(now, &mut self.rng) else { return };
+            let Some(src) = rpl.source_for(&c) else { continue };
+            let dst = c.destination();
+            let Some(n) = rpl.emit(&c, &src, &mut self.packet[ipv6::HEADER_LEN..]) else { continue };
+            // RFC 6550 §6: link-local control messages stay on the link.
+            let hlim = if matches!(c, Control::Dao(_) | Control::DaoAck { .. }) && !dst.is_link_local() {
+                self.net.config().hop_limit
+            } else {
+                255
+            };
+            write_ipv6_header(self.packet, src, dst, IpProtocol::Icmpv6, n, hlim);
+            self.start_tx(ipv6::HEADER_LEN + n);
+        }
+    }
+
+    /// Adds what RPL asks of a packet this node originates into its DODAG
+    /// (RPL option, source route); the new length, `None` when it no
+    /// longer fits the packet buffer.
+    fn rpl_originate(&mut self, len: usize) -> Option<usize> {
+        Some(len)
+    }
+
     /// Takes datagrams from the sockets while the packet buffer is free.
     fn socket_tx(&mut self, _now: Instant) {
         for _ in 0..TX_BUDGET {
@@ -1049,9 +1187,12 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
                 Ok(Some(len))
             });
             match built {
-                Some(Ok(Some(len))) => {
-                    self.start_tx(len);
-                }
+                Some(Ok(Some(len))) => match self.rpl_originate(len) {
+                    Some(len) => {
+                        self.start_tx(len);
+                    }
+                    None => bump(&mut self.stats.tx_encode_errors),
+                },
                 Some(Ok(None)) => bump(&mut self.stats.tx_no_route),
                 Some(Err(())) | None => return,
             }
@@ -1070,6 +1211,9 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
         let next_hop = match self.net.route(&dst, |ip| Self::is_neighbour(nd, ip)) {
             NextHop::OnLink => dst,
             NextHop::Via(nh) => nh,
+            NextHop::NoRoute if self.rpl.as_ref().and_then(|r| r.next_hop(&dst)).is_some() => {
+                self.rpl.as_ref().and_then(|r| r.next_hop(&dst)).unwrap_or(dst)
+            }
             NextHop::NoRoute => match self.nd.host() {
                 // RFC 6775 §5.6: a host sends everything off-link to its router.
                 Some(h) if !dst.is_link_local() => match h.default_router() {

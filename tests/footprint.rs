@@ -136,6 +136,8 @@ fn build<R: NdRole<'static>>(c: &Capacities, config: NodeConfig) -> Node<'static
         sockets: leak((0..c.sockets.0).map(|_| SocketSlot::EMPTY).collect()),
         packet: leak(vec![0u8; c.packet]),
         rx: leak(vec![0u8; c.rx]),
+        rpl_parents: &mut [],
+        rpl_routes: &mut [],
     };
     let mut node = Node::<R>::with_role(config, storage);
     for i in 0..c.sockets.0 {

@@ -115,6 +115,8 @@ fn run() -> ! {
         sockets: &mut sockets,
         packet: &mut packet,
         rx: &mut rx,
+        rpl_parents: &mut [],
+        rpl_routes: &mut [],
     };
     let mut settings = RouterSettings::default();
     let _ = settings.prefixes.push((PREFIX, 64));

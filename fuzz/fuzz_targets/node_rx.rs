@@ -43,6 +43,8 @@ fuzz_target!(|data: &[u8]| {
         sockets: &mut socks,
         packet: &mut pkt,
         rx: &mut rx,
+        rpl_parents: &mut [],
+        rpl_routes: &mut [],
     };
     let config = if role & 1 == 1 {
         let mut s = RouterSettings::default();

@@ -32,6 +32,7 @@ use sixlo::nd::Neighbor;
 use sixlo::net::{AddrEntry, FragSlot, Route};
 use sixlo::node::{Node, NodeConfig, NodeStorage};
 use sixlo::radio::{MAX_FRAME_LEN, TURNAROUND, airtime};
+use sixlo::rpl::{ParentEntry, Route as RplRoute};
 use sixlo::socket::udp::UdpSocket;
 use sixlo::socket::{AddError, SocketHandle, SocketSlot};
 use sixlo::time::{Duration, Instant};
@@ -89,6 +90,10 @@ pub struct Capacities {
     pub packet_len: usize,
     /// The buffer for a packet decompressed from one frame, bytes.
     pub rx_len: usize,
+    /// RPL parent candidates.
+    pub rpl_parents: usize,
+    /// RPL downward routes (storing) or source routes (a non-storing root).
+    pub rpl_routes: usize,
 }
 
 impl Default for Capacities {
@@ -108,6 +113,8 @@ impl Default for Capacities {
             sockets: 4,
             packet_len: 1280,
             rx_len: 1280,
+            rpl_parents: 4,
+            rpl_routes: 16,
         }
     }
 }
@@ -143,6 +150,8 @@ impl Capacities {
             sockets: leak((0..self.sockets).map(|_| SocketSlot::EMPTY).collect()),
             packet: leak(vec![0u8; n]),
             rx: leak(vec![0u8; self.rx_len]),
+            rpl_parents: leak(vec![ParentEntry::EMPTY; self.rpl_parents]),
+            rpl_routes: leak(vec![RplRoute::default(); self.rpl_routes]),
         }
     }
 }

@@ -201,6 +201,7 @@ pub fn run(s: &Scenario, progress: bool) -> Result<RunResult, String> {
                     NodeEvent::AddressAdded(a) => format!("address {a}"),
                     NodeEvent::Duplicate(a) => format!("duplicate address {a}"),
                     NodeEvent::EchoReply { from, seq, .. } => format!("echo reply from {from} seq {seq}"),
+                    NodeEvent::Rpl(ev) => format!("rpl {ev:?}"),
                 };
                 if let Some(l) = log.as_mut() {
                     l.log(now.total_micros(), i, &msg).map_err(|e| e.to_string())?;

@@ -236,6 +236,20 @@ where
         out: &mut [u8],
         is_neighbour: impl FnOnce(&Ipv6Addr) -> bool,
     ) -> Ingress<'a> {
+        self.ingress_with(now, packet, out, is_neighbour, |_| None)
+    }
+
+    /// [`Interface::ingress`] with a second routing source: `fallback`
+    /// gives the next hop for a destination the table has no route for
+    /// (RPL's downward routes and default route).
+    pub fn ingress_with<'a>(
+        &'a mut self,
+        now: Instant,
+        packet: &'a mut [u8],
+        out: &mut [u8],
+        is_neighbour: impl FnOnce(&Ipv6Addr) -> bool,
+        fallback: impl FnOnce(&Ipv6Addr) -> Option<Ipv6Addr>,
+    ) -> Ingress<'a> {
         bump(&mut self.stats.rx_packets);
         match classify(&self.addrs, self.config.router, packet) {
             Disposition::Local => {
@@ -259,10 +273,13 @@ where
                 let next_hop = match self.routes.resolve(&dst, is_neighbour) {
                     NextHop::OnLink => dst,
                     NextHop::Via(nh) => nh,
-                    NextHop::NoRoute => {
-                        bump(&mut self.stats.no_route);
-                        return self.error_or_drop(now, IcmpError::NO_ROUTE, packet, out);
-                    }
+                    NextHop::NoRoute => match fallback(&dst) {
+                        Some(nh) => nh,
+                        None => {
+                            bump(&mut self.stats.no_route);
+                            return self.error_or_drop(now, IcmpError::NO_ROUTE, packet, out);
+                        }
+                    },
                 };
                 match prepare_forward(packet) {
                     Ok(()) => {

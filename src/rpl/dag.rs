@@ -825,6 +825,34 @@ impl<S: Slots<ParentEntry>> Dag<S> {
         self.reselect(now, rng, old, ip, 0)
     }
 
+    /// Refreshes the candidates' link metrics (ETX × 128 from the MAC) and
+    /// chooses the preferred parent again: MRHOF follows link quality
+    /// between DIOs (RFC 6719 §3.2). The outcome is as for a DIO.
+    pub fn refresh_links(
+        &mut self,
+        now: Instant,
+        etx: impl FnMut(Address) -> Option<u16>,
+        rng: &mut Rng,
+    ) -> DioOutcome {
+        if self.role == Role::Root || self.poisoning() {
+            return DioOutcome::Ignored;
+        }
+        let old = self.parents.preferred().map(|p| p.info.ip);
+        if old.is_none() {
+            return DioOutcome::NoChange;
+        }
+        self.parents.update_link_metrics(etx);
+        self.reselect(now, rng, old, Ipv6Addr::UNSPECIFIED, 0)
+    }
+
+    /// An inconsistency seen in the data path (RFC 6550 §11.2.2.3: a rank
+    /// error seen twice): resets Trickle so that DIOs go out soon.
+    pub fn inconsistency(&mut self, now: Instant, rng: &mut Rng) {
+        if self.trickle.is_running() {
+            self.trickle.inconsistent(now, rng);
+        }
+    }
+
     /// Processes a DIS from `from`, `unicast` when sent to our unicast
     /// address. Solicited Information predicates are not checked (every
     /// DIS is taken as matching). Returns the DIO to send for a unicast

@@ -11,6 +11,8 @@
 //! - [`routes`]: storing-mode downward routes and lollipop counters
 //!   (RFC 6550 §9, §7.2);
 //! - [`dao`]: a node's DAO sending state (RFC 6550 §9);
+//! - [`instance`]: one instance as a node runs it, tying the above
+//!   together and producing the control messages to send;
 //! - [`srh`]: the non-storing root's source routes and SRH (RFC 6554).
 //!
 //! Ranks are `u16` in RFC 6550 §3.5 units; [`INFINITE_RANK`] is 0xffff.
@@ -18,6 +20,7 @@
 
 pub mod dag;
 pub mod dao;
+pub mod instance;
 pub mod mrhof;
 pub mod of;
 pub mod of0;
@@ -27,6 +30,7 @@ pub mod srh;
 pub mod trickle;
 
 pub use dao::{AckResult, DaoConfig, DaoContent, DaoSender};
+pub use instance::{Control, Rpl, RplConfig, RplEvent, RplRole, RplStats, RxMeta};
 pub use mrhof::Mrhof;
 pub use of::{Candidate, ObjectiveFunction, Of};
 pub use of0::{Of0, StepOfRank};

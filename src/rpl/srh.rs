@@ -65,6 +65,16 @@ impl<S: Slots<Route>> SourceRoutes<S> {
         self.table.update(now, target, 128, parent, path_sequence, lifetime)
     }
 
+    /// The table of target → parent routes (storing mode uses it directly).
+    pub fn table(&self) -> &RouteTable<S> {
+        &self.table
+    }
+
+    /// The table, to update storing-mode routes.
+    pub fn table_mut(&mut self) -> &mut RouteTable<S> {
+        &mut self.table
+    }
+
     /// Drops the relations whose lifetime ended; returns how many.
     pub fn poll(&mut self, now: Instant) -> usize {
         self.table.poll(now)

@@ -55,6 +55,8 @@ pub fn storage_with(sizes: Sizes) -> NodeStorage<'static> {
         sockets: leak((0..sizes.sockets).map(|_| SocketSlot::EMPTY).collect()),
         packet: leak(vec![0u8; 1280]),
         rx: leak(vec![0u8; 1280]),
+        rpl_parents: leak(vec![sixlo::rpl::ParentEntry::EMPTY; 4]),
+        rpl_routes: leak(vec![sixlo::rpl::Route::default(); 16]),
     }
 }
 

@@ -1,0 +1,143 @@
+//! RPL running inside `Node`s over the in-memory medium: a line topology
+//! (each node hears only its neighbours), storing and non-storing mode,
+//! OF0 and MRHOF: joining, address autoconfiguration from the PIO, DAO
+//! routes, end-to-end ping both ways, parent loss.
+
+mod node;
+
+use std::net::Ipv6Addr;
+
+use node::{Medium, PAN, global, link_local};
+use sixlo::node::{NodeConfig, NodeEvent, RouterSettings};
+use sixlo::rpl::dag::{Role, RootConfig};
+use sixlo::rpl::{INFINITE_RANK, Mrhof, Of, Of0, RplConfig};
+use sixlo::time::{Duration, Instant};
+use sixlo::wire::rpl::ModeOfOperation;
+use sixlo::wire::rpl::options::PrefixInformation;
+
+fn eui(i: usize) -> [u8; 8] {
+    [0x02, 0x12, 0x74, 0x00, 0x00, 0x00, 0x00, i as u8 + 1]
+}
+
+fn prefix() -> Ipv6Addr {
+    "fd00::".parse().unwrap()
+}
+
+fn settings(announce: bool) -> RouterSettings {
+    let mut rs = RouterSettings::default();
+    if announce {
+        rs.prefixes.push((prefix(), 64)).unwrap();
+    }
+    rs.contexts.push((0, prefix(), 64)).unwrap();
+    rs
+}
+
+fn root_config(mop: ModeOfOperation, of: Of) -> RootConfig {
+    let mut rc = RootConfig::new(0x1e, global(eui(0)), of);
+    rc.mop = mop;
+    rc.prefix = Some(PrefixInformation {
+        prefix_len: 64,
+        on_link: false,
+        autonomous: true,
+        router_address: false,
+        reserved1: 0,
+        valid_lifetime: u32::MAX,
+        preferred_lifetime: u32::MAX,
+        reserved2: 0,
+        prefix: prefix(),
+    });
+    // Faster Trickle for tests: Imin 2^8 ms.
+    rc.dio_interval_min = 8;
+    rc
+}
+
+/// Node 0 the root, 1..n-1 routers, the last a leaf when `leaf`; node i
+/// hears only i-1 and i+1.
+fn line(n: usize, mop: ModeOfOperation, of: Of, leaf: bool) -> Medium {
+    let mut configs = Vec::new();
+    for i in 0..n {
+        let mut c = NodeConfig::router(eui(i), PAN, settings(i == 0));
+        c.seed = 1000 + i as u64;
+        c.rpl = Some(match i {
+            0 => RplConfig::root(root_config(mop, of)),
+            _ if leaf && i == n - 1 => RplConfig::leaf(),
+            _ => RplConfig::router(),
+        });
+        configs.push(c);
+    }
+    let mut m = Medium::new(configs);
+    m.lose = Box::new(|from, to, _| from.abs_diff(to) != 1);
+    m
+}
+
+fn all_joined(m: &Medium) -> bool {
+    m.nodes.iter().all(|n| n.rpl().is_some_and(|r| r.joined()))
+        && (1..m.nodes.len()).all(|i| m.nodes[i].global_addresses().any(|a| a == global(eui(i))))
+}
+
+fn ping_ok(m: &mut Medium, from: usize, to: Ipv6Addr, seq: u16) -> bool {
+    while m.nodes[from].poll_event().is_some() {}
+    let limit = m.now + Duration::from_secs(20);
+    let mut sent = false;
+    m.run_until_true(limit, |m| {
+        if !sent {
+            sent = m.nodes[from].ping(to, 7, seq, b"rpl").is_ok();
+        }
+        let mut got = false;
+        while let Some(e) = m.nodes[from].poll_event() {
+            if let NodeEvent::EchoReply { seq: s, from: f, .. } = e {
+                got |= s == seq && f == to;
+            }
+        }
+        got
+    })
+}
+
+fn check_line(mop: ModeOfOperation, of: Of) {
+    let n = 5;
+    let mut m = line(n, mop, of, true);
+    let ok = m.run_until_true(Instant::from_secs(60), |m| all_joined(m));
+    assert!(ok, "not all joined by {:?}", m.now);
+    // Ranks grow along the line; each node's parent is its left neighbour.
+    for i in 1..n {
+        let r = m.nodes[i].rpl().unwrap();
+        assert_eq!(r.preferred_parent(), Some(link_local(eui(i - 1))), "node {i}");
+        assert!(r.rank() > m.nodes[i - 1].rpl().unwrap().rank());
+        assert_ne!(r.rank(), INFINITE_RANK);
+    }
+    assert_eq!(m.nodes[0].rpl().unwrap().role(), Role::Root);
+    assert_eq!(m.nodes[n - 1].rpl().unwrap().role(), Role::Leaf);
+    // Downward routes reach the root.
+    let ok = m.run_until_true(m.now + Duration::from_secs(60), |m| {
+        let root = m.nodes[0].rpl().unwrap();
+        (1..n).all(|i| root.routes().any(|r| r.prefix == global(eui(i))))
+    });
+    assert!(ok, "root routes: {:?}", m.nodes[0].rpl().unwrap().routes().collect::<Vec<_>>());
+    // Up and down, end to end.
+    assert!(ping_ok(&mut m, n - 1, global(eui(0)), 1), "leaf -> root");
+    assert!(ping_ok(&mut m, 0, global(eui(n - 1)), 2), "root -> leaf");
+    assert!(ping_ok(&mut m, 0, global(eui(2)), 3), "root -> middle");
+    let s = m.nodes[n - 1].stats().rpl;
+    assert!(s.dio_rx > 0 && s.dao_tx > 0 && s.dao_ack_rx > 0, "{s:?}");
+    assert_eq!(s.dio_tx, 0, "a leaf sends no DIO");
+}
+
+#[test]
+fn line_storing_of0() {
+    check_line(ModeOfOperation::StoringWithoutMulticast, Of::Of0(Of0::default()));
+}
+
+#[test]
+fn line_storing_mrhof() {
+    check_line(ModeOfOperation::StoringWithoutMulticast, Of::Mrhof(Mrhof::default()));
+}
+
+#[test]
+fn line_non_storing_of0() {
+    check_line(ModeOfOperation::NonStoring, Of::Of0(Of0::default()));
+}
+
+#[test]
+fn line_non_storing_mrhof() {
+    check_line(ModeOfOperation::NonStoring, Of::Mrhof(Mrhof::default()));
+}
