@@ -63,6 +63,14 @@ pub const QUEUE_CAPACITY: usize = 4;
 /// is simpler and does not depend on traffic rates).
 pub const PARENT_FAILURES: u8 = 3;
 
+/// How often a joined node probes a parent candidate whose link has no
+/// statistics yet (RFC 6719 §3.2.1 needs a link metric to compare
+/// candidates; Contiki-NG probes candidates every 90 s on average with
+/// RPL_PROBING_INTERVAL). The probe is a unicast DIS: its MAC ACK (or
+/// the lack of one) gives the link an ETX, and the unicast DIO it brings
+/// back refreshes the candidate.
+pub const PROBE_INTERVAL: Duration = Duration::from_secs(30);
+
 /// What the node is in its RPL instance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RplRole {
@@ -229,6 +237,7 @@ pub struct Rpl<P: Slots<ParentEntry>, R: Slots<Route>> {
     queue: Deque<Control, QUEUE_CAPACITY>,
     events: Deque<RplEvent, 4>,
     parent_failures: u8,
+    probe_at: Option<Instant>,
     stats: RplStats,
 }
 
@@ -254,6 +263,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
             queue: Deque::new(),
             events: Deque::new(),
             parent_failures: 0,
+            probe_at: None,
             stats: RplStats::default(),
         }
     }
@@ -680,6 +690,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
             Some(DagAction::MulticastDis) => self.enqueue(Control::Dis { to: ALL_RPL_NODES }),
             None => {}
         }
+        self.probe(now, rng);
         if self.queue.is_empty() {
             if let Some(d) = self.dao.as_mut() {
                 if let Some(c) = d.poll(now, rng) {
@@ -688,6 +699,33 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
             }
         }
         self.queue.pop_front()
+    }
+
+    /// Link probing (see [`PROBE_INTERVAL`]): one candidate without link
+    /// statistics per interval, jittered to [0.5, 1.5) × the interval.
+    fn probe(&mut self, now: Instant, rng: &mut Rng) {
+        if self.dag.role() == Role::Root || !self.dag.joined() {
+            self.probe_at = None;
+            return;
+        }
+        let next = |rng: &mut Rng| {
+            let i = PROBE_INTERVAL.total_micros();
+            now + Duration::from_micros(i / 2 + u64::from(rng.up_to(i.min(u64::from(u32::MAX)) as u32)))
+        };
+        match self.probe_at {
+            None => self.probe_at = Some(next(rng)),
+            Some(t) if t <= now => {
+                self.probe_at = Some(next(rng));
+                let preferred = self.preferred_parent();
+                let target =
+                    self.dag.parents().iter().find(|p| p.link_etx.is_none() && Some(p.info.ip) != preferred);
+                if let Some(p) = target {
+                    let to = p.info.ip;
+                    self.enqueue(Control::Dis { to });
+                }
+            }
+            Some(_) => {}
+        }
     }
 
     /// The next time [`Rpl::poll_tx`] has work.
@@ -701,6 +739,9 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
         }
         if let Some(t) = self.routes.poll_at() {
             at = at.min(t);
+        }
+        if self.dag.role() != Role::Root && self.dag.joined() {
+            at = at.min(self.probe_at.unwrap_or(Instant::ZERO));
         }
         at
     }
