@@ -179,9 +179,8 @@ fn find_hbh(buf: &[u8], total: usize) -> Result<Hbh, DatapathError> {
 
 fn write_rpl_data(buf: &mut [u8], at: usize, opt: &RplOption) {
     // RFC 6553 §3: O, R, F are the three high bits; the others are zero.
-    buf[at + 2] = (u8::from(opt.down) << 7)
-        | (u8::from(opt.rank_error) << 6)
-        | (u8::from(opt.forwarding_error) << 5);
+    buf[at + 2] =
+        (u8::from(opt.down) << 7) | (u8::from(opt.rank_error) << 6) | (u8::from(opt.forwarding_error) << 5);
     buf[at + 3] = opt.instance_id;
     buf[at + 4..at + 6].copy_from_slice(&opt.sender_rank.to_be_bytes());
 }
@@ -598,4 +597,582 @@ pub fn decapsulate(buf: &mut [u8], len: usize) -> Result<usize, DatapathError> {
     let inner_len = packet_len(&buf[at..total], total - at)?;
     buf.copy_within(at..at + inner_len, 0);
     Ok(inner_len)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::udp;
+    use proptest::prelude::*;
+
+    fn ip(s: &str) -> Ipv6Addr {
+        s.parse().unwrap()
+    }
+
+    const ROOT: &str = "2001:db8::1";
+    const DATA: &[u8] = b"sixlo datapath";
+
+    /// An IPv6 + UDP packet src -> dst, hop limit `hl`, with `extra` octets
+    /// of spare room after it.
+    fn udp_packet(src: Ipv6Addr, dst: Ipv6Addr, hl: u8, extra: usize) -> (Vec<u8>, usize) {
+        let u = udp::Repr { src_port: 5678, dst_port: 1234, payload: DATA };
+        let len = HEADER_LEN + u.buffer_len();
+        let mut b = vec![0u8; len + extra];
+        let r = ipv6::Repr {
+            src_addr: src,
+            dst_addr: dst,
+            next_header: IpProtocol::Udp,
+            payload_len: u.buffer_len() as u16,
+            hop_limit: hl,
+            traffic_class: 0x28,
+            flow_label: 0x12345,
+        };
+        r.emit(&mut ipv6::Packet::new_unchecked(&mut b[..]));
+        u.emit(&mut udp::Packet::new_unchecked(&mut b[HEADER_LEN..len]), &src, &dst);
+        (b, len)
+    }
+
+    /// The UDP datagram at the end of the header chain verifies against
+    /// (src, final_dst) and carries DATA.
+    fn assert_udp_intact(pkt: &[u8], src: Ipv6Addr, final_dst: Ipv6Addr) {
+        let p = ipv6::Packet::new_checked(pkt).unwrap();
+        let ul = ipv6::upper_layer(p.next_header(), p.payload()).unwrap();
+        assert_eq!(ul.protocol, IpProtocol::Udp);
+        let d = udp::Packet::new_checked(&p.payload()[ul.offset..]).unwrap();
+        let r = udp::Repr::parse(&d, &src, &final_dst).unwrap();
+        assert_eq!((r.src_port, r.dst_port, r.payload), (5678, 1234, DATA));
+    }
+
+    fn rpi(down: bool, rank_error: bool, rank: u16) -> RplOption {
+        RplOption { down, rank_error, forwarding_error: false, instance_id: 0x1e, sender_rank: rank }
+    }
+
+    fn pl(b: &[u8]) -> usize {
+        usize::from(u16::from_be_bytes([b[4], b[5]]))
+    }
+
+    #[test]
+    fn test_construct_rpi() {
+        let (src, dst) = (ip("2001:db8::2"), ip("2001:db8::1"));
+        let (mut b, len) = udp_packet(src, dst, 64, 16);
+        let orig = b[..len].to_vec();
+        let n = insert_rpi(&mut b, len, rpi(false, false, 0x200)).unwrap();
+        assert_eq!(n, len + 8);
+        assert_eq!(b[NXT_HDR], 0);
+        assert_eq!(pl(&b), len + 8 - 40);
+        assert_eq!(&b[..4], &orig[..4]);
+        assert_eq!(&b[6..40], &[&[0u8, 64][..], &orig[8..40]].concat()[..]);
+        // Cooja capture bytes (wire::ipv6::options HBH_RPL): UDP, RPI 0x63, instance 0x1e, rank 0x200.
+        assert_eq!(&b[40..48], &[0x11, 0x00, 0x63, 0x04, 0x00, 0x1e, 0x02, 0x00]);
+        assert_eq!(&b[48..n], &orig[40..]);
+        assert_udp_intact(&b[..n], src, dst);
+        assert_eq!(read_rpi(&b[..n]), Some(rpi(false, false, 0x200)));
+        // An existing option is rewritten in place.
+        let n2 = insert_rpi(&mut b, n, rpi(true, true, 0x1234)).unwrap();
+        assert_eq!(n2, n);
+        assert_eq!(&b[40..48], &[0x11, 0x00, 0x63, 0x04, 0xc0, 0x1e, 0x12, 0x34]);
+        // Removal gives the original packet back.
+        let m = remove_rpi(&mut b, n).unwrap();
+        assert_eq!(&b[..m], &orig[..]);
+        assert_eq!(read_rpi(&b[..m]), None);
+        assert_eq!(remove_rpi(&mut b, m), Ok(m));
+    }
+
+    #[test]
+    fn rpi_into_existing_hbh() {
+        let (src, dst) = (ip("2001:db8::2"), ip("2001:db8::1"));
+        let (mut b, len) = udp_packet(src, dst, 64, 32);
+        // Put an HBH with an unknown skippable option (type 0x1e, 4 octets) first.
+        let hbh = [0x11, 0, 0x1e, 4, 9, 9, 9, 9];
+        b.copy_within(40..len, 48);
+        b[40..48].copy_from_slice(&hbh);
+        b[NXT_HDR] = 0;
+        let len = len + 8;
+        set_payload_len(&mut b, (len - 40) as u16);
+        let orig = b[..len].to_vec();
+        assert_eq!(read_rpi(&b[..len]), None);
+        let n = insert_rpi(&mut b, len, rpi(false, false, 0x300)).unwrap();
+        assert_eq!(n, len + 8);
+        assert_eq!(&b[40..56], &[0x11, 1, 0x63, 4, 0x00, 0x1e, 0x03, 0x00, 1, 0, 0x1e, 4, 9, 9, 9, 9]);
+        assert_eq!(&b[56..n], &orig[48..]);
+        assert_eq!(pl(&b), n - 40);
+        assert_udp_intact(&b[..n], src, dst);
+        assert_eq!(read_rpi(&b[..n]), Some(rpi(false, false, 0x300)));
+        // Another option is there: the RPI becomes padding, the header stays.
+        assert_eq!(remove_rpi(&mut b, n), Ok(n));
+        assert_eq!(&b[40..50], &[0x11, 1, 1, 4, 0, 0, 0, 0, 1, 0]);
+        assert_udp_intact(&b[..n], src, dst);
+        // Hdr Ext Len 255 cannot grow.
+        let mut big = vec![0u8; 40 + 2048 + 64];
+        big[..40].copy_from_slice(&orig[..40]);
+        big[NXT_HDR] = 0;
+        big[40] = 59;
+        big[41] = 255;
+        big[42..42 + 2046].iter_mut().for_each(|x| *x = 0); // Pad1s
+        set_payload_len(&mut big, 2048);
+        assert_eq!(insert_rpi(&mut big, 40 + 2048, rpi(false, false, 1)), Err(DatapathError::TooLong));
+    }
+
+    #[test]
+    fn rpi_no_room_leaves_packet() {
+        let (mut b, len) = udp_packet(ip("2001:db8::2"), ip("2001:db8::1"), 64, 7);
+        let orig = b.clone();
+        assert_eq!(insert_rpi(&mut b, len, rpi(false, false, 1)), Err(DatapathError::NoRoom));
+        assert_eq!(b, orig);
+        assert_eq!(insert_rpi(&mut b, len + 8, rpi(false, false, 1)), Err(DatapathError::Malformed));
+        assert_eq!(insert_rpi(&mut b, 39, rpi(false, false, 1)), Err(DatapathError::Malformed));
+        assert_eq!(b, orig);
+    }
+
+    fn with_rpi(opt: RplOption) -> (Vec<u8>, usize) {
+        let (mut b, len) = udp_packet(ip("2001:db8::2"), ip("2001:db8::9"), 64, 8);
+        let n = insert_rpi(&mut b, len, opt).unwrap();
+        (b, n)
+    }
+
+    #[test]
+    fn forward_rpi_rank_rules() {
+        use RpiVerdict::*;
+        let ours = 512;
+        // (received option, going_down) -> verdict, option after.
+        let cases = [
+            // Up from a deeper node: fine.
+            (rpi(false, false, 768), false, Forward { rank_error: false }, Some(rpi(false, false, 512))),
+            // Up from a shallower or equal node: first error sets R.
+            (rpi(false, false, 256), false, Forward { rank_error: true }, Some(rpi(false, true, 512))),
+            (rpi(false, false, 512), false, Forward { rank_error: true }, Some(rpi(false, true, 512))),
+            // ... the second is a loop: dropped, unchanged.
+            (rpi(false, true, 256), false, DropLoop, None),
+            // Down from a shallower node: fine; now sent on down.
+            (rpi(true, false, 256), true, Forward { rank_error: false }, Some(rpi(true, false, 512))),
+            // Down from a deeper or equal node: error, then loop.
+            (rpi(true, false, 768), true, Forward { rank_error: true }, Some(rpi(true, true, 512))),
+            (rpi(true, false, 512), true, Forward { rank_error: true }, Some(rpi(true, true, 512))),
+            (rpi(true, true, 1024), true, DropLoop, None),
+            // R set but consistent: forwarded, R kept.
+            (rpi(true, true, 256), true, Forward { rank_error: false }, Some(rpi(true, true, 512))),
+            // The root turns an upward packet down: O follows our direction.
+            (rpi(false, false, 768), true, Forward { rank_error: false }, Some(rpi(true, false, 512))),
+        ];
+        for (i, (opt, down, verdict, after)) in cases.into_iter().enumerate() {
+            let (mut b, n) = with_rpi(opt);
+            let before = b.clone();
+            assert_eq!(forward_rpi(&mut b, n, ours, down, 0x1e), verdict, "case {i}");
+            match after {
+                Some(a) => {
+                    assert_eq!(read_rpi(&b[..n]), Some(a), "case {i}");
+                    assert_eq!(b[..42], before[..42]);
+                    assert_eq!(b[48..], before[48..]);
+                }
+                None => assert_eq!(b, before, "case {i}"),
+            }
+        }
+        // Exact bytes of one update.
+        let (mut b, n) = with_rpi(rpi(false, false, 256));
+        forward_rpi(&mut b, n, 0x0300, true, 0x1e);
+        assert_eq!(&b[40..48], &[0x11, 0, 0x63, 4, 0xc0, 0x1e, 0x03, 0x00]);
+        // Other instance, no option, garbage.
+        let (mut b, n) = with_rpi(rpi(false, false, 768));
+        let before = b.clone();
+        assert_eq!(forward_rpi(&mut b, n, ours, false, 7), UnknownInstance(0x1e));
+        assert_eq!(b, before);
+        let (mut b, len) = udp_packet(ip("2001:db8::2"), ip("2001:db8::9"), 64, 0);
+        assert_eq!(forward_rpi(&mut b, len, ours, false, 0x1e), NoOption);
+        assert_eq!(forward_rpi(&mut b, 20, ours, false, 0x1e), Malformed);
+        let (mut b, n) = with_rpi(rpi(false, false, 768));
+        b[43] = 3; // RPL option data length 3
+        assert_eq!(forward_rpi(&mut b, n, ours, false, 0x1e), Malformed);
+    }
+
+    fn hops4() -> [Ipv6Addr; 4] {
+        [ip("2001:db8::a"), ip("2001:db8::b"), ip("2001:db8::c"), ip("2001:db8::d")]
+    }
+
+    /// Root's packet to D with an SRH along hops4().
+    fn srh_packet() -> (Vec<u8>, usize, Vec<u8>) {
+        let (mut b, len) = udp_packet(ip(ROOT), ip("2001:db8::d"), 64, 64);
+        let orig = b[..len].to_vec();
+        let n = insert_srh(&mut b, len, &hops4()).unwrap();
+        (b, n, orig)
+    }
+
+    #[test]
+    fn test_construct_srh() {
+        let (b, n, orig) = srh_packet();
+        assert_eq!(n, orig.len() + 16);
+        assert_eq!(b[NXT_HDR], 43);
+        assert_eq!(pl(&b), n - 40);
+        assert_eq!(read_addr(&b, DST), ip("2001:db8::a"));
+        assert_eq!(&b[8..24], &orig[8..24]);
+        // RFC 6554 §3: CmprI = CmprE = 15, three 1-octet addresses, Pad 5.
+        assert_eq!(&b[40..56], &[17, 1, 3, 3, 0xff, 0x50, 0, 0, 0x0b, 0x0c, 0x0d, 0, 0, 0, 0, 0]);
+        assert_eq!(&b[56..n], &orig[40..]);
+        assert_udp_intact(&b[..n], ip(ROOT), ip("2001:db8::d"));
+    }
+
+    #[test]
+    fn srh_walk_four_hops() {
+        let (mut b, n, orig) = srh_packet();
+        let h = hops4();
+        let mut seen = vec![];
+        let mut at = read_addr(&b, DST);
+        loop {
+            let me = at;
+            match process_srh(&mut b, n, |a| *a == me) {
+                SrhVerdict::Forward { next } => {
+                    assert_eq!(read_addr(&b, DST), next);
+                    seen.push(next);
+                    at = next;
+                }
+                SrhVerdict::Local => break,
+                v => panic!("{v:?}"),
+            }
+        }
+        assert_eq!(seen, &h[1..]);
+        assert_eq!(at, h[3]);
+        assert_eq!(b[HOP_LIMIT], 61);
+        // Segments Left 0; the vector now holds the visited hops a, b, c.
+        assert_eq!(&b[40..56], &[17, 1, 3, 0, 0xff, 0x50, 0, 0, 0x0a, 0x0b, 0x0c, 0, 0, 0, 0, 0]);
+        assert_eq!(&b[56..n], &orig[40..]);
+        assert_udp_intact(&b[..n], ip(ROOT), h[3]);
+    }
+
+    #[test]
+    fn srh_after_hbh_and_mixed_prefixes() {
+        // Intermediates share 13 octets with the first hop, the final
+        // destination (another /64) only 7.
+        let hops = [ip("2001:db8::a"), ip("2001:db8::1:b"), ip("2001:db8:0:1::d")];
+        let (mut b, len) = udp_packet(ip(ROOT), hops[2], 64, 80);
+        let orig = b[..len].to_vec();
+        let n = insert_rpi(&mut b, len, rpi(true, false, 256)).unwrap();
+        let n = insert_srh(&mut b, n, &hops).unwrap();
+        assert_eq!(b[NXT_HDR], 0);
+        assert_eq!(b[40], 43);
+        assert_eq!(b[48], 17);
+        let r = RoutingRepr::parse(&b[48..n]).unwrap();
+        assert_eq!(r.segments_left, 2);
+        let ipv6::Routing::SourceRoute(sr) = r.routing else { panic!() };
+        assert_eq!((sr.cmpr_i, sr.cmpr_e), (13, 7));
+        assert_udp_intact(&b[..n], ip(ROOT), hops[2]);
+        let mut seen = vec![];
+        let mut me = hops[0];
+        while let SrhVerdict::Forward { next } = process_srh(&mut b, n, |a| *a == me) {
+            seen.push(next);
+            me = next;
+        }
+        assert_eq!(seen, &hops[1..]);
+        assert_eq!(read_rpi(&b[..n]), Some(rpi(true, false, 256)));
+        let m = remove_rpi(&mut b, n).unwrap();
+        assert_eq!(b[NXT_HDR], 43);
+        assert_eq!(&b[m - (len - 40)..m], &orig[40..]);
+    }
+
+    #[test]
+    fn srh_one_hop_and_bad_routes() {
+        let d = ip("2001:db8::d");
+        let (mut b, len) = udp_packet(ip(ROOT), d, 64, 64);
+        let orig = b.clone();
+        // A neighbour: nothing to add.
+        assert_eq!(insert_srh(&mut b, len, &[d]), Ok(len));
+        assert_eq!(b, orig);
+        assert_eq!(insert_srh(&mut b, len, &[]), Err(DatapathError::BadRoute));
+        assert_eq!(insert_srh(&mut b, len, &[d, ip("2001:db8::e")]), Err(DatapathError::BadRoute));
+        assert_eq!(insert_srh(&mut b[..len + 8], len, &hops4()), Err(DatapathError::NoRoom));
+        assert_eq!(b, orig);
+        let n = insert_srh(&mut b, len, &hops4()).unwrap();
+        // Now addressed to the first hop, a neighbour: nothing more to add.
+        assert_eq!(insert_srh(&mut b, n, &[ip("2001:db8::a")]), Ok(n));
+        b[DST..DST + 16].copy_from_slice(&d.octets());
+        assert_eq!(insert_srh(&mut b, n, &hops4()), Err(DatapathError::Unsupported));
+    }
+
+    fn assert_error(b: &mut [u8], n: usize, ours: &[Ipv6Addr], want: SrhVerdict) {
+        let before = b.to_vec();
+        assert_eq!(process_srh(b, n, |a| ours.contains(a)), want);
+        assert_eq!(b, &before[..]);
+    }
+
+    fn pp(at: u32) -> SrhVerdict {
+        SrhVerdict::Error(IcmpError::ParamProblem(ParamProblem::ErroneousHdrField, at))
+    }
+
+    #[test]
+    fn srh_errors() {
+        let a = [ip("2001:db8::a")];
+        // Segments Left > n (n = 3): pointer to Segments Left.
+        let (mut b, n, _) = srh_packet();
+        b[43] = 4;
+        assert_error(&mut b, n, &a, pp(43));
+        // Inconsistent CmprE (n not whole): pointer to Hdr Ext Len.
+        let (mut b, n, _) = srh_packet();
+        b[44] = 0xdf; // 2 address octets are not (n-1)*3 + 1
+        assert_error(&mut b, n, &a, pp(41));
+        // Pad 8: pointer to Pad.
+        let (mut b, n, _) = srh_packet();
+        b[45] = 0x80;
+        assert_error(&mut b, n, &a, pp(45));
+        // Hdr Ext Len past the packet.
+        let (mut b, n, _) = srh_packet();
+        b[41] = 9;
+        assert_error(&mut b, n, &a, pp(41));
+        // Unknown routing type with segments left: pointer to Routing Type;
+        // without: ignored.
+        let (mut b, n, _) = srh_packet();
+        b[42] = 0;
+        assert_error(&mut b, n, &a, pp(42));
+        b[43] = 0;
+        assert_error(&mut b, n, &a, SrhVerdict::Local);
+        // Hop limit 1 and 0: Time Exceeded, packet unchanged.
+        let hl = SrhVerdict::Error(IcmpError::HOP_LIMIT);
+        let (mut b, n, _) = srh_packet();
+        b[HOP_LIMIT] = 1;
+        assert_error(&mut b, n, &a, hl);
+        b[HOP_LIMIT] = 0;
+        assert_error(&mut b, n, &a, hl);
+        // Multicast next address or destination: silently discarded.
+        let m = ip("ff02::1");
+        let d = ip("2001:db8::d");
+        let (mut b, len) = udp_packet(ip(ROOT), d, 64, 64);
+        let n = insert_srh(&mut b, len, &[a[0], m, d]).unwrap();
+        assert_error(&mut b, n, &a, SrhVerdict::Discard);
+        let (mut b, n, _) = srh_packet();
+        b[DST..DST + 16].copy_from_slice(&m.octets());
+        assert_error(&mut b, n, &[m], SrhVerdict::Discard);
+        // A loop: two of our addresses separated by another node's.
+        let (c1, c2, x) = (ip("2001:db8::c1"), ip("2001:db8::c2"), ip("2001:db8::b"));
+        let me = [a[0], c1, c2];
+        let (mut b, len) = udp_packet(ip(ROOT), d, 64, 64);
+        let n = insert_srh(&mut b, len, &[a[0], c1, x, c2, d]).unwrap();
+        // Addresses are 1 octet (CmprI 15): c2 is the third, at 40 + 8 + 2.
+        assert_error(&mut b, n, &me, pp(50));
+        // Adjacent ones are no loop.
+        let (mut b, len) = udp_packet(ip(ROOT), d, 64, 64);
+        let n = insert_srh(&mut b, len, &[a[0], c1, c2, x, d]).unwrap();
+        assert_eq!(process_srh(&mut b, n, |z| me.contains(z)), SrhVerdict::Forward { next: c1 });
+        // Nothing to do without a Routing header; garbage is discarded.
+        let (mut b, len) = udp_packet(ip(ROOT), d, 64, 0);
+        assert_error(&mut b, len, &a, SrhVerdict::Local);
+        assert_error(&mut b, 30, &a, SrhVerdict::Discard);
+    }
+
+    #[test]
+    fn test_construct_encapsulation() {
+        let (src, dst) = (ip("2001:db8:1::5"), ip("2001:db8::d"));
+        let (mut b, len) = udp_packet(src, dst, 17, 40);
+        let orig = b[..len].to_vec();
+        let n = encapsulate(&mut b, len, ip(ROOT), dst, 64).unwrap();
+        assert_eq!(n, len + 40);
+        let p = ipv6::Packet::new_checked(&b[..n]).unwrap();
+        let r = ipv6::Repr::parse(&p).unwrap();
+        assert_eq!(
+            r,
+            ipv6::Repr {
+                src_addr: ip(ROOT),
+                dst_addr: dst,
+                next_header: IpProtocol::Ipv6,
+                payload_len: len as u16,
+                hop_limit: 64,
+                traffic_class: 0x28,
+                flow_label: 0,
+            }
+        );
+        assert_eq!(&b[40..n], &orig[..]);
+        assert_eq!(encapsulate(&mut b, n, ip(ROOT), dst, 64), Err(DatapathError::NoRoom));
+        let m = decapsulate(&mut b, n).unwrap();
+        assert_eq!(&b[..m], &orig[..]);
+        // Not a tunnel packet.
+        assert_eq!(decapsulate(&mut b, m), Err(DatapathError::Unsupported));
+        assert_eq!(&b[..m], &orig[..]);
+    }
+
+    #[test]
+    fn tunnel_through_non_storing_dodag() {
+        // RFC 9008 §8: a packet from the Internet to D: the root tunnels it
+        // with an RH3 and an RPI, every hop forwards, D decapsulates.
+        let (src, h) = (ip("2001:db8:1::5"), hops4());
+        let (mut b, len) = udp_packet(src, h[3], 30, 80);
+        let orig = b[..len].to_vec();
+        let n = tunnel_source_routed(&mut b, len, ip(ROOT), &h, 64, rpi(true, false, 256)).unwrap();
+        assert_eq!(n, len + 40 + 8 + 16);
+        assert_eq!((b[NXT_HDR], b[40], b[48]), (0, 43, 41));
+        assert_eq!(read_addr(&b, DST), h[0]);
+        assert_eq!(&b[64..n], &orig[..]);
+        let mut me = h[0];
+        let mut rank = 512;
+        loop {
+            let hop = me;
+            match process_srh(&mut b, n, |a| *a == hop) {
+                SrhVerdict::Forward { next } => {
+                    assert_eq!(
+                        forward_rpi(&mut b, n, rank, true, 0x1e),
+                        RpiVerdict::Forward { rank_error: false }
+                    );
+                    rank += 256;
+                    me = next;
+                }
+                SrhVerdict::Local => break,
+                v => panic!("{v:?}"),
+            }
+        }
+        assert_eq!(me, h[3]);
+        assert_eq!(read_rpi(&b[..n]), Some(rpi(true, false, 1024)));
+        let m = decapsulate(&mut b, n).unwrap();
+        assert_eq!(&b[..m], &orig[..]);
+        assert_udp_intact(&b[..m], src, h[3]);
+        // No room: the packet is left as it was, at every step.
+        let (mut b, len) = udp_packet(src, h[3], 30, 60);
+        let before = b.clone();
+        assert_eq!(
+            tunnel_source_routed(&mut b, len, ip(ROOT), &h, 64, rpi(true, false, 256)),
+            Err(DatapathError::NoRoom)
+        );
+        assert_eq!(b[..len], before[..len]);
+        let (mut b, len) = udp_packet(src, h[3], 30, 50);
+        assert_eq!(
+            tunnel_source_routed(&mut b, len, ip(ROOT), &h, 64, rpi(true, false, 256)),
+            Err(DatapathError::NoRoom)
+        );
+        assert_eq!(b[..len], before[..len]);
+        // A tunnel whose SRH still has segments left is not ours to end.
+        let (mut b, len) = udp_packet(src, h[3], 30, 80);
+        let n = tunnel_source_routed(&mut b, len, ip(ROOT), &h, 64, rpi(true, false, 256)).unwrap();
+        assert_eq!(decapsulate(&mut b, n), Err(DatapathError::Unsupported));
+        b[64] = 0x40; // inner packet version 4
+        b[51] = 0;
+        assert_eq!(decapsulate(&mut b, n), Err(DatapathError::Malformed));
+    }
+
+    /// Runs every function on a copy of `pkt[..n]` with spare room; none may panic.
+    fn poke(pkt: &[u8], len: usize) {
+        let mut room = pkt.to_vec();
+        room.resize(pkt.len() + 128, 0);
+        let h = hops4();
+        let _ = read_rpi(&pkt[..len.min(pkt.len())]);
+        let _ = insert_rpi(&mut room.clone(), len, rpi(false, false, 1));
+        let _ = remove_rpi(&mut room.clone(), len);
+        let _ = forward_rpi(&mut room.clone(), len, 512, true, 0x1e);
+        let _ = insert_srh(&mut room.clone(), len, &h);
+        let _ = process_srh(&mut room.clone(), len, |a| *a == h[0]);
+        let _ = process_srh(&mut room.clone(), len, |_| true);
+        let _ = encapsulate(&mut room.clone(), len, h[0], h[1], 64);
+        let _ = decapsulate(&mut room.clone(), len);
+        let _ = tunnel_source_routed(&mut room.clone(), len, h[0], &h, 64, rpi(true, false, 1));
+        // And with no room at all.
+        let mut exact = pkt[..len.min(pkt.len())].to_vec();
+        let l = exact.len();
+        let _ = insert_rpi(&mut exact, l, rpi(false, false, 1));
+        let _ = insert_srh(&mut exact, l, &h);
+        let _ = process_srh(&mut exact, l, |_| true);
+        let _ = encapsulate(&mut exact, l, h[0], h[1], 64);
+        let _ = decapsulate(&mut exact, l);
+    }
+
+    fn valid_packets() -> Vec<Vec<u8>> {
+        let h = hops4();
+        let mut out = vec![];
+        let (b, len) = udp_packet(ip(ROOT), h[3], 64, 0);
+        out.push(b[..len].to_vec());
+        let (b, n) = with_rpi(rpi(false, false, 768));
+        out.push(b[..n].to_vec());
+        let (b, n, _) = srh_packet();
+        out.push(b[..n].to_vec());
+        let (mut b, len) = udp_packet(ip(ROOT), h[3], 30, 80);
+        let n = tunnel_source_routed(&mut b, len, ip(ROOT), &h, 64, rpi(true, false, 256)).unwrap();
+        out.push(b[..n].to_vec());
+        out
+    }
+
+    #[test]
+    fn every_prefix_never_panics() {
+        for p in valid_packets() {
+            for n in 0..=p.len() {
+                // The prefix as the whole buffer, and as `len` in a longer one.
+                poke(&p[..n], n);
+                poke(&p, n);
+                // Payload Length fixed up to the prefix: a consistent but cut chain.
+                if n >= 40 {
+                    let mut q = p[..n].to_vec();
+                    set_payload_len(&mut q, (n - 40) as u16);
+                    poke(&q, n);
+                }
+            }
+            // `len` past the buffer.
+            let mut q = p.clone();
+            assert_eq!(insert_rpi(&mut q, p.len() + 1, rpi(false, false, 1)), Err(DatapathError::Malformed));
+            assert_eq!(process_srh(&mut q, p.len() + 1, |_| true), SrhVerdict::Discard);
+        }
+    }
+
+    fn arb_hops() -> impl Strategy<Value = Vec<Ipv6Addr>> {
+        // Distinct addresses sharing prefixes of random lengths.
+        (any::<[u8; 16]>(), proptest::collection::vec((0usize..=16, any::<[u8; 16]>()), 1..7)).prop_map(
+            |(base, hops)| {
+                let mut v: Vec<Ipv6Addr> = vec![];
+                for (k, mut o) in hops {
+                    o[..k].copy_from_slice(&base[..k]);
+                    o[0] = 0x20; // never multicast
+                    let a = Ipv6Addr::from(o);
+                    if !v.contains(&a) {
+                        v.push(a);
+                    }
+                }
+                v
+            },
+        )
+    }
+
+    proptest! {
+        #[test]
+        fn random_bytes_never_panic(
+            mut b in proptest::collection::vec(any::<u8>(), 0..200),
+            nh in prop_oneof![Just(0u8), Just(43), Just(41), Just(60), any::<u8>()],
+            fix in any::<bool>(),
+            cut in any::<usize>(),
+        ) {
+            if fix && b.len() >= 48 {
+                b[0] = 0x60;
+                b[NXT_HDR] = nh;
+                let l = (b.len() - 40) as u16;
+                set_payload_len(&mut b, l);
+                if nh == 43 { b[42] = 3; }
+            }
+            let len = if b.is_empty() { 0 } else { cut % (b.len() + 1) };
+            poke(&b, len);
+        }
+
+        #[test]
+        fn srh_walk_any_route(hops in arb_hops(), hl in 8u8..=255) {
+            let last = *hops.last().unwrap();
+            let (mut b, len) = udp_packet(ip(ROOT), last, hl, 16 * 8 + 8);
+            let orig = b[..len].to_vec();
+            let n = insert_srh(&mut b, len, &hops).unwrap();
+            prop_assert_eq!(read_addr(&b, DST), hops[0]);
+            let mut me = hops[0];
+            let mut seen = vec![];
+            loop {
+                let hop = me;
+                match process_srh(&mut b, n, |a| *a == hop) {
+                    SrhVerdict::Forward { next } => { seen.push(next); me = next; }
+                    SrhVerdict::Local => break,
+                    v => prop_assert!(false, "{:?}", v),
+                }
+            }
+            prop_assert_eq!(&seen[..], &hops[1..]);
+            prop_assert_eq!(b[HOP_LIMIT] as usize, hl as usize - seen.len());
+            prop_assert_eq!(&b[n - (len - 40)..n], &orig[40..]);
+            assert_udp_intact(&b[..n], ip(ROOT), last);
+        }
+
+        #[test]
+        fn insert_then_remove(down in any::<bool>(), r in any::<bool>(), rank in any::<u16>(), tun in any::<bool>()) {
+            let (mut b, len) = udp_packet(ip("2001:db8::2"), ip("2001:db8::9"), 64, 64);
+            let orig = b[..len].to_vec();
+            let n = if tun { encapsulate(&mut b, len, ip(ROOT), ip("2001:db8::9"), 9).unwrap() } else { len };
+            let opt = rpi(down, r, rank);
+            let m = insert_rpi(&mut b, n, opt).unwrap();
+            prop_assert_eq!(read_rpi(&b[..m]), Some(opt));
+            let back = if tun { decapsulate(&mut b, m).unwrap() } else { remove_rpi(&mut b, m).unwrap() };
+            prop_assert_eq!(&b[..back], &orig[..]);
+        }
+    }
 }

@@ -17,8 +17,8 @@
 //! Link metrics are ETX × 128 (RFC 6551 §4.3.2), as the MAC keeps them.
 
 pub mod dag;
-pub mod datapath;
 pub mod dao;
+pub mod datapath;
 pub mod mrhof;
 pub mod of;
 pub mod of0;
