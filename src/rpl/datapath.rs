@@ -24,6 +24,22 @@
 //! | any → RUL                            | IP6-IP6(RPI) to the 6LR   | IP6-IP6(RH3 to the 6LR + RPI)       | building blocks only (the outer destination is the RUL's 6LR); not wired |
 //! | RUL → any                            | IP6-IP6(RPI) 6LR → root   | IP6-IP6(RPI) 6LR → root             | building blocks only; not wired |
 //!
+//! ```
+//! use core::net::Ipv6Addr;
+//! use sixlo::rpl::datapath::{insert_rpi, read_rpi, remove_rpi};
+//! use sixlo::wire::ipv6::RplOption;
+//! // fe80::1 -> fe80::2, No Next Header, with 8 octets of room.
+//! let mut buf = [0u8; 48];
+//! buf[..8].copy_from_slice(&[0x60, 0, 0, 0, 0, 0, 59, 64]);
+//! buf[8..24].copy_from_slice(&"fe80::1".parse::<Ipv6Addr>().unwrap().octets());
+//! buf[24..40].copy_from_slice(&"fe80::2".parse::<Ipv6Addr>().unwrap().octets());
+//! let opt = RplOption { down: false, rank_error: false, forwarding_error: false, instance_id: 0x1e, sender_rank: 512 };
+//! let len = insert_rpi(&mut buf, 40, opt).unwrap();
+//! assert_eq!((len, &buf[40..48]), (48, &[59, 0, 0x63, 4, 0, 0x1e, 2, 0][..]));
+//! assert_eq!(read_rpi(&buf[..len]), Some(opt));
+//! assert_eq!(remove_rpi(&mut buf, len), Ok(40));
+//! ```
+//!
 //! Not implemented: RFC 8138 compression of these headers, the F flag
 //! (RFC 6550 §11.2.2.3, DAO inconsistency) and RPI sub-TLVs.
 
@@ -309,8 +325,8 @@ pub fn forward_rpi(buf: &mut [u8], len: usize, our_rank: u16, going_down: bool, 
     let inconsistent = if opt.down { opt.sender_rank >= our_rank } else { opt.sender_rank <= our_rank };
     let mut rank_error = false;
     if inconsistent {
-        // RFC 6550 §11.2.2.2: "If the Rank-Error bit is already set ... the
-        // packet MUST be discarded and the Trickle timer MUST be reset".
+        // RFC 6550 §11.2.2.2: a second inconsistency on the same packet (R
+        // already set) means a loop: discard it and reset the Trickle timer.
         if opt.rank_error {
             return RpiVerdict::DropLoop;
         }
@@ -437,8 +453,8 @@ pub fn process_srh(buf: &mut [u8], len: usize, is_ours: impl Fn(&Ipv6Addr) -> bo
         _ => return SrhVerdict::Error(pointer(at + 1)),
     };
     let n = sr.len();
-    // RFC 6554 §4.2: "If Segments Left is greater than n, send an ICMP
-    // Parameter Problem, Code 0, ... pointing to the Segments Left field".
+    // RFC 6554 §4.2: Segments Left greater than n: Parameter Problem,
+    // Code 0, pointing to the Segments Left field.
     if usize::from(segments_left) > n {
         return SrhVerdict::Error(pointer(at + 3));
     }
@@ -448,8 +464,8 @@ pub fn process_srh(buf: &mut [u8], len: usize, is_ours: impl Fn(&Ipv6Addr) -> bo
     let Some(next) = sr.address(i, &dst) else {
         return SrhVerdict::Discard;
     };
-    // RFC 6554 §4.2: "if Address[i] or the IPv6 Destination Address is
-    // multicast, discard the packet".
+    // RFC 6554 §4.2: Address[i] or the IPv6 Destination Address multicast:
+    // discard the packet (no ICMP error).
     if next.is_multicast() || dst.is_multicast() {
         return SrhVerdict::Discard;
     }
