@@ -1058,6 +1058,46 @@ mod tests {
         assert_eq!(decapsulate(&mut b, n), Err(DatapathError::Malformed));
     }
 
+    #[test]
+    fn srh_behind_destination_options() {
+        // IPv6 | Destination Options (PadN 4) | RH3 | UDP: the SRH is found
+        // past the options header and processed the same way.
+        let (mut b, n, _) = srh_packet();
+        b.copy_within(40..n, 48);
+        b[40..48].copy_from_slice(&[43, 0, 1, 4, 0, 0, 0, 0]);
+        b[NXT_HDR] = 60;
+        let n = n + 8;
+        set_payload_len(&mut b, (n - 40) as u16);
+        let me = ip("2001:db8::a");
+        assert_eq!(process_srh(&mut b, n, |a| *a == me), SrhVerdict::Forward { next: ip("2001:db8::b") });
+        assert_eq!(b[48 + 3], 2);
+        // Pointers count from the packet start: Segments Left is now at 51.
+        b[51] = 9;
+        assert_error(&mut b, n, &[ip("2001:db8::b")], pp(51));
+        // A Hop-by-Hop header anywhere but first ends the search: delivered
+        // as is (the IPv6 input rejects such a chain).
+        b[40] = 0;
+        b[48] = 43;
+        b[NXT_HDR] = 60;
+        assert_error(&mut b, n, &[ip("2001:db8::b")], SrhVerdict::Local);
+    }
+
+    #[test]
+    fn payload_length_limit() {
+        // A packet of 65535 payload octets cannot grow.
+        let mut b = vec![0u8; 40 + 65535 + 64];
+        b[0] = 0x60;
+        b[NXT_HDR] = 59;
+        set_payload_len(&mut b, 65535);
+        let n = 40 + 65535;
+        let h = ip("2001:db8::d");
+        assert_eq!(encapsulate(&mut b, n, h, h, 64), Err(DatapathError::TooLong));
+        assert_eq!(insert_rpi(&mut b, n, rpi(false, false, 1)), Err(DatapathError::TooLong));
+        b[24..40].copy_from_slice(&h.octets());
+        assert_eq!(insert_srh(&mut b, n, &[ip("2001:db8::a"), h]), Err(DatapathError::TooLong));
+        assert_eq!(pl(&b), 65535);
+    }
+
     /// Runs every function on a copy of `pkt[..n]` with spare room; none may panic.
     fn poke(pkt: &[u8], len: usize) {
         let mut room = pkt.to_vec();
