@@ -400,7 +400,7 @@ pub fn insert_srh(buf: &mut [u8], len: usize, hops: &[Ipv6Addr]) -> Result<usize
 /// checked that its destination is one of our addresses), as RFC 6554
 /// §4.2 says, for a node whose addresses `is_ours` recognises.
 ///
-/// Only a Hop-by-Hop and Destination Options headers may come before the
+/// Only a Hop-by-Hop header (first) and Destination Options headers may come before the
 /// Routing header. The SRH addresses are expanded with the prefix octets
 /// of the IPv6 destination (RFC 6554 §3). On `Forward` the packet has
 /// Segments Left decremented, the destination swapped with the next
