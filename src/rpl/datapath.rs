@@ -24,6 +24,22 @@
 //! | any → RUL                            | IP6-IP6(RPI) to the 6LR   | IP6-IP6(RH3 to the 6LR + RPI)       | building blocks only (the outer destination is the RUL's 6LR); not wired |
 //! | RUL → any                            | IP6-IP6(RPI) 6LR → root   | IP6-IP6(RPI) 6LR → root             | building blocks only; not wired |
 //!
+//! ```
+//! use core::net::Ipv6Addr;
+//! use sixlo::rpl::datapath::{insert_rpi, read_rpi, remove_rpi};
+//! use sixlo::wire::ipv6::RplOption;
+//! // fe80::1 -> fe80::2, No Next Header, with 8 octets of room.
+//! let mut buf = [0u8; 48];
+//! buf[..8].copy_from_slice(&[0x60, 0, 0, 0, 0, 0, 59, 64]);
+//! buf[8..24].copy_from_slice(&"fe80::1".parse::<Ipv6Addr>().unwrap().octets());
+//! buf[24..40].copy_from_slice(&"fe80::2".parse::<Ipv6Addr>().unwrap().octets());
+//! let opt = RplOption { down: false, rank_error: false, forwarding_error: false, instance_id: 0x1e, sender_rank: 512 };
+//! let len = insert_rpi(&mut buf, 40, opt).unwrap();
+//! assert_eq!((len, &buf[40..48]), (48, &[59, 0, 0x63, 4, 0, 0x1e, 2, 0][..]));
+//! assert_eq!(read_rpi(&buf[..len]), Some(opt));
+//! assert_eq!(remove_rpi(&mut buf, len), Ok(40));
+//! ```
+//!
 //! Not implemented: RFC 8138 compression of these headers, the F flag
 //! (RFC 6550 §11.2.2.3, DAO inconsistency) and RPI sub-TLVs.
 
@@ -309,8 +325,8 @@ pub fn forward_rpi(buf: &mut [u8], len: usize, our_rank: u16, going_down: bool, 
     let inconsistent = if opt.down { opt.sender_rank >= our_rank } else { opt.sender_rank <= our_rank };
     let mut rank_error = false;
     if inconsistent {
-        // RFC 6550 §11.2.2.2: "If the Rank-Error bit is already set ... the
-        // packet MUST be discarded and the Trickle timer MUST be reset".
+        // RFC 6550 §11.2.2.2: a second inconsistency on the same packet (R
+        // already set) means a loop: discard it and reset the Trickle timer.
         if opt.rank_error {
             return RpiVerdict::DropLoop;
         }
@@ -384,7 +400,7 @@ pub fn insert_srh(buf: &mut [u8], len: usize, hops: &[Ipv6Addr]) -> Result<usize
 /// checked that its destination is one of our addresses), as RFC 6554
 /// §4.2 says, for a node whose addresses `is_ours` recognises.
 ///
-/// Only a Hop-by-Hop and Destination Options headers may come before the
+/// Only a Hop-by-Hop header (first) and Destination Options headers may come before the
 /// Routing header. The SRH addresses are expanded with the prefix octets
 /// of the IPv6 destination (RFC 6554 §3). On `Forward` the packet has
 /// Segments Left decremented, the destination swapped with the next
@@ -437,8 +453,8 @@ pub fn process_srh(buf: &mut [u8], len: usize, is_ours: impl Fn(&Ipv6Addr) -> bo
         _ => return SrhVerdict::Error(pointer(at + 1)),
     };
     let n = sr.len();
-    // RFC 6554 §4.2: "If Segments Left is greater than n, send an ICMP
-    // Parameter Problem, Code 0, ... pointing to the Segments Left field".
+    // RFC 6554 §4.2: Segments Left greater than n: Parameter Problem,
+    // Code 0, pointing to the Segments Left field.
     if usize::from(segments_left) > n {
         return SrhVerdict::Error(pointer(at + 3));
     }
@@ -448,8 +464,8 @@ pub fn process_srh(buf: &mut [u8], len: usize, is_ours: impl Fn(&Ipv6Addr) -> bo
     let Some(next) = sr.address(i, &dst) else {
         return SrhVerdict::Discard;
     };
-    // RFC 6554 §4.2: "if Address[i] or the IPv6 Destination Address is
-    // multicast, discard the packet".
+    // RFC 6554 §4.2: Address[i] or the IPv6 Destination Address multicast:
+    // discard the packet (no ICMP error).
     if next.is_multicast() || dst.is_multicast() {
         return SrhVerdict::Discard;
     }
@@ -1040,6 +1056,46 @@ mod tests {
         b[64] = 0x40; // inner packet version 4
         b[51] = 0;
         assert_eq!(decapsulate(&mut b, n), Err(DatapathError::Malformed));
+    }
+
+    #[test]
+    fn srh_behind_destination_options() {
+        // IPv6 | Destination Options (PadN 4) | RH3 | UDP: the SRH is found
+        // past the options header and processed the same way.
+        let (mut b, n, _) = srh_packet();
+        b.copy_within(40..n, 48);
+        b[40..48].copy_from_slice(&[43, 0, 1, 4, 0, 0, 0, 0]);
+        b[NXT_HDR] = 60;
+        let n = n + 8;
+        set_payload_len(&mut b, (n - 40) as u16);
+        let me = ip("2001:db8::a");
+        assert_eq!(process_srh(&mut b, n, |a| *a == me), SrhVerdict::Forward { next: ip("2001:db8::b") });
+        assert_eq!(b[48 + 3], 2);
+        // Pointers count from the packet start: Segments Left is now at 51.
+        b[51] = 9;
+        assert_error(&mut b, n, &[ip("2001:db8::b")], pp(51));
+        // A Hop-by-Hop header anywhere but first ends the search: delivered
+        // as is (the IPv6 input rejects such a chain).
+        b[40] = 0;
+        b[48] = 43;
+        b[NXT_HDR] = 60;
+        assert_error(&mut b, n, &[ip("2001:db8::b")], SrhVerdict::Local);
+    }
+
+    #[test]
+    fn payload_length_limit() {
+        // A packet of 65535 payload octets cannot grow.
+        let mut b = vec![0u8; 40 + 65535 + 64];
+        b[0] = 0x60;
+        b[NXT_HDR] = 59;
+        set_payload_len(&mut b, 65535);
+        let n = 40 + 65535;
+        let h = ip("2001:db8::d");
+        assert_eq!(encapsulate(&mut b, n, h, h, 64), Err(DatapathError::TooLong));
+        assert_eq!(insert_rpi(&mut b, n, rpi(false, false, 1)), Err(DatapathError::TooLong));
+        b[24..40].copy_from_slice(&h.octets());
+        assert_eq!(insert_srh(&mut b, n, &[ip("2001:db8::a"), h]), Err(DatapathError::TooLong));
+        assert_eq!(pl(&b), 65535);
     }
 
     /// Runs every function on a copy of `pkt[..n]` with spare room; none may panic.
