@@ -118,6 +118,13 @@ fn check_line(mop: ModeOfOperation, of: Of) {
     assert!(ping_ok(&mut m, n - 1, global(eui(0)), 1), "leaf -> root");
     assert!(ping_ok(&mut m, 0, global(eui(n - 1)), 2), "root -> leaf");
     assert!(ping_ok(&mut m, 0, global(eui(2)), 3), "root -> middle");
+    // Node to node: up to the common ancestor (storing) or the root, which
+    // tunnels it down with a source route (non-storing, RFC 9008 §8).
+    assert!(ping_ok(&mut m, 2, global(eui(n - 1)), 4), "middle -> leaf");
+    assert!(ping_ok(&mut m, n - 1, global(eui(1)), 5), "leaf -> first hop");
+    // The DAO-ACK may need a DAO retransmission: a non-storing root cannot
+    // source-route an ACK before the DAOs of the nodes on the way are in.
+    assert!(m.run_until_true(m.now + Duration::from_secs(30), |m| m.nodes[n - 1].stats().rpl.dao_ack_rx > 0));
     let s = m.nodes[n - 1].stats().rpl;
     assert!(s.dio_rx > 0 && s.dao_tx > 0 && s.dao_ack_rx > 0, "{s:?}");
     assert_eq!(s.dio_tx, 0, "a leaf sends no DIO");

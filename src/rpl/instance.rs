@@ -54,6 +54,10 @@ use crate::wire::ipv6::{ALL_RPL_NODES, AddressExt};
 use crate::wire::rpl::options::{RplTarget, TransitInformation};
 use crate::wire::rpl::{Dao, DaoAck, Dis, ModeOfOperation, OptionRepr, Options, Repr};
 
+/// The longest source route a non-storing root writes (hops below it):
+/// deeper nodes are unreachable downwards (counted as no route).
+pub const MAX_SOURCE_ROUTE: usize = 16;
+
 /// Control messages waiting for the packet buffer.
 pub const QUEUE_CAPACITY: usize = 4;
 
@@ -371,6 +375,11 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
             if let Some(r) = self.routes.table().lookup(*dst) {
                 return Some(r.next_hop);
             }
+        }
+        if self.dag.role() == Role::Root && self.non_storing() {
+            // The first hop of the source route.
+            let mut hops = [Ipv6Addr::UNSPECIFIED; MAX_SOURCE_ROUTE];
+            return self.routes.route_to(*dst, &mut hops).ok().map(|_| hops[0]);
         }
         self.preferred_parent()
     }

@@ -22,8 +22,8 @@
 
 use core::cmp::Ordering;
 
+use super::INFINITE_RANK;
 use super::of::{Candidate, ObjectiveFunction, by_acceptability, by_stickiness};
-use super::{DEFAULT_MIN_HOP_RANK_INCREASE, INFINITE_RANK};
 
 /// MRHOF's Objective Code Point (RFC 6719 §6, IANA).
 pub const OCP: u16 = 1;
@@ -157,6 +157,7 @@ impl ObjectiveFunction for Mrhof {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rpl::DEFAULT_MIN_HOP_RANK_INCREASE;
     use crate::rpl::of::cand;
 
     #[test]
