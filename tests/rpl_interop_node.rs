@@ -22,7 +22,9 @@ const ROOT: &str = "aaaa::212:7401:1:101";
 
 /// (time, IPv6 src, dst, link-layer src, RPL code, body) of every RPL
 /// message in the capture that decompresses without contexts.
-fn rpl_messages() -> Option<Vec<(Instant, Ipv6Addr, Ipv6Addr, Address, u8, Vec<u8>)>> {
+type Message = (Instant, Ipv6Addr, Ipv6Addr, Address, u8, Vec<u8>);
+
+fn rpl_messages() -> Option<Vec<Message>> {
     let path = common::capture("contiki-rpl-sim/cooja-rpl-udp.pcap")?;
     let pcap = common::read_pcap_records(&path);
     assert_eq!(pcap.linktype, 195);
