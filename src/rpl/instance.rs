@@ -952,7 +952,7 @@ mod tests {
     #[test]
     fn dio_without_configuration_asks_its_sender() {
         let mut rng = Rng::new(1);
-        let mut root = new(RplConfig::root(root_cfg(ModeOfOperation::StoringWithoutMulticast)), "fe80::1");
+        let root = new(RplConfig::root(root_cfg(ModeOfOperation::StoringWithoutMulticast)), "fe80::1");
         let content = root.dag().dio().unwrap();
         // A RIOT-style DIO: no DODAG Configuration option.
         let dio = Repr::Dio(content.to_repr(&[]));
