@@ -242,3 +242,41 @@ fn leaf_does_not_forward() {
     assert_eq!(m.nodes[1].stats().rpl.dio_tx, 0);
     assert!(m.nodes[2].stats().rpl.dis_tx > 0);
 }
+
+/// The first DAOs of the last node are lost on the air (every MAC retry of
+/// them): its DAO-ACK timeout retransmits the DAO and the root's route
+/// comes back.
+fn dao_loss(mop: ModeOfOperation) {
+    let mut m = line(3, mop, Of::Of0(Of0::default()), false);
+    let mut dropped = 0;
+    m.lose = Box::new(move |from, to, f| {
+        if from.abs_diff(to) != 1 {
+            return true;
+        }
+        // An RPL DAO (ICMPv6 155, code 2) from node 2: lose the first 8 frames.
+        let dao = from == 2 && f.windows(2).any(|w| w == [0x9b, 0x02]);
+        if dao && dropped < 8 {
+            dropped += 1;
+            return true;
+        }
+        false
+    });
+    assert!(m.run_until_true(Instant::from_secs(60), |m| all_joined(m)));
+    let ok = m.run_until_true(m.now + Duration::from_secs(120), |m| {
+        m.nodes[0].rpl().unwrap().routes().any(|r| r.prefix == global(eui(2)))
+    });
+    assert!(ok, "no route after DAO loss");
+    let s = m.nodes[2].stats().rpl;
+    assert!(s.dao_tx >= 2, "{s:?}");
+    assert!(ping_ok(&mut m, 0, global(eui(2)), 9));
+}
+
+#[test]
+fn dao_loss_storing() {
+    dao_loss(ModeOfOperation::StoringWithoutMulticast);
+}
+
+#[test]
+fn dao_loss_non_storing() {
+    dao_loss(ModeOfOperation::NonStoring);
+}
