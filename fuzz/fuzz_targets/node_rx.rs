@@ -1,5 +1,7 @@
 #![no_main]
-//! A whole node under hostile frames: byte 0 picks host or router; then
+//! A whole node under hostile frames: byte 0 picks host or router (bit 0)
+//! and, for routers, RPL (bit 1: on; bit 2: DODAG root, else RPL router;
+//! bit 3: non-storing mode); then
 //! records `[selector][len][payload]`, each sent to the node as the payload
 //! of a well-formed 802.15.4 data frame (to the node or to broadcast, from
 //! a short or an extended address), the node polled after each and at a
@@ -30,6 +32,7 @@ fuzz_target!(|data: &[u8]| {
     let mut ls = [ReassemblySlot::new(&mut b1), ReassemblySlot::new(&mut b2)];
     let mut socks = [SocketSlot::EMPTY, SocketSlot::EMPTY];
     let (mut pkt, mut rx) = ([0u8; 1280], [0u8; 256]);
+    let (mut rp, mut rr) = ([sixlo::rpl::ParentEntry::EMPTY; 3], [sixlo::rpl::Route::default(); 4]);
     let storage = NodeStorage {
         mac_queue: &mut q,
         mac_dedup: &mut d,
@@ -43,15 +46,28 @@ fuzz_target!(|data: &[u8]| {
         sockets: &mut socks,
         packet: &mut pkt,
         rx: &mut rx,
-        rpl_parents: &mut [],
-        rpl_routes: &mut [],
+        rpl_parents: &mut rp,
+        rpl_routes: &mut rr,
     };
     let config = if role & 1 == 1 {
         let mut s = RouterSettings::default();
         let prefix = core::net::Ipv6Addr::new(0xfd00, 0, 0, 0, 0, 0, 0, 0);
         let _ = s.prefixes.push((prefix, 64));
         let _ = s.contexts.push((0, prefix, 64));
-        NodeConfig::router(EUI, PAN, s)
+        let mut c = NodeConfig::router(EUI, PAN, s);
+        if role & 2 != 0 {
+            c.rpl = Some(if role & 4 != 0 {
+                let id = core::net::Ipv6Addr::new(0xfd00, 0, 0, 0, 0x0012, 0x7401, 1, 0x0101);
+                let mut rc = sixlo::rpl::dag::RootConfig::new(0x1e, id, sixlo::rpl::Of::Of0(Default::default()));
+                if role & 8 != 0 {
+                    rc.mop = sixlo::wire::rpl::ModeOfOperation::NonStoring;
+                }
+                sixlo::rpl::RplConfig::root(rc)
+            } else {
+                sixlo::rpl::RplConfig::router()
+            });
+        }
+        c
     } else {
         NodeConfig::host(EUI, PAN)
     };
