@@ -150,12 +150,13 @@ fn line_non_storing_mrhof() {
     check_line(ModeOfOperation::NonStoring, Of::Mrhof(Mrhof::default()));
 }
 
-/// Root 0; routers 1 and 2 hear the root and node 3; node 3 hears 1 and 2.
+/// Root 0; routers 1 and 2 hear the root and node 3; node 3 hears 1, 2
+/// and the leaf 4 below it.
 fn diamond(mop: ModeOfOperation) -> Medium {
-    let mut m = line(4, mop, Of::Mrhof(Mrhof::default()), false);
+    let mut m = line(5, mop, Of::Mrhof(Mrhof::default()), true);
     m.lose = Box::new(|from, to, _| {
         let (a, b) = (from.min(to), from.max(to));
-        !matches!((a, b), (0, 1) | (0, 2) | (1, 3) | (2, 3))
+        !matches!((a, b), (0, 1) | (0, 2) | (1, 3) | (2, 3) | (3, 4))
     });
     m
 }
@@ -191,6 +192,10 @@ fn parent_death(mop: ModeOfOperation) {
     assert!(ok, "root route not updated: {:?}", m.nodes[0].rpl().unwrap().routes().collect::<Vec<_>>());
     assert!(ping_ok(&mut m, 3, global(eui(0)), 100));
     assert!(ping_ok(&mut m, 0, global(eui(3)), 101));
+    // The leaf below node 3 is reachable again too: in storing mode node 3
+    // bumped its DTSN, the leaf sent its DAO again and node 3 relayed it
+    // up the new branch.
+    assert!(ping_ok(&mut m, 0, global(eui(4)), 102));
 }
 
 #[test]

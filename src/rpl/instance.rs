@@ -611,6 +611,12 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
                     self.push_event(RplEvent::ParentChanged(p));
                 }
                 self.sync_dao(now, rng);
+                // Storing mode: the new parent's branch has no routes to our
+                // sub-DODAG yet; a new DTSN makes the children send their
+                // DAOs again, which we relay (RFC 6550 §9.6, as Contiki-NG).
+                if self.storing() && self.dag.role() == Role::Router {
+                    self.dag.increment_dtsn(now, rng);
+                }
             }
             DioOutcome::DaoNeeded => {
                 if let Some(d) = self.dao.as_mut() {
