@@ -175,7 +175,7 @@ fn element_sizes() {
     }
     assert_eq!(
         sizes.map(|s| s.1),
-        [2520, 2520, 1624, 148, 24, 40, 64, 40, 17, 48, 272, 112, 176],
+        [2384, 2384, 1616, 136, 20, 36, 64, 40, 17, 48, 272, 112, 176],
         "element sizes changed: update this test and the figures in the docs"
     );
 }
@@ -188,9 +188,9 @@ fn leaf_ram() {
     assert!(node.nd_host().is_some());
     assert_eq!(
         rows.iter().map(|r| r.1).collect::<Vec<_>>(),
-        [2520, 296, 96, 80, 128, 97, 96, 0, 0, 112, 1280, 176, 256, 1280, 256]
+        [2384, 272, 80, 72, 128, 97, 96, 0, 0, 112, 1280, 176, 256, 1280, 256]
     );
-    assert_eq!(total, 6673);
+    assert_eq!(total, 6489);
 }
 
 #[test]
@@ -210,9 +210,9 @@ fn router_ram() {
     );
     assert_eq!(
         rows.iter().map(|r| r.1).collect::<Vec<_>>(),
-        [1624, 592, 192, 640, 1024, 114, 768, 0, 0, 224, 1280, 176, 256, 1280, 256]
+        [1616, 544, 160, 576, 1024, 114, 768, 0, 0, 224, 1280, 176, 256, 1280, 256]
     );
-    assert_eq!(total, 8426);
+    assert_eq!(total, 8274);
 }
 
 /// What the `Node` struct is made of (its fields are private:
@@ -246,5 +246,5 @@ fn node_struct_parts() {
     for (name, bytes) in parts {
         println!("  {name:<22} {bytes:>5}");
     }
-    assert_eq!(parts.map(|p| p.1), [232, 264, 1608, 424, 344, 288, 80, 40, 152]);
+    assert_eq!(parts.map(|p| p.1), [224, 264, 1480, 424, 344, 288, 80, 40, 152]);
 }
