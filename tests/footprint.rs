@@ -29,7 +29,8 @@ struct Capacities {
     routes: usize,
     /// IPv6 Fragment-header reassembly: slots, bytes per slot.
     ip_reassembly: (usize, usize),
-    /// 6LoWPAN reassembly: slots, bytes per slot.
+    /// 6LoWPAN reassembly: slots, bytes of the pool they share (the first
+    /// slot holds the pool, the others none).
     lowpan_reassembly: (usize, usize),
     /// UDP sockets: count, rx bytes, tx bytes each.
     sockets: (usize, usize, usize),
@@ -66,6 +67,8 @@ const ROUTER: Capacities = Capacities {
     groups: 2,
     routes: 16,
     ip_reassembly: (0, 0),
+    // Two slots sharing 1280 bytes: one full-size datagram or two of up to
+    // 640 bytes at once.
     lowpan_reassembly: (2, 1280),
     // One socket with 128-byte queues (a CoAP server's worth): the budget
     // of DESIGN.md "Memory" counts the network stack, not application
@@ -94,7 +97,7 @@ fn breakdown(c: &Capacities, node: usize) -> Vec<(&'static str, usize)> {
         ("IPv6 reassembly slots", ipn * size_of::<FragSlot<&mut [u8]>>()),
         ("IPv6 reassembly buffers", ipn * ipb),
         ("6LoWPAN reassembly slots", lpn * size_of::<ReassemblySlot<'static>>()),
-        ("6LoWPAN reassembly buffers", lpn * lpb),
+        ("6LoWPAN reassembly pool", lpb),
         ("socket slots", sn * size_of::<SocketSlot<'static>>()),
         ("socket buffers", sn * (srx + stx)),
         ("packet buffer", c.packet),
@@ -121,7 +124,10 @@ fn build<R: NdRole<'static>>(c: &Capacities, config: NodeConfig) -> Node<'static
     let ip_reassembly =
         (0..c.ip_reassembly.0).map(|_| FragSlot::new(leak(vec![0u8; c.ip_reassembly.1]))).collect();
     let lowpan_reassembly = (0..c.lowpan_reassembly.0)
-        .map(|_| ReassemblySlot::new(leak(vec![0u8; c.lowpan_reassembly.1])))
+        .map(|i| match i {
+            0 => ReassemblySlot::new(leak(vec![0u8; c.lowpan_reassembly.1])),
+            _ => ReassemblySlot::without_buffer(),
+        })
         .collect();
     let storage = NodeStorage {
         mac_queue: leak(vec![TxSlot::EMPTY; c.mac_queue]),
@@ -171,7 +177,7 @@ fn element_sizes() {
     }
     assert_eq!(
         sizes.map(|s| s.1),
-        [2520, 2520, 1624, 148, 24, 40, 64, 40, 17, 48, 272, 112, 176],
+        [2384, 2384, 1616, 136, 20, 36, 64, 40, 17, 48, 272, 112, 176],
         "element sizes changed: update this test and the figures in the docs"
     );
 }
@@ -184,9 +190,9 @@ fn leaf_ram() {
     assert!(node.nd_host().is_some());
     assert_eq!(
         rows.iter().map(|r| r.1).collect::<Vec<_>>(),
-        [2520, 296, 96, 80, 128, 97, 96, 0, 0, 112, 1280, 176, 256, 1280, 256]
+        [2384, 272, 80, 72, 128, 97, 96, 0, 0, 112, 1280, 176, 256, 1280, 256]
     );
-    assert_eq!(total, 6673);
+    assert_eq!(total, 6489);
 }
 
 #[test]
@@ -206,9 +212,9 @@ fn router_ram() {
     );
     assert_eq!(
         rows.iter().map(|r| r.1).collect::<Vec<_>>(),
-        [1624, 592, 192, 640, 1024, 114, 768, 0, 0, 224, 2560, 176, 256, 1280, 256]
+        [1616, 544, 160, 576, 1024, 114, 768, 0, 0, 224, 1280, 176, 256, 1280, 256]
     );
-    assert_eq!(total, 9706);
+    assert_eq!(total, 8274);
 }
 
 /// What the `Node` struct is made of (its fields are private:
@@ -242,5 +248,5 @@ fn node_struct_parts() {
     for (name, bytes) in parts {
         println!("  {name:<22} {bytes:>5}");
     }
-    assert_eq!(parts.map(|p| p.1), [232, 264, 1608, 424, 344, 288, 80, 40, 152]);
+    assert_eq!(parts.map(|p| p.1), [224, 264, 1480, 424, 344, 288, 80, 40, 152]);
 }

@@ -38,8 +38,8 @@ const ADDRESSES: usize = 2;
 const GROUPS: usize = 2;
 const PACKET: usize = 1280;
 const RX: usize = 256;
-const LOWPAN_SLOTS: usize = 2;
-const LOWPAN_SLOT: usize = 1280;
+/// 6LoWPAN reassembly: 2 slots sharing one pool of this many bytes.
+const LOWPAN_POOL: usize = 1280;
 const SOCKET_BUF: usize = 128;
 
 /// A radio whose received frames come from a buffer the optimiser cannot
@@ -93,9 +93,9 @@ fn run() -> ! {
     let mut groups = [None::<Ipv6Addr>; GROUPS];
     let mut routes = [None::<Route>; ROUTES];
     let mut ip_reassembly: [FragSlot<&mut [u8]>; 0] = [];
-    let mut lowpan_bufs = [[0u8; LOWPAN_SLOT]; LOWPAN_SLOTS];
-    let [a, b] = &mut lowpan_bufs;
-    let mut lowpan_reassembly = [ReassemblySlot::new(a), ReassemblySlot::new(b)];
+    // Two reassembly slots sharing one 1280-byte pool.
+    let mut lowpan_pool = [0u8; LOWPAN_POOL];
+    let mut lowpan_reassembly = [ReassemblySlot::new(&mut lowpan_pool), ReassemblySlot::without_buffer()];
     let mut sockets = [SocketSlot::EMPTY];
     let mut packet = [0u8; PACKET];
     let mut rx = [0u8; RX];

@@ -377,4 +377,58 @@ mod tests {
         assert_eq!(s.packets, 0);
         assert_eq!(s.header_errors + s.unsupported + s.decompress_errors, 4);
     }
+
+    /// The fragments of `packet` (tag `tag`), 96-byte frames.
+    fn fragments(packet: &[u8], tag: u16, ctx: &ContextTable) -> Vec<Vec<u8>> {
+        let mut scratch = [0u8; MAX_COMPRESSED_HEADERS];
+        let Encoded::Fragmented(mut f) = encode(packet, &SRC, &DST, ctx, tag, 96, &mut scratch).unwrap()
+        else {
+            panic!("a {}-byte packet needs fragments", packet.len());
+        };
+        let mut frames = Vec::new();
+        let mut buf = [0u8; 96];
+        while let Some(n) = f.next_fragment(&mut buf) {
+            frames.push(buf[..n].to_vec());
+        }
+        frames
+    }
+
+    #[test]
+    fn two_slots_sharing_one_1280_byte_pool() {
+        use crate::lowpan::frag::{Reassembler, ReassemblySlot};
+        let ctx = ContextTable::new();
+        let mut pool = [0u8; 1280];
+        let mut slots = [ReassemblySlot::new(&mut pool), ReassemblySlot::without_buffer()];
+        let mut rx = Receiver::new(Reassembler::new(&mut slots));
+        let mut out = [0u8; 1280];
+        // Two 600-byte datagrams at once, fragments interleaved.
+        let (a, b) = (udp_packet(552), udp_packet(500));
+        let (fa, fb) = (fragments(&a, 1, &ctx), fragments(&b, 2, &ctx));
+        let mut done = Vec::new();
+        for i in 0..fa.len().max(fb.len()) {
+            for fr in [fa.get(i), fb.get(i)].into_iter().flatten() {
+                if let Received::Packet { packet, reassembled: true } =
+                    rx.receive(Instant::ZERO, fr, &SRC, &DST, &ctx, &mut out).unwrap()
+                {
+                    done.push(packet.to_vec());
+                }
+            }
+        }
+        assert_eq!(done.len(), 2);
+        assert!(done.contains(&a) && done.contains(&b));
+        // Then a full-size datagram, in the whole pool.
+        let full = udp_packet(1232);
+        assert_eq!(full.len(), 1280);
+        let frames = fragments(&full, 3, &ctx);
+        let last = frames.len() - 1;
+        for (i, fr) in frames.iter().enumerate() {
+            let got = rx.receive(Instant::ZERO, fr, &SRC, &DST, &ctx, &mut out).unwrap();
+            if i < last {
+                assert_eq!(got, Received::Pending);
+            } else {
+                assert_eq!(got, Received::Packet { packet: &mut full.clone()[..], reassembled: true });
+            }
+        }
+        assert_eq!(rx.reassembly_stats().completed, 3);
+    }
 }

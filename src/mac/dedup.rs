@@ -11,9 +11,9 @@
 //! a source that rebooted or wrapped its DSN is not silenced). When the
 //! table is full the entry heard longest ago is evicted: the table should
 //! hold at least as many entries as there are neighbours that send to us
-//! at the same time. Each entry costs 24 bytes on 64-bit targets.
+//! at the same time. Each entry costs 20 bytes on 64-bit targets.
 
-use super::Slots;
+use super::{Slots, U64Halves};
 use crate::time::{Duration, Instant};
 use crate::wire::ieee802154::Address;
 
@@ -22,12 +22,17 @@ use crate::wire::ieee802154::Address;
 pub struct DedupEntry {
     src: Address,
     seq: u8,
-    heard: Instant,
+    /// When it was heard, in microseconds (an [`Instant`] in two halves).
+    heard: U64Halves,
 }
 
 impl DedupEntry {
     /// A free entry, to initialise storage.
-    pub const EMPTY: DedupEntry = DedupEntry { src: Address::Absent, seq: 0, heard: Instant::ZERO };
+    pub const EMPTY: DedupEntry = DedupEntry { src: Address::Absent, seq: 0, heard: U64Halves::ZERO };
+
+    fn heard(&self) -> Instant {
+        Instant::from_micros(self.heard.get())
+    }
 }
 
 impl Default for DedupEntry {
@@ -58,15 +63,15 @@ impl<S: Slots<DedupEntry>> DedupTable<S> {
         }
         let entries = self.entries.as_mut();
         if let Some(e) = entries.iter_mut().find(|e| e.src == src) {
-            let dup = e.seq == seq && now.saturating_duration_since(e.heard) < lifetime;
+            let dup = e.seq == seq && now.saturating_duration_since(e.heard()) < lifetime;
             e.seq = seq;
-            e.heard = now;
+            e.heard = U64Halves::new(now.total_micros());
             return dup;
         }
         // Free entry first, else the one heard longest ago.
-        let victim = entries.iter_mut().min_by_key(|e| (e.src != Address::Absent, e.heard));
+        let victim = entries.iter_mut().min_by_key(|e| (e.src != Address::Absent, e.heard.get()));
         if let Some(e) = victim {
-            *e = DedupEntry { src, seq, heard: now };
+            *e = DedupEntry { src, seq, heard: U64Halves::new(now.total_micros()) };
         }
         false
     }

@@ -241,7 +241,6 @@ pub struct Mac<Q = [TxSlot; 4], D = [DedupEntry; 8], L = [LinkStats; 8]> {
     config: MacConfig,
     rng: Rng,
     dsn: u8,
-    next_handle: u32,
     queue: TxQueue<Q>,
     dedup: DedupTable<D>,
     links: LinkTable<L>,
@@ -268,7 +267,6 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
             config,
             rng,
             dsn,
-            next_handle: 0,
             queue: TxQueue::new(queue),
             dedup: DedupTable::new(dedup),
             links: LinkTable::new(links),
@@ -344,7 +342,6 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
         if len > MAX_FRAME_LEN {
             return Err(MacError::TooLong);
         }
-        let handle = Handle(self.next_handle);
         let seq = self.dsn;
         let Some(slot) = self.queue.alloc() else {
             self.stats.queue_full = self.stats.queue_full.wrapping_add(1);
@@ -352,13 +349,10 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
         };
         repr.emit(&mut Frame::new_unchecked(&mut slot.buf[..len]));
         slot.len = len as u8;
-        slot.dst = dst;
         slot.ack = ack;
         slot.seq = seq;
-        slot.handle = handle;
         self.dsn = self.dsn.wrapping_add(1);
-        self.next_handle = self.next_handle.wrapping_add(1);
-        Ok(handle)
+        Ok(slot.handle)
     }
 
     /// Advances backoffs, transmissions and ACK waits due at `now`, and
@@ -377,7 +371,7 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
         let s = self.queue.slot_mut(i)?;
         let SlotState::Done(outcome) = s.state else { return None };
         s.state = SlotState::Free;
-        Some(TxDone { handle: s.handle, dst: s.dst, outcome, attempts: s.attempts })
+        Some(TxDone { handle: s.handle, dst: s.dst(), outcome, attempts: s.attempts })
     }
 
     /// When `poll` must be called next; `None` when only a received frame
@@ -525,7 +519,7 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
         self.tx = TxState::Idle;
         let Some(s) = self.queue.slot_mut(slot) else { return };
         s.state = SlotState::Done(outcome);
-        let (dst, attempts) = (s.dst, s.attempts);
+        let (dst, attempts) = (s.dst(), s.attempts);
         let (alpha, penalty) = (self.config.etx_alpha, self.config.etx_noack_penalty);
         match outcome {
             TxOutcome::Acked => {
@@ -576,7 +570,7 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
             // Let chains need Rust 1.88; the crate's MSRV is 1.85.
             let pending = match self.tx {
                 TxState::WaitAck { slot, .. } => {
-                    self.queue.slot(slot).map(|s| (slot, s.seq, s.dst, s.handle))
+                    self.queue.slot(slot).map(|s| (slot, s.seq, s.dst(), s.handle))
                 }
                 _ => None,
             };
@@ -621,6 +615,23 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
         self.links.on_rx(repr.src_addr, rssi, now);
         self.stats.rx_frames = self.stats.rx_frames.wrapping_add(1);
         RxAction::Deliver(RxFrame { frame: repr, rssi, lqi, for_us })
+    }
+}
+
+/// A `u64` kept as two `u32` halves, so that table entries holding a time
+/// stamp are 4-byte aligned instead of 8 (no padding on x86_64 either).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct U64Halves([u32; 2]);
+
+impl U64Halves {
+    pub(crate) const ZERO: U64Halves = U64Halves([0, 0]);
+
+    pub(crate) const fn new(v: u64) -> Self {
+        U64Halves([(v >> 32) as u32, v as u32])
+    }
+
+    pub(crate) const fn get(self) -> u64 {
+        ((self.0[0] as u64) << 32) | self.0[1] as u64
     }
 }
 

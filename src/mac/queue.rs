@@ -2,7 +2,9 @@
 //!
 //! Each slot holds one complete frame (header built at enqueue time, so a
 //! retransmission carries the same DSN) and, once the frame is finished,
-//! its outcome until `Mac::poll` reports it. A slot costs 148 bytes.
+//! its outcome until `Mac::poll` reports it. A slot costs 136 bytes (the
+//! 127-byte frame and 9 bytes of state; the destination is read back from
+//! the frame header).
 //!
 //! Drop policy (a dead next hop cannot wedge the node):
 //! - `enqueue` on a full queue fails with `MacError::QueueFull` (counted);
@@ -18,7 +20,7 @@
 
 use super::{Handle, Slots, TxOutcome};
 use crate::radio::MAX_FRAME_LEN;
-use crate::wire::ieee802154::Address;
+use crate::wire::ieee802154::{Address, Frame};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum SlotState {
@@ -31,9 +33,8 @@ pub(super) enum SlotState {
 #[derive(Debug, Clone, Copy)]
 pub struct TxSlot {
     pub(super) state: SlotState,
+    /// Also the FIFO order: handles are numbered in enqueue order.
     pub(super) handle: Handle,
-    pub(super) order: u32,
-    pub(super) dst: Address,
     pub(super) ack: bool,
     pub(super) seq: u8,
     pub(super) attempts: u8,
@@ -46,14 +47,18 @@ impl TxSlot {
     pub const EMPTY: TxSlot = TxSlot {
         state: SlotState::Free,
         handle: Handle(0),
-        order: 0,
-        dst: Address::Absent,
         ack: false,
         seq: 0,
         attempts: 0,
         len: 0,
         buf: [0; MAX_FRAME_LEN],
     };
+
+    /// The frame's destination, read back from the header `enqueue` built
+    /// (not stored twice).
+    pub(super) fn dst(&self) -> Address {
+        Frame::new_unchecked(self.frame()).dst_addr()
+    }
 
     /// The frame bytes (PSDU without FCS).
     pub(super) fn frame(&self) -> &[u8] {
@@ -102,13 +107,14 @@ impl<S: Slots<TxSlot>> TxQueue<S> {
         self.len() == 0
     }
 
-    /// A free slot, marked queued with the next order number.
+    /// A free slot, marked queued, with the next handle (which is its
+    /// order number).
     pub(super) fn alloc(&mut self) -> Option<&mut TxSlot> {
         let order = self.next_order;
         let slot = self.slots.as_mut().iter_mut().find(|s| s.state == SlotState::Free)?;
         self.next_order = order.wrapping_add(1);
         slot.state = SlotState::Queued;
-        slot.order = order;
+        slot.handle = Handle(order);
         slot.attempts = 0;
         Some(slot)
     }
@@ -121,7 +127,7 @@ impl<S: Slots<TxSlot>> TxQueue<S> {
             .enumerate()
             .filter(|(_, s)| pred(s))
             // Age relative to the next order number survives wrap-around.
-            .max_by_key(|(_, s)| base.wrapping_sub(s.order))
+            .max_by_key(|(_, s)| base.wrapping_sub(s.handle.0))
             .map(|(i, _)| i)
     }
 
@@ -152,7 +158,7 @@ impl<S: Slots<TxSlot>> TxQueue<S> {
     pub(super) fn purge(&mut self, dst: Address, keep: usize) -> u32 {
         let mut n = 0;
         for (i, s) in self.slots.as_mut().iter_mut().enumerate() {
-            if i != keep && s.state == SlotState::Queued && s.dst == dst {
+            if i != keep && s.state == SlotState::Queued && s.dst() == dst {
                 s.state = SlotState::Done(TxOutcome::Purged);
                 n += 1;
             }

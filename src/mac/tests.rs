@@ -299,7 +299,7 @@ fn radio_refusal_is_reported() {
 #[test]
 fn documented_sizes() {
     use core::mem::size_of;
-    assert_eq!(size_of::<TxSlot>(), 148);
-    assert_eq!(size_of::<DedupEntry>(), 24);
-    assert_eq!(size_of::<LinkStats>(), 40);
+    assert_eq!(size_of::<TxSlot>(), 136);
+    assert_eq!(size_of::<DedupEntry>(), 20);
+    assert_eq!(size_of::<LinkStats>(), 36);
 }

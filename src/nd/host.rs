@@ -174,7 +174,10 @@ pub struct Host {
     addrs: heapless::Vec<HostAddr, MAX_ADDRS>,
     dereg: heapless::Vec<(Ipv6Addr, DefaultRouter), 2>,
     contexts: ContextTable,
-    ctx_expires: [Option<Instant>; 16],
+    /// When context `cid` expires; meaningful only while `contexts` holds
+    /// `cid` (the two are set and cleared together), which saves an
+    /// `Option` tag and its padding per entry.
+    ctx_expires: [Instant; 16],
     abro_version: Option<u32>,
     events: heapless::Deque<HostEvent, MAX_EVENTS>,
     stats: NdStats,
@@ -202,13 +205,18 @@ impl Host {
             addrs: heapless::Vec::new(),
             dereg: heapless::Vec::new(),
             contexts: ContextTable::new(),
-            ctx_expires: [None; 16],
+            ctx_expires: [Instant::ZERO; 16],
             abro_version: None,
             events: heapless::Deque::new(),
             stats: NdStats::default(),
         };
         h.add_address(link_local_from_eui64(config.eui64), Instant::ZERO);
         h
+    }
+
+    /// When context `cid` expires, if we hold it.
+    fn ctx_expiry(&self, cid: u8) -> Option<Instant> {
+        self.contexts.get(cid).and(self.ctx_expires.get(usize::from(cid)).copied())
     }
 
     /// The configuration.
@@ -492,7 +500,9 @@ impl Host {
                         ctx_changed = true;
                     }
                     self.contexts.set(cid, new);
-                    self.ctx_expires[usize::from(cid)] = new.map(|_| now + minutes(c.valid_lifetime));
+                    if let Some(t) = self.ctx_expires.get_mut(usize::from(cid)) {
+                        *t = now + minutes(c.valid_lifetime);
+                    }
                 }
                 _ => {}
             }
@@ -601,9 +611,8 @@ impl Host {
         }
         let mut changed = false;
         for cid in 0..16u8 {
-            if self.ctx_expires[usize::from(cid)].is_some_and(|t| t <= now) {
+            if self.ctx_expiry(cid).is_some_and(|t| t <= now) {
                 self.stats.expired += 1;
-                self.ctx_expires[usize::from(cid)] = None;
                 self.contexts.set(cid, None);
                 changed = true;
             }
@@ -737,8 +746,8 @@ impl Host {
                 Reg::Registered { refresh_at, .. } => min(refresh_at),
             }
         }
-        for t in self.ctx_expires.iter().flatten() {
-            min(*t);
+        for t in (0..16u8).filter_map(|cid| self.ctx_expiry(cid)) {
+            min(t);
         }
         at
     }

@@ -2,15 +2,21 @@
 //!
 //! # Storage and RAM cost
 //!
-//! Each reassembly slot is a caller buffer (the datagram is rebuilt in
-//! place, so it needs `datagram_size` bytes: 1280 is enough for every IPv6
-//! datagram a node must accept, 2047 for every one 6LoWPAN can announce)
-//! plus a fixed record of what has arrived: the key (two link addresses,
-//! size, tag), the start time, and two bitmaps of the 256 8-octet blocks a
+//! A reassembly slot is a fixed record of one datagram in progress: the
+//! key (two link addresses, size, tag), the start time, where the datagram
+//! lies in the byte pool, and two bitmaps of the 256 8-octet blocks a
 //! datagram can span (blocks received, and blocks where a received fragment
 //! starts, which tells an exact duplicate from an overlap). That record is
-//! [`SLOT_OVERHEAD`] bytes (96 on x86_64 and on 32-bit MCUs), so a node with
-//! two 1280-byte slots spends about 2.75 KiB on reassembly.
+//! [`SLOT_OVERHEAD`] bytes (96 on x86_64 and on 32-bit MCUs).
+//!
+//! The bytes come from a pool: the slot buffers taken one after the other.
+//! A datagram is rebuilt in place in `datagram_size` contiguous bytes of one
+//! buffer (1280 are enough for every IPv6 datagram a node must accept, 2047
+//! for every one 6LoWPAN can announce), so the slots can share buffers: two
+//! slots over one 1280-byte buffer (the second made with
+//! [`ReassemblySlot::without_buffer`]) reassemble two datagrams of up to 640
+//! bytes at once, or one of 1280, in about 1.4 KiB; two slots with 1280
+//! bytes each cost about 2.7 KiB and always take two full-size datagrams.
 //!
 //! Slots come either from the caller ([`ReassemblySlot`] over any
 //! `&mut [u8]`, sizes chosen per node at run time) or from
@@ -22,9 +28,16 @@
 //! - **Key**: link-layer source and destination, `datagram_size` and
 //!   `datagram_tag` (RFC 4944 §5.3). Fragments that differ in size are
 //!   different datagrams.
-//! - **Slots full**: a fragment of a new datagram is dropped and counted in
-//!   [`ReassemblyStats::no_slot`]; datagrams in progress are never evicted to
-//!   make room, except those past their timeout (which are expired first).
+//! - **Placement**: a new datagram takes a free slot record and the
+//!   smallest free run of pool bytes, inside one buffer, that holds it (best
+//!   fit; the lowest offset on ties), which keeps large runs for large
+//!   datagrams. Pool offsets past 65,535 bytes are not used.
+//! - **Slots or pool full**: a fragment of a new datagram that finds no free
+//!   record, or no free run of `datagram_size` bytes, is dropped and counted
+//!   in [`ReassemblyStats::no_slot`]; datagrams in progress are never evicted
+//!   (nor moved) to make room, except those past their timeout (which are
+//!   expired first). A datagram larger than every buffer is dropped and
+//!   counted in [`ReassemblyStats::too_large`].
 //!   RFC 4944 does not say; this is Contiki-NG's choice too (`add_fragment`
 //!   in `sicslowpan.c` fails when no reassembly context is free), and it
 //!   keeps a burst of new tags from killing a datagram about to complete.
@@ -82,9 +95,10 @@ pub enum ReassemblyError {
     /// that is not a multiple of 8, is a non-final fragment whose length is
     /// not a multiple of 8, or announces a size of 0 or more than 2047.
     Invalid,
-    /// The datagram is larger than every slot.
+    /// The datagram is larger than every slot buffer.
     TooLarge,
-    /// Every slot large enough is busy with another datagram.
+    /// Every slot is busy, or no buffer has a free run of `datagram_size`
+    /// bytes.
     NoSlot,
 }
 
@@ -108,9 +122,11 @@ pub struct ReassemblyStats {
     pub completed: u32,
     /// Datagrams dropped because their timeout passed.
     pub timeouts: u32,
-    /// Fragments of new datagrams dropped because no slot was free.
+    /// Fragments of new datagrams dropped because no slot or no room in the
+    /// pool was free.
     pub no_slot: u32,
-    /// Fragments dropped because their datagram is larger than every slot.
+    /// Fragments dropped because their datagram is larger than every slot
+    /// buffer.
     pub too_large: u32,
     /// Reassemblies restarted because a fragment overlapped differently.
     pub overlaps: u32,
@@ -138,9 +154,10 @@ mod sealed {
     pub(super) struct Entry {
         pub(super) key: ReassemblyKey,
         pub(super) started: Instant,
-        /// Bytes received so far; fragments never overlap, so this reaches
-        /// `key.size` exactly when every byte is there.
-        pub(super) received: u16,
+        /// Where the datagram is rebuilt: its first byte's offset in the
+        /// pool (the slot buffers one after the other). It lies wholly in
+        /// one buffer.
+        pub(super) at: u16,
         /// Bit `i`: block `i` (bytes `8i..8i+8`) has been received.
         pub(super) have: [u8; BITMAP_BYTES],
         /// Bit `i`: a received fragment starts at block `i`.
@@ -152,10 +169,14 @@ mod sealed {
     pub trait Storage {
         /// Number of slots.
         fn count(&self) -> usize;
-        /// Slot `i`'s state and buffer length.
-        fn state(&self, i: usize) -> Option<(&SlotState, usize)>;
-        /// Slot `i`'s state and buffer.
-        fn state_mut(&mut self, i: usize) -> Option<(&mut SlotState, &mut [u8])>;
+        /// Slot `i`'s state.
+        fn state(&self, i: usize) -> Option<&SlotState>;
+        /// Slot `i`'s state, mutably.
+        fn state_mut(&mut self, i: usize) -> Option<&mut SlotState>;
+        /// Length of slot `i`'s buffer (0 when it has none).
+        fn buf_len(&self, i: usize) -> usize;
+        /// Slot `i`'s buffer.
+        fn buf_mut(&mut self, i: usize) -> Option<&mut [u8]>;
     }
 }
 
@@ -166,22 +187,34 @@ use sealed::{Entry, SlotState, Storage};
 /// this crate.
 pub trait SlotStorage: sealed::Storage {}
 
-/// One reassembly slot over a caller buffer.
+/// One reassembly slot: the record of one datagram in progress, and
+/// optionally a caller buffer that joins the reassembler's byte pool.
 ///
-/// The buffer's length is the largest datagram the slot can rebuild
-/// (1280 by default, up to 2047 is useful).
+/// The buffers of all slots form one pool: a datagram is rebuilt in
+/// `datagram_size` contiguous bytes of any one buffer that has room, so
+/// two slots can share a single 1280-byte buffer (two datagrams of up to
+/// 640 bytes at once, or one of 1280), and a slot made with
+/// [`without_buffer`](Self::without_buffer) costs only its record. The
+/// largest buffer bounds the largest datagram (1280 holds every datagram an
+/// IPv6 node must accept, 2047 every one 6LoWPAN can announce).
 pub struct ReassemblySlot<'b> {
     buf: &'b mut [u8],
     state: SlotState,
 }
 
 impl<'b> ReassemblySlot<'b> {
-    /// A free slot that rebuilds datagrams in `buf`.
+    /// A free slot that adds `buf` to the pool.
     pub fn new(buf: &'b mut [u8]) -> Self {
         ReassemblySlot { buf, state: SlotState::default() }
     }
 
-    /// The largest datagram this slot can hold.
+    /// A free slot that adds no bytes to the pool: its datagram is rebuilt
+    /// in another slot's buffer, where there is room.
+    pub fn without_buffer() -> Self {
+        ReassemblySlot { buf: &mut [], state: SlotState::default() }
+    }
+
+    /// The bytes this slot adds to the pool.
     pub fn capacity(&self) -> usize {
         self.buf.len()
     }
@@ -200,11 +233,17 @@ impl Storage for &mut [ReassemblySlot<'_>] {
     fn count(&self) -> usize {
         self.len()
     }
-    fn state(&self, i: usize) -> Option<(&SlotState, usize)> {
-        self.get(i).map(|s| (&s.state, s.buf.len()))
+    fn state(&self, i: usize) -> Option<&SlotState> {
+        self.get(i).map(|s| &s.state)
     }
-    fn state_mut(&mut self, i: usize) -> Option<(&mut SlotState, &mut [u8])> {
-        self.get_mut(i).map(|s| (&mut s.state, &mut *s.buf))
+    fn state_mut(&mut self, i: usize) -> Option<&mut SlotState> {
+        self.get_mut(i).map(|s| &mut s.state)
+    }
+    fn buf_len(&self, i: usize) -> usize {
+        self.get(i).map_or(0, |s| s.buf.len())
+    }
+    fn buf_mut(&mut self, i: usize) -> Option<&mut [u8]> {
+        self.get_mut(i).map(|s| &mut *s.buf)
     }
 }
 impl SlotStorage for &mut [ReassemblySlot<'_>] {}
@@ -243,11 +282,17 @@ impl<const SLOTS: usize, const SIZE: usize> Storage for OwnedSlots<SLOTS, SIZE> 
     fn count(&self) -> usize {
         SLOTS
     }
-    fn state(&self, i: usize) -> Option<(&SlotState, usize)> {
-        self.states.get(i).map(|s| (s, SIZE))
+    fn state(&self, i: usize) -> Option<&SlotState> {
+        self.states.get(i)
     }
-    fn state_mut(&mut self, i: usize) -> Option<(&mut SlotState, &mut [u8])> {
-        Some((self.states.get_mut(i)?, self.bufs.get_mut(i)?.as_mut_slice()))
+    fn state_mut(&mut self, i: usize) -> Option<&mut SlotState> {
+        self.states.get_mut(i)
+    }
+    fn buf_len(&self, i: usize) -> usize {
+        if i < SLOTS { SIZE } else { 0 }
+    }
+    fn buf_mut(&mut self, i: usize) -> Option<&mut [u8]> {
+        self.bufs.get_mut(i).map(|b| b.as_mut_slice())
     }
 }
 impl<const SLOTS: usize, const SIZE: usize> SlotStorage for OwnedSlots<SLOTS, SIZE> {}
@@ -336,8 +381,22 @@ enum Arrival {
 }
 
 impl Entry {
-    fn new(key: ReassemblyKey, now: Instant) -> Self {
-        Entry { key, started: now, received: 0, have: [0; BITMAP_BYTES], starts: [0; BITMAP_BYTES] }
+    fn new(key: ReassemblyKey, now: Instant, at: u16) -> Self {
+        Entry { key, started: now, at, have: [0; BITMAP_BYTES], starts: [0; BITMAP_BYTES] }
+    }
+
+    /// Whether every block of the datagram has arrived. Fragments never
+    /// overlap and every one but the last covers whole blocks, so this is
+    /// exactly "every byte has arrived".
+    fn complete(&self) -> bool {
+        let blocks = usize::from(self.key.size).div_ceil(8);
+        (0..blocks).all(|b| bit(&self.have, b))
+    }
+
+    /// The pool bytes it occupies.
+    fn region(&self) -> core::ops::Range<usize> {
+        let at = usize::from(self.at);
+        at..at + usize::from(self.key.size)
     }
 
     /// Classifies a fragment covering blocks `first..last` of `blocks`.
@@ -387,15 +446,13 @@ impl<S: SlotStorage> Reassembler<S> {
 
     /// Number of datagrams being reassembled.
     pub fn in_progress(&self) -> usize {
-        (0..self.storage.count())
-            .filter(|&i| self.storage.state(i).is_some_and(|(s, _)| s.entry.is_some()))
-            .count()
+        self.entries().count()
     }
 
     /// Drops every datagram in progress (not counted).
     pub fn clear(&mut self) {
         for i in 0..self.storage.count() {
-            if let Some((s, _)) = self.storage.state_mut(i) {
+            if let Some(s) = self.storage.state_mut(i) {
                 s.entry = None;
             }
         }
@@ -405,7 +462,7 @@ impl<S: SlotStorage> Reassembler<S> {
     /// headers failed to decompress. Returns whether there was one.
     pub fn discard(&mut self, key: &ReassemblyKey) -> bool {
         match self.find(key).and_then(|i| self.storage.state_mut(i)) {
-            Some((s, _)) => {
+            Some(s) => {
                 s.entry = None;
                 true
             }
@@ -415,9 +472,7 @@ impl<S: SlotStorage> Reassembler<S> {
 
     /// When the earliest datagram in progress times out, if any.
     pub fn poll_at(&self) -> Option<Instant> {
-        (0..self.storage.count())
-            .filter_map(|i| self.storage.state(i)?.0.entry.as_ref().map(|e| e.started + self.timeout))
-            .min()
+        self.entries().map(|e| e.started + self.timeout).min()
     }
 
     /// Drops the datagrams whose timeout has passed at `now`, counts them in
@@ -426,7 +481,7 @@ impl<S: SlotStorage> Reassembler<S> {
         let mut n = 0;
         for i in 0..self.storage.count() {
             let timeout = self.timeout;
-            let Some((s, _)) = self.storage.state_mut(i) else { continue };
+            let Some(s) = self.storage.state_mut(i) else { continue };
             if s.entry.as_ref().is_some_and(|e| now >= e.started + timeout) {
                 s.entry = None;
                 n += 1;
@@ -436,10 +491,68 @@ impl<S: SlotStorage> Reassembler<S> {
         n
     }
 
+    /// The datagrams in progress.
+    fn entries(&self) -> impl Iterator<Item = &Entry> {
+        (0..self.storage.count()).filter_map(|i| self.storage.state(i)?.entry.as_ref())
+    }
+
     fn find(&self, key: &ReassemblyKey) -> Option<usize> {
-        (0..self.storage.count()).find(|&i| {
-            self.storage.state(i).is_some_and(|(s, _)| s.entry.as_ref().is_some_and(|e| e.key == *key))
-        })
+        (0..self.storage.count())
+            .find(|&i| self.storage.state(i).is_some_and(|s| s.entry.as_ref().is_some_and(|e| e.key == *key)))
+    }
+
+    /// Where a new datagram of `size` bytes goes in the pool (the slot
+    /// buffers one after the other, offsets up to `u16::MAX`): the
+    /// smallest free gap of one buffer that holds it (best fit, the lowest
+    /// offset on ties), so large gaps stay free for large datagrams.
+    fn place(&self, size: usize) -> Option<u16> {
+        let mut best: Option<(usize, usize)> = None; // (gap, offset)
+        let mut base = 0usize;
+        for b in 0..self.storage.count() {
+            let len = self.storage.buf_len(b);
+            let end = base.saturating_add(len);
+            if len >= size {
+                // Candidate starts: the buffer's start and every region's end
+                // inside it.
+                let ends = self.entries().map(|e| e.region().end).filter(|&x| x > base && x < end);
+                for c in core::iter::once(base).chain(ends) {
+                    if c > usize::from(u16::MAX) || c + size > end {
+                        continue;
+                    }
+                    let mut next = end;
+                    let mut clash = false;
+                    for r in self.entries().map(Entry::region) {
+                        if r.start < c + size && c < r.end {
+                            clash = true;
+                            break;
+                        }
+                        if r.start >= c && r.start < next {
+                            next = r.start;
+                        }
+                    }
+                    let gap = next - c;
+                    if !clash && best.is_none_or(|(g, o)| gap < g || (gap == g && c < o)) {
+                        best = Some((gap, c));
+                    }
+                }
+            }
+            base = end;
+        }
+        best.and_then(|(_, at)| u16::try_from(at).ok())
+    }
+
+    /// The bytes `range` of the pool, when they lie in one buffer.
+    fn pool_mut(&mut self, range: core::ops::Range<usize>) -> Option<&mut [u8]> {
+        let mut base = 0usize;
+        for b in 0..self.storage.count() {
+            let len = self.storage.buf_len(b);
+            if range.start < base + len {
+                let (lo, hi) = (range.start.checked_sub(base)?, range.end.checked_sub(base)?);
+                return self.storage.buf_mut(b)?.get_mut(lo..hi);
+            }
+            base += len;
+        }
+        None
     }
 
     fn invalid(&mut self) -> Result<Option<&mut [u8]>, ReassemblyError> {
@@ -451,10 +564,10 @@ impl<S: SlotStorage> Reassembler<S> {
     /// uncompressed datagram identified by `key`.
     ///
     /// Returns `Ok(Some(datagram))` when this fragment completes the
-    /// datagram (all `key.size` bytes; the slot is free again once the
-    /// borrow ends), `Ok(None)` when more fragments are needed or the
-    /// fragment was an exact duplicate, and an error when the fragment was
-    /// dropped. Expired datagrams are dropped first (see
+    /// datagram (all `key.size` bytes; its slot and pool bytes are free
+    /// again once the borrow ends), `Ok(None)` when more fragments are
+    /// needed or the fragment was an exact duplicate, and an error when the
+    /// fragment was dropped. Expired datagrams are dropped first (see
     /// [`expire`](Self::expire)).
     pub fn accept(
         &mut self,
@@ -481,7 +594,7 @@ impl<S: SlotStorage> Reassembler<S> {
         let (first, last, blocks) = (offset / 8, end.div_ceil(8), size.div_ceil(8));
         let slot = match self.find(&key) {
             Some(i) => {
-                let Some((state, _)) = self.storage.state_mut(i) else { return self.invalid() };
+                let Some(state) = self.storage.state_mut(i) else { return self.invalid() };
                 let Some(entry) = state.entry.as_mut() else { return self.invalid() };
                 match entry.classify(first, last, blocks) {
                     Arrival::New => {}
@@ -491,8 +604,8 @@ impl<S: SlotStorage> Reassembler<S> {
                     }
                     Arrival::Overlap => {
                         // RFC 4944 §5.3: discard what was accumulated, start
-                        // afresh with this fragment.
-                        *entry = Entry::new(key, now);
+                        // afresh with this fragment (in the same pool bytes).
+                        *entry = Entry::new(key, now, entry.at);
                         bump(&mut self.stats.overlaps);
                     }
                 }
@@ -500,42 +613,40 @@ impl<S: SlotStorage> Reassembler<S> {
             }
             None => {
                 let count = self.storage.count();
-                let fits = |i: usize| self.storage.state(i).is_some_and(|(_, cap)| cap >= size);
-                if !(0..count).any(fits) {
+                if !(0..count).any(|i| self.storage.buf_len(i) >= size) {
                     bump(&mut self.stats.too_large);
                     return Err(ReassemblyError::TooLarge);
                 }
-                let free = (0..count).find(|&i| {
-                    self.storage.state(i).is_some_and(|(s, cap)| s.entry.is_none() && cap >= size)
-                });
-                let Some(i) = free else {
+                let free = (0..count).find(|&i| self.storage.state(i).is_some_and(|s| s.entry.is_none()));
+                let (Some(i), Some(at)) = (free, self.place(size)) else {
                     bump(&mut self.stats.no_slot);
                     return Err(ReassemblyError::NoSlot);
                 };
-                if let Some((state, _)) = self.storage.state_mut(i) {
-                    state.entry = Some(Entry::new(key, now));
+                if let Some(state) = self.storage.state_mut(i) {
+                    state.entry = Some(Entry::new(key, now, at));
                 }
                 i
             }
         };
 
-        let Some((state, buf)) = self.storage.state_mut(slot) else { return Err(ReassemblyError::Invalid) };
-        let (Some(entry), Some(dst)) = (state.entry.as_mut(), buf.get_mut(offset..end)) else {
+        let Some(at) = self.storage.state(slot).and_then(|s| s.entry.as_ref()).map(|e| usize::from(e.at))
+        else {
             return Err(ReassemblyError::Invalid);
         };
+        let Some(dst) = self.pool_mut(at + offset..at + end) else { return Err(ReassemblyError::Invalid) };
         dst.copy_from_slice(data);
+        let Some(state) = self.storage.state_mut(slot) else { return Err(ReassemblyError::Invalid) };
+        let Some(entry) = state.entry.as_mut() else { return Err(ReassemblyError::Invalid) };
         for b in first..last {
             set_bit(&mut entry.have, b);
         }
         set_bit(&mut entry.starts, first);
-        // data.len() <= size <= 2047.
-        entry.received = entry.received.saturating_add(data.len() as u16);
-        if usize::from(entry.received) < size {
+        if !entry.complete() {
             return Ok(None);
         }
         state.entry = None;
         bump(&mut self.stats.completed);
-        Ok(buf.get_mut(..size))
+        self.pool_mut(at..at + size).map(Some).ok_or(ReassemblyError::Invalid)
     }
 }
 
@@ -794,5 +905,105 @@ mod tests {
         assert_eq!(r.stats().overlaps, 0);
         let dg = r.accept(t(0), key(100, 1), 88, &[3; 12]).unwrap().unwrap();
         assert_eq!(&dg[86..90], &[2, 2, 3, 3]);
+    }
+
+    #[test]
+    fn two_slots_share_one_buffer() {
+        let mut pool = [0u8; 1280];
+        let mut slots = [ReassemblySlot::new(&mut pool), ReassemblySlot::without_buffer()];
+        assert_eq!(slots[1].capacity(), 0);
+        let mut r = Reassembler::new(&mut slots);
+        let (d1, f1) = datagram(640);
+        let (d2, f2) = datagram(640);
+        let d2: Vec<u8> = d2.iter().map(|b| b ^ 0xff).collect();
+        let f2: Vec<(usize, Vec<u8>)> =
+            f2.iter().map(|(o, b)| (*o, b.iter().map(|x| x ^ 0xff).collect())).collect();
+        // Two 640-byte datagrams at once, interleaved, neither clobbers the other.
+        let mut done = [None, None];
+        for j in 0..f1.len() {
+            for (s, frags) in [&f1, &f2].into_iter().enumerate() {
+                if let Some(dg) = r.accept(t(0), key(640, s as u16), frags[j].0, &frags[j].1).unwrap() {
+                    done[s] = Some(dg.to_vec());
+                }
+            }
+        }
+        assert_eq!(done[0].as_deref(), Some(&d1[..]));
+        assert_eq!(done[1].as_deref(), Some(&d2[..]));
+        // A full 1280-byte datagram takes the whole pool...
+        let (d, f) = datagram(1280);
+        assert_eq!(r.accept(t(0), key(1280, 7), 0, &f[0].1), Ok(None));
+        // ...so another datagram finds a free record but no room.
+        assert_eq!(r.accept(t(0), key(8, 8), 0, &[0; 8]), Err(ReassemblyError::NoSlot));
+        assert_eq!(r.stats().no_slot, 1);
+        let order: Vec<usize> = (1..f.len()).collect();
+        assert_eq!(feed(&mut r, key(1280, 7), &f, &order).as_deref(), Some(&d[..]));
+        // 700 + 700 do not fit together: the second one is dropped.
+        assert_eq!(r.accept(t(0), key(700, 9), 0, &[1; 88]), Ok(None));
+        assert_eq!(r.accept(t(0), key(700, 10), 0, &[2; 88]), Err(ReassemblyError::NoSlot));
+        assert_eq!(r.accept(t(0), key(580, 11), 0, &[3; 88]), Ok(None));
+        // Two records, both busy: even an 8-byte datagram finds no slot.
+        assert_eq!(r.accept(t(0), key(8, 12), 0, &[0; 8]), Err(ReassemblyError::NoSlot));
+        assert_eq!(r.stats().no_slot, 3);
+        assert_eq!(r.accept(t(0), key(2000, 13), 0, &[0; 8]), Err(ReassemblyError::TooLarge));
+    }
+
+    #[test]
+    fn best_fit_keeps_the_big_gap() {
+        let mut small = [0u8; 128];
+        let mut big = [0u8; 1280];
+        let mut slots = [
+            ReassemblySlot::new(&mut big),
+            ReassemblySlot::new(&mut small),
+            ReassemblySlot::without_buffer(),
+        ];
+        let mut r = Reassembler::new(&mut slots);
+        // The 100-byte datagram goes into the small buffer, where it fits best...
+        assert_eq!(r.accept(t(0), key(100, 1), 0, &[1; 88]), Ok(None));
+        // ...so a 1280-byte one still fits, and then a 16-byte one in the rest
+        // of the small buffer.
+        assert_eq!(r.accept(t(0), key(1280, 2), 0, &[2; 88]), Ok(None));
+        assert_eq!(r.accept(t(0), key(16, 3), 0, &[3; 8]), Ok(None));
+        assert_eq!(r.in_progress(), 3);
+        assert_eq!(
+            r.accept(t(0), key(100, 1), 88, &[4; 12]).unwrap().unwrap()[..],
+            [&[1u8; 88][..], &[4; 12]].concat()
+        );
+        assert_eq!(
+            r.accept(t(0), key(16, 3), 8, &[5; 8]).unwrap().unwrap(),
+            &[3, 3, 3, 3, 3, 3, 3, 3, 5, 5, 5, 5, 5, 5, 5, 5]
+        );
+    }
+
+    proptest::proptest! {
+        /// Datagrams of random sizes, fragments interleaved at random, in a
+        /// pool shared by three slots: each completes with its own bytes, or
+        /// its first fragment was refused for lack of room.
+        #[test]
+        fn shared_pool_never_mixes_datagrams(
+            sizes in proptest::collection::vec(1usize..=700, 1..8),
+            picks in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400),
+        ) {
+            let mut pool = [0u8; 1280];
+            let mut slots = [ReassemblySlot::new(&mut pool), ReassemblySlot::without_buffer(), ReassemblySlot::without_buffer()];
+            let mut r = Reassembler::new(&mut slots);
+            let all: Vec<_> = sizes.iter().enumerate().map(|(i, &n)| {
+                let (d, f) = datagram(n);
+                let d: Vec<u8> = d.iter().map(|b| b.wrapping_add(i as u8 * 31)).collect();
+                let f: Vec<(usize, Vec<u8>)> = f.iter().map(|(o, b)| (*o, b.iter().map(|x| x.wrapping_add(i as u8 * 31)).collect())).collect();
+                (d, f)
+            }).collect();
+            let mut next = vec![0usize; all.len()];
+            for p in picks {
+                let i = usize::from(p) % all.len();
+                let (d, f) = &all[i];
+                let Some((off, data)) = f.get(next[i]) else { continue };
+                match r.accept(t(0), key(d.len() as u16, i as u16), *off, data) {
+                    Ok(Some(dg)) => { proptest::prop_assert_eq!(&dg[..], &d[..]); next[i] = usize::MAX; }
+                    Ok(None) => next[i] += 1,
+                    Err(e) => { proptest::prop_assert_eq!(e, ReassemblyError::NoSlot); proptest::prop_assert_eq!(next[i], 0); }
+                }
+                proptest::prop_assert!(r.in_progress() <= 3);
+            }
+        }
     }
 }
