@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Code size of a full sixlo router node: builds the `no_std` x86_64 binary
 # of the `footprint/` crate (16 neighbours, 16 routes, a 1280-byte packet
-# buffer, two 1280-byte 6LoWPAN reassembly slots, two UDP sockets, a 4-slot
+# buffer, two 6LoWPAN reassembly slots sharing one 1280-byte pool, two UDP sockets, a 4-slot
 # MAC queue; see footprint/src/main.rs) for size (opt-level "z", LTO, one
 # codegen unit, panic = abort) and prints one line:
 #

@@ -1079,6 +1079,7 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
 
     /// Writes an ND message as an IPv6 packet into `out`; its length and
     /// link-layer destination, or `None` without room.
+    #[inline(never)]
     fn emit_nd(t: &nd::Transmit<'_>, out: Option<&mut [u8]>) -> Option<(usize, Address)> {
         let out = out?;
         let icmp_len = t.icmpv6_len();
@@ -1090,6 +1091,7 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
     }
 
     /// ND timers: router expiries; the host's RS/NS (re)transmissions and events.
+    #[inline(never)]
     fn nd_timers(&mut self, now: Instant) {
         self.nd.expire(now);
         for _ in 0..TX_BUDGET {
@@ -1133,9 +1135,11 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
 
     /// RPL: events (address from the DODAG's prefix), then control
     /// messages while the packet buffer is free.
+    #[inline(never)]
     fn rpl_timers(&mut self, now: Instant) {
         while let Some(ev) = self.rpl.as_mut().and_then(|r| r.poll_event()) {
-            if let RplEvent::Joined { prefix: Some((prefix, len, _)) } = ev {
+            let prefix = self.rpl.as_ref().and_then(|r| r.autoconf_prefix());
+            if let (RplEvent::Joined, Some((prefix, len))) = (ev, prefix) {
                 if len <= 64 {
                     // RFC 6550 §6.7.10 / RFC 4862 §5.5.3: an address from the PIO (A flag).
                     let addr = with_iid(&prefix, &self.net.addrs().link_local());
@@ -1186,6 +1190,7 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
     /// with `rpi`, the RPL option (RFC 6553) carrying our rank and the
     /// direction. Packets to link-local, multicast or our own addresses,
     /// and any packet while detached, are left alone.
+    #[inline(never)]
     fn rpl_headers(&mut self, len: usize, rpi: bool) -> Option<usize> {
         let Some(rpl) = self.rpl.as_ref() else { return Some(len) };
         let (Some(instance), true) = (rpl.instance_id(), rpl.joined()) else { return Some(len) };
@@ -1216,6 +1221,7 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
     /// through an IPv6-in-IPv6 tunnel to its destination with the source
     /// route and an RPL option on the outer header (RFC 9008 §8). The new
     /// length (the first hop stays `next_hop`); `None`: dropped.
+    #[inline(never)]
     fn rpl_tunnel(&mut self, len: usize, next_hop: Ipv6Addr) -> Option<usize> {
         let Some(rpl) = self.rpl.as_ref() else { return Some(len) };
         if rpl.role() != RplDagRole::Root {
@@ -1248,6 +1254,7 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
     /// RFC 6553 §4 / RFC 6550 §11.2: the RPL option of a packet we
     /// forward: rank check, our rank written in. False: drop it.
     /// `source_routed`: the packet follows a source route, so it goes down.
+    #[inline(never)]
     fn rpl_forward_check(&mut self, now: Instant, packet: &mut [u8], source_routed: bool) -> bool {
         let Some(rpl) = self.rpl.as_mut() else { return true };
         let Some(instance) = rpl.instance_id() else { return true };
@@ -1275,6 +1282,7 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
     /// forwarded; an IPv6-in-IPv6 tunnel ending here is opened (RFC 9008).
     /// Returns the packet to go on with (possibly the inner one, moved to
     /// the start), or `None` when it was forwarded or dropped.
+    #[inline(never)]
     fn rpl_local<'p>(&mut self, now: Instant, packet: &'p mut [u8]) -> Option<&'p mut [u8]> {
         let len = packet.len();
         let net = &self.net;
@@ -1309,6 +1317,7 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
     }
 
     /// Takes datagrams from the sockets while the packet buffer is free.
+    #[inline(never)]
     fn socket_tx(&mut self, _now: Instant) {
         for _ in 0..TX_BUDGET {
             if self.pending.is_some() {

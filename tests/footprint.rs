@@ -36,6 +36,8 @@ struct Capacities {
     sockets: (usize, usize, usize),
     packet: usize,
     rx: usize,
+    /// RPL parent candidates and downward routes.
+    rpl: (usize, usize),
 }
 
 /// A host: 2 neighbours, 2 routes, one 6LoWPAN reassembly slot, one socket
@@ -53,6 +55,7 @@ const LEAF: Capacities = Capacities {
     sockets: (1, 128, 128),
     packet: 1280,
     rx: 256,
+    rpl: (0, 0),
 };
 
 /// The router of `footprint/src/main.rs` (keep the two in step): the
@@ -65,7 +68,8 @@ const ROUTER: Capacities = Capacities {
     neighbors: 16,
     addresses: 2,
     groups: 2,
-    routes: 16,
+    // Static / ND routes; the budget's 16 routes are RPL's (below).
+    routes: 2,
     ip_reassembly: (0, 0),
     // Two slots sharing 1280 bytes: one full-size datagram or two of up to
     // 640 bytes at once.
@@ -76,6 +80,8 @@ const ROUTER: Capacities = Capacities {
     sockets: (1, 128, 128),
     packet: 1280,
     rx: 256,
+    // An RPL router: 4 parent candidates, 16 downward routes.
+    rpl: (4, 16),
 };
 
 /// (component, bytes) for `c`, with a node struct of `node` bytes.
@@ -102,6 +108,8 @@ fn breakdown(c: &Capacities, node: usize) -> Vec<(&'static str, usize)> {
         ("socket buffers", sn * (srx + stx)),
         ("packet buffer", c.packet),
         ("rx buffer", c.rx),
+        ("RPL parents", c.rpl.0 * size_of::<sixlo::rpl::ParentEntry>()),
+        ("RPL routes", c.rpl.1 * size_of::<sixlo::rpl::Route>()),
     ]
 }
 
@@ -142,8 +150,8 @@ fn build<R: NdRole<'static>>(c: &Capacities, config: NodeConfig) -> Node<'static
         sockets: leak((0..c.sockets.0).map(|_| SocketSlot::EMPTY).collect()),
         packet: leak(vec![0u8; c.packet]),
         rx: leak(vec![0u8; c.rx]),
-        rpl_parents: &mut [],
-        rpl_routes: &mut [],
+        rpl_parents: leak(vec![sixlo::rpl::ParentEntry::EMPTY; c.rpl.0]),
+        rpl_routes: leak(vec![sixlo::rpl::Route::default(); c.rpl.1]),
     };
     let mut node = Node::<R>::with_role(config, storage);
     for i in 0..c.sockets.0 {
@@ -177,7 +185,7 @@ fn element_sizes() {
     }
     assert_eq!(
         sizes.map(|s| s.1),
-        [2384, 2384, 1616, 136, 20, 36, 64, 40, 17, 48, 272, 112, 176],
+        [3352, 3352, 2584, 136, 20, 36, 64, 40, 17, 48, 272, 112, 176],
         "element sizes changed: update this test and the figures in the docs"
     );
 }
@@ -190,9 +198,9 @@ fn leaf_ram() {
     assert!(node.nd_host().is_some());
     assert_eq!(
         rows.iter().map(|r| r.1).collect::<Vec<_>>(),
-        [2384, 272, 80, 72, 128, 97, 96, 0, 0, 112, 1280, 176, 256, 1280, 256]
+        [3352, 272, 80, 72, 128, 97, 96, 0, 0, 112, 1280, 176, 256, 1280, 256, 0, 0]
     );
-    assert_eq!(total, 6489);
+    assert_eq!(total, 7457);
 }
 
 #[test]
@@ -202,8 +210,10 @@ fn router_ram() {
     let mut rs = RouterSettings::default();
     rs.prefixes.push(("fd00::".parse().unwrap(), 64)).unwrap();
     rs.contexts.push((0, "fd00::".parse().unwrap(), 64)).unwrap();
-    let node: RouterNode = build(&ROUTER, NodeConfig::router([0x02, 0, 0, 0, 0, 0, 0, 1], 0xabcd, rs));
-    assert!(node.nd_router().is_some());
+    let mut config = NodeConfig::router([0x02, 0, 0, 0, 0, 0, 0, 1], 0xabcd, rs);
+    config.rpl = Some(sixlo::rpl::RplConfig::router());
+    let node: RouterNode = build(&ROUTER, config);
+    assert!(node.nd_router().is_some() && node.rpl().is_some());
     let budget = 6 * 1024;
     println!(
         "router budget {budget} bytes: {} by {} bytes",
@@ -212,9 +222,9 @@ fn router_ram() {
     );
     assert_eq!(
         rows.iter().map(|r| r.1).collect::<Vec<_>>(),
-        [1616, 544, 160, 576, 1024, 114, 768, 0, 0, 224, 1280, 176, 256, 1280, 256]
+        [2584, 544, 160, 576, 1024, 114, 96, 0, 0, 224, 1280, 176, 256, 1280, 256, 192, 768]
     );
-    assert_eq!(total, 8274);
+    assert_eq!(total, 9530);
 }
 
 /// What the `Node` struct is made of (its fields are private:
@@ -243,10 +253,11 @@ fn node_struct_parts() {
         ("lowpan::Receiver", size_of::<sixlo::lowpan::Receiver<S<ReassemblySlot<'static>>>>()),
         ("SocketSet", size_of::<sixlo::socket::SocketSet<'static, S<SocketSlot<'static>>>>()),
         ("events (4 NodeEvent)", size_of::<heapless::Deque<sixlo::node::NodeEvent, 4>>()),
+        ("Option<NodeRpl>", size_of::<Option<sixlo::node::NodeRpl<'static>>>()),
     ];
     println!("Node struct parts (x86_64; the ND role is Host or Router+ContextTable):");
     for (name, bytes) in parts {
         println!("  {name:<22} {bytes:>5}");
     }
-    assert_eq!(parts.map(|p| p.1), [224, 264, 1480, 424, 344, 288, 80, 40, 152]);
+    assert_eq!(parts.map(|p| p.1), [224, 264, 1480, 424, 344, 288, 80, 40, 152, 968]);
 }

@@ -30,7 +30,10 @@ use sixlo::socket::udp::UdpSocket;
 use sixlo::time::Instant;
 
 const NEIGHBORS: usize = 16;
-const ROUTES: usize = 16;
+/// Static / ND routes; the 16 routes of the budget are RPL's.
+const ROUTES: usize = 2;
+const RPL_ROUTES: usize = 16;
+const RPL_PARENTS: usize = 4;
 const MAC_QUEUE: usize = 4;
 const MAC_DEDUP: usize = 8;
 const MAC_LINKS: usize = 16;
@@ -99,6 +102,8 @@ fn run() -> ! {
     let mut sockets = [SocketSlot::EMPTY];
     let mut packet = [0u8; PACKET];
     let mut rx = [0u8; RX];
+    let mut rpl_parents = [sixlo::rpl::ParentEntry::EMPTY; RPL_PARENTS];
+    let mut rpl_routes = [sixlo::rpl::Route::default(); RPL_ROUTES];
     let mut socket_bufs = [[0u8; SOCKET_BUF]; 2];
     let [s0rx, s0tx] = &mut socket_bufs;
 
@@ -115,14 +120,18 @@ fn run() -> ! {
         sockets: &mut sockets,
         packet: &mut packet,
         rx: &mut rx,
-        rpl_parents: &mut [],
-        rpl_routes: &mut [],
+        rpl_parents: &mut rpl_parents,
+        rpl_routes: &mut rpl_routes,
     };
     let mut settings = RouterSettings::default();
     let _ = settings.prefixes.push((PREFIX, 64));
     let _ = settings.contexts.push((0, PREFIX, 64));
     let eui64 = black_box([0x02, 0x12, 0x74, 0x01, 0x00, 0x01, 0x01, 0x01]);
-    let mut node = RouterNode::with_role(NodeConfig::router(eui64, black_box(0xabcd), settings), storage);
+    let mut config = NodeConfig::router(eui64, black_box(0xabcd), settings);
+    // An RPL router (storing or non-storing, as its DODAG says): the RPL
+    // code, data path included, is linked.
+    config.rpl = Some(sixlo::rpl::RplConfig::router());
+    let mut node = RouterNode::with_role(config, storage);
     let mut radio = DummyRadio { frame: [0; MAX_PSDU_LEN] };
     node.configure_radio(&mut radio);
 

@@ -163,14 +163,11 @@ pub struct RplStats {
 /// Something the node should act on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RplEvent {
-    /// Joined a DODAG (or a new version of it); `prefix` is the PIO to
-    /// form an address from (A flag set).
-    Joined {
-        /// The prefix to autoconfigure an address in.
-        prefix: Option<(Ipv6Addr, u8, u32)>,
-    },
-    /// The preferred parent changed to this link-local address.
-    ParentChanged(Ipv6Addr),
+    /// Joined a DODAG (or a new version of it): [`Rpl::autoconf_prefix`]
+    /// gives the prefix to form an address in.
+    Joined,
+    /// The preferred parent changed ([`Rpl::preferred_parent`]).
+    ParentChanged,
     /// The node detached (no parent left).
     Detached,
 }
@@ -231,7 +228,9 @@ pub struct RxMeta {
 /// One RPL instance (see the module docs).
 #[derive(Debug)]
 pub struct Rpl<P: Slots<ParentEntry>, R: Slots<Route>> {
-    config: RplConfig,
+    /// The DAO settings (the rest of the configuration went into `dag`).
+    dao_config: DaoConfig,
+    root: bool,
     dag: Dag<P>,
     dao: Option<DaoSender>,
     routes: SourceRoutes<R>,
@@ -259,7 +258,8 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
         };
         let global = matches!(config.role, RplRole::Root(_)).then_some(root);
         Rpl {
-            config,
+            dao_config: config.dao,
+            root: matches!(config.role, RplRole::Root(_)),
             dag,
             dao: None,
             routes: SourceRoutes::new(root, routes),
@@ -297,12 +297,16 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
     pub fn parents(&self) -> impl Iterator<Item = &ParentEntry> + '_ {
         self.dag.parents().iter()
     }
+    /// The prefix of the DODAG's PIO when its A flag allows forming an
+    /// address in it (RFC 6550 §6.7.10): (prefix, length).
+    pub fn autoconf_prefix(&self) -> Option<(Ipv6Addr, u8)> {
+        let p = self.dag.dio()?.prefix?;
+        p.autonomous.then_some((p.prefix, p.prefix_len))
+    }
+
     /// The DODAG's mode of operation, once known.
     pub fn mode_of_operation(&self) -> Option<ModeOfOperation> {
-        self.dag.dio().map(|d| d.mop).or(match self.config.role {
-            RplRole::Root(rc) => Some(rc.mop),
-            _ => None,
-        })
+        self.dag.dio().map(|d| d.mop)
     }
     fn storing(&self) -> bool {
         matches!(
@@ -357,7 +361,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
             return;
         }
         self.global = Some(addr);
-        if !matches!(self.config.role, RplRole::Root(_)) {
+        if !self.root {
             self.dao = None;
             self.sync_dao(now, rng);
         }
@@ -405,6 +409,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
     }
 
     /// A received RPL control message (ICMPv6 type 155, checksum verified).
+    #[inline(never)]
     pub fn on_message(&mut self, now: Instant, meta: RxMeta, code: u8, body: &[u8], rng: &mut Rng) {
         let Ok(repr) = Repr::parse(code, body) else {
             bump(&mut self.stats.bad_messages);
@@ -458,6 +463,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
         }
     }
 
+    #[inline(never)]
     fn on_dao(&mut self, now: Instant, meta: RxMeta, dao: &Dao<'_>) {
         let Some((instance, _)) = self.dag.dodag_id() else {
             bump(&mut self.stats.bad_messages);
@@ -550,7 +556,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
     /// Keeps the DAO sender in step with the DODAG: created once joined
     /// with an address, told about parent changes.
     fn sync_dao(&mut self, now: Instant, rng: &mut Rng) {
-        if matches!(self.config.role, RplRole::Root(_)) {
+        if self.root {
             return;
         }
         let mop = self.mode_of_operation();
@@ -568,7 +574,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
         };
         let config = self.dag.dio().and_then(|d| d.config);
         if self.dao.is_none() {
-            let mut c = self.config.dao;
+            let mut c = self.dao_config;
             c.rpl_instance_id = instance;
             c.non_storing = mop == Some(ModeOfOperation::NonStoring);
             self.dao = Some(DaoSender::new(c, global, 128, dodag_id));
@@ -591,13 +597,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
             DioOutcome::Joined => {
                 bump(&mut self.stats.parent_changes);
                 self.parent_failures = 0;
-                let prefix = self
-                    .dag
-                    .dio()
-                    .and_then(|d| d.prefix)
-                    .filter(|p| p.autonomous)
-                    .map(|p| (p.prefix, p.prefix_len, p.valid_lifetime));
-                self.push_event(RplEvent::Joined { prefix });
+                self.push_event(RplEvent::Joined);
                 self.sync_dao(now, rng);
                 // A new version: the DAO goes again (RFC 6550 §9.6).
                 if let Some(d) = self.dao.as_mut() {
@@ -607,9 +607,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
             DioOutcome::ParentChanged => {
                 bump(&mut self.stats.parent_changes);
                 self.parent_failures = 0;
-                if let Some(p) = self.preferred_parent() {
-                    self.push_event(RplEvent::ParentChanged(p));
-                }
+                self.push_event(RplEvent::ParentChanged);
                 self.sync_dao(now, rng);
                 // Storing mode: the new parent's branch has no routes to our
                 // sub-DODAG yet; a new DTSN makes the children send their
@@ -697,6 +695,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
     /// Runs the timers (Trickle, DIS, DAO, route expiry) and returns the
     /// next control message to send, if any. Call while it returns
     /// messages and the node can send them.
+    #[inline(never)]
     pub fn poll_tx(&mut self, now: Instant, rng: &mut Rng) -> Option<Control> {
         self.routes.poll(now);
         match self.dag.poll(now, rng) {
@@ -774,6 +773,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
     /// Writes `c` as an ICMPv6 message (type 155) from `src` into `out`;
     /// its length, or `None` without room or without a DODAG to describe.
     /// Counts the message as sent.
+    #[inline(never)]
     pub fn emit(&mut self, c: &Control, src: &Ipv6Addr, out: &mut [u8]) -> Option<usize> {
         let dst = c.destination();
         let content;
@@ -921,10 +921,8 @@ mod tests {
         let (code, body) = wire(&mut root, &Control::Dio { to: ALL_RPL_NODES });
         router.on_message(now, meta("fe80::1", ALL_RPL_NODES, 1), code, &body, &mut rng);
         assert!(router.joined());
-        assert_eq!(
-            router.poll_event(),
-            Some(RplEvent::Joined { prefix: Some((ip("fd00::"), 64, u32::MAX)) })
-        );
+        assert_eq!(router.poll_event(), Some(RplEvent::Joined));
+        assert_eq!(router.autoconf_prefix(), Some((ip("fd00::"), 64)));
         router.set_global_address(now, ip("fd00::2"), &mut rng);
         (root, router, rng)
     }
