@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Code size of a full sixlo router node: builds the `no_std` x86_64 binary
-# of the `footprint/` crate (16 neighbours, 16 routes, a 1280-byte packet
-# buffer, two 6LoWPAN reassembly slots sharing one 1280-byte pool, two UDP sockets, a 4-slot
+# of the `footprint/` crate (an RPL router: 16 neighbours, 16 RPL routes, a
+# 1280-byte packet buffer, two 6LoWPAN reassembly slots sharing one 1280-byte
+# pool, two UDP sockets, a 4-slot
 # MAC queue; see footprint/src/main.rs) for size (opt-level "z", LTO, one
 # codegen unit, panic = abort) and prints one line:
 #
