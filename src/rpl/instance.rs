@@ -212,6 +212,16 @@ impl Control {
     }
 }
 
+/// A control message waiting in the queue, in fewer bytes than a
+/// [`Control`]: a relayed DAO keeps only what the DAO it came in carried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Queued {
+    Dio(Ipv6Addr),
+    Dis(Ipv6Addr),
+    Relay { target: Ipv6Addr, target_len: u8, path_sequence: u8, path_lifetime: u8 },
+    Ack { to: Ipv6Addr, from: Ipv6Addr, instance: u8, sequence: u8, status: u8 },
+}
+
 /// The inputs of a received control message.
 #[derive(Debug, Clone, Copy)]
 pub struct RxMeta {
@@ -238,7 +248,7 @@ pub struct Rpl<P: Slots<ParentEntry>, R: Slots<Route>> {
     link_local: Ipv6Addr,
     /// Our address in the DODAG's prefix (non-storing DAO source, target).
     global: Option<Ipv6Addr>,
-    queue: Deque<Control, QUEUE_CAPACITY>,
+    queue: Deque<Queued, QUEUE_CAPACITY>,
     events: Deque<RplEvent, 4>,
     parent_failures: u8,
     probe_at: Option<Instant>,
@@ -347,7 +357,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
         let _ = self.events.push_back(e);
     }
 
-    fn enqueue(&mut self, c: Control) {
+    fn enqueue(&mut self, c: Queued) {
         if self.queue.is_full() {
             bump(&mut self.stats.queue_drops);
             self.queue.pop_front();
@@ -436,7 +446,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
                 bump(&mut self.stats.dis_rx);
                 let unicast = !meta.dst.is_multicast();
                 if let Some(DagAction::ReplyDio { to }) = self.dag.on_dis(now, meta.src, unicast, rng) {
-                    self.enqueue(Control::Dio { to });
+                    self.enqueue(Queued::Dio(to));
                 }
             }
             Repr::Dao(dao) => {
@@ -530,26 +540,17 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
             // The ACK comes from the address the DAO went to (the
             // root's global address in non-storing mode).
             let from = if meta.dst.is_multicast() { self.link_local } else { meta.dst };
-            self.enqueue(Control::DaoAck { to: meta.src, from, instance, sequence: dao.sequence, status });
+            self.enqueue(Queued::Ack { to: meta.src, from, instance, sequence: dao.sequence, status });
         }
-        if let (Some((t, ti)), Some(parent)) = (relay, self.preferred_parent()) {
-            let Some((prefix, len)) = target_prefix(&t) else { return };
-            // A relayed DAO: same target and transit, our own sequence, no K.
-            let seq = self.dao.as_ref().map_or(0, |d| d.dao_sequence());
+        if let (Some((t, ti)), true) = (relay, self.preferred_parent().is_some()) {
+            let Some((target, target_len)) = target_prefix(&t) else { return };
             bump(&mut self.stats.dao_relayed);
-            self.enqueue(Control::Dao(DaoContent {
-                destination: parent,
-                rpl_instance_id: instance,
-                sequence: seq,
-                expect_ack: false,
-                dodag_id: self.dag.dodag_id().map_or(Ipv6Addr::UNSPECIFIED, |(_, id)| id),
-                target: prefix,
-                target_len: len,
+            self.enqueue(Queued::Relay {
+                target,
+                target_len,
                 path_sequence: ti.path_sequence,
                 path_lifetime: ti.path_lifetime,
-                parent_address: None,
-                retransmission: false,
-            }));
+            });
         }
     }
 
@@ -593,7 +594,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
 
     fn after_outcome(&mut self, now: Instant, out: DioOutcome, rng: &mut Rng) {
         match out {
-            DioOutcome::NeedConfig { to } => self.enqueue(Control::Dis { to }),
+            DioOutcome::NeedConfig { to } => self.enqueue(Queued::Dis(to)),
             DioOutcome::Joined => {
                 bump(&mut self.stats.parent_changes);
                 self.parent_failures = 0;
@@ -699,20 +700,47 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
     pub fn poll_tx(&mut self, now: Instant, rng: &mut Rng) -> Option<Control> {
         self.routes.poll(now);
         match self.dag.poll(now, rng) {
-            Some(DagAction::MulticastDio) => self.enqueue(Control::Dio { to: ALL_RPL_NODES }),
-            Some(DagAction::ReplyDio { to }) => self.enqueue(Control::Dio { to }),
-            Some(DagAction::MulticastDis) => self.enqueue(Control::Dis { to: ALL_RPL_NODES }),
+            Some(DagAction::MulticastDio) => self.enqueue(Queued::Dio(ALL_RPL_NODES)),
+            Some(DagAction::ReplyDio { to }) => self.enqueue(Queued::Dio(to)),
+            Some(DagAction::MulticastDis) => self.enqueue(Queued::Dis(ALL_RPL_NODES)),
             None => {}
         }
         self.probe(now, rng);
-        if self.queue.is_empty() {
-            if let Some(d) = self.dao.as_mut() {
-                if let Some(c) = d.poll(now, rng) {
-                    let _ = self.queue.push_back(Control::Dao(c));
-                }
+        while let Some(q) = self.queue.pop_front() {
+            if let Some(c) = self.control(q) {
+                return Some(c);
             }
         }
-        self.queue.pop_front()
+        self.dao.as_mut().and_then(|d| d.poll(now, rng)).map(Control::Dao)
+    }
+
+    /// The message a queued entry stands for; a relayed DAO goes to the
+    /// preferred parent of the moment (none when detached: dropped).
+    fn control(&self, q: Queued) -> Option<Control> {
+        Some(match q {
+            Queued::Dio(to) => Control::Dio { to },
+            Queued::Dis(to) => Control::Dis { to },
+            Queued::Ack { to, from, instance, sequence, status } => {
+                Control::DaoAck { to, from, instance, sequence, status }
+            }
+            Queued::Relay { target, target_len, path_sequence, path_lifetime } => {
+                let (instance, dodag_id) = self.dag.dodag_id()?;
+                // A relayed DAO: same target and transit, our own sequence, no K.
+                Control::Dao(DaoContent {
+                    destination: self.preferred_parent()?,
+                    rpl_instance_id: instance,
+                    sequence: self.dao.as_ref().map_or(0, |d| d.dao_sequence()),
+                    expect_ack: false,
+                    dodag_id,
+                    target,
+                    target_len,
+                    path_sequence,
+                    path_lifetime,
+                    parent_address: None,
+                    retransmission: false,
+                })
+            }
+        })
     }
 
     /// Link probing (see [`PROBE_INTERVAL`]): one candidate without link
@@ -735,7 +763,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
                     self.dag.parents().iter().find(|p| p.link_etx.is_none() && Some(p.info.ip) != preferred);
                 if let Some(p) = target {
                     let to = p.info.ip;
-                    self.enqueue(Control::Dis { to });
+                    self.enqueue(Queued::Dis(to));
                 }
             }
             Some(_) => {}
