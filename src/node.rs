@@ -1261,11 +1261,28 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
         let dst = ipv6::Packet::new_unchecked(&*packet).dst_addr();
         let down = source_routed || rpl.is_down(&dst);
         let len = packet.len();
+        let incoming = datapath::read_rpi(packet);
+        if incoming.is_some_and(|o| o.forwarding_error) && rpl.is_storing() {
+            // RFC 6550 §11.2.2.3: the child we sent it down to had no
+            // route: ours is stale. The packet is dropped.
+            rpl.on_forwarding_error(now, &dst);
+            return false;
+        }
         match datapath::forward_rpi(packet, len, rpl.rank(), down, instance) {
             RpiVerdict::NoOption => true,
             RpiVerdict::Forward { rank_error } => {
                 if rank_error {
                     rpl.on_rank_error(now, false, &mut self.rng);
+                }
+                // Storing mode, going down, but no route here: back up to
+                // the parent with the F flag (RFC 6550 §11.2.2.3).
+                let lost = incoming.is_some_and(|o| o.down) && !down && rpl.is_storing();
+                if lost && rpl.role() == RplDagRole::Router {
+                    if let Some(mut o) = datapath::read_rpi(packet) {
+                        o.forwarding_error = true;
+                        let _ = datapath::insert_rpi(packet, len, o);
+                        rpl.count_forwarding_error();
+                    }
                 }
                 true
             }

@@ -158,6 +158,11 @@ pub struct RplStats {
     pub rank_errors: u32,
     /// Data packets dropped as looping (rank error seen twice).
     pub loops: u32,
+    /// Packets going down with no route here, sent back up with the F flag
+    /// (RFC 6550 §11.2.2.3).
+    pub forwarding_errors: u32,
+    /// Downward routes removed because a child reported a forwarding error.
+    pub stale_routes_removed: u32,
 }
 
 /// Something the node should act on.
@@ -317,6 +322,10 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
     /// The DODAG's mode of operation, once known.
     pub fn mode_of_operation(&self) -> Option<ModeOfOperation> {
         self.dag.dio().map(|d| d.mop)
+    }
+    /// Whether the DODAG runs in storing mode (MOP 2 or 3).
+    pub fn is_storing(&self) -> bool {
+        self.storing()
     }
     fn storing(&self) -> bool {
         matches!(
@@ -680,6 +689,29 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
         }
     }
 
+    /// A packet going down found no route at a child (it came back with
+    /// the F flag set, RFC 6550 §11.2.2.3): our route to `dst` through
+    /// that child is stale and goes.
+    pub fn on_forwarding_error(&mut self, now: Instant, dst: &Ipv6Addr) {
+        let Some(r) = self.routes.table().lookup(*dst).copied() else { return };
+        let up = self.routes.table_mut().update(
+            now,
+            r.prefix,
+            r.prefix_len,
+            r.next_hop,
+            r.path_sequence,
+            Duration::ZERO,
+        );
+        if up == RouteUpdate::Removed {
+            bump(&mut self.stats.stale_routes_removed);
+        }
+    }
+
+    /// Counts a packet this node sent back up with the F flag.
+    pub fn count_forwarding_error(&mut self) {
+        bump(&mut self.stats.forwarding_errors);
+    }
+
     /// Root only: a new DODAG version (global repair, RFC 6550 §8.2.2.1).
     pub fn global_repair(&mut self, now: Instant, rng: &mut Rng) -> bool {
         self.dag.global_repair(now, rng)
@@ -1041,6 +1073,11 @@ mod tests {
             (ip("fe80::1"), 9, false)
         );
         assert_eq!(router.stats().dao_relayed, 1);
+        // The child later reports it has no route (a packet came back up
+        // with the F flag): the route through it goes.
+        router.on_forwarding_error(now, &ip("fd00::3"));
+        assert!(!router.is_down(&ip("fd00::3")));
+        assert_eq!(router.stats().stale_routes_removed, 1);
     }
 
     #[test]
