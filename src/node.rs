@@ -730,6 +730,25 @@ impl<'a, N: NdRole<'a>> Node<'a, N> {
         }
     }
 
+    /// Adds a static route (`prefix/len` via the neighbour `next_hop`,
+    /// forever): a border router's way out of the mesh, for example. Static
+    /// routes come before RPL's.
+    pub fn add_route(
+        &mut self,
+        prefix: Ipv6Addr,
+        len: u8,
+        next_hop: Ipv6Addr,
+    ) -> Result<(), crate::net::RouteError> {
+        self.core.net.routes_mut().add(
+            Instant::ZERO,
+            prefix,
+            len,
+            next_hop,
+            Duration::MAX,
+            crate::net::RouteSource::Static,
+        )
+    }
+
     /// The link-local address (from the EUI-64).
     pub fn link_local(&self) -> Ipv6Addr {
         self.core.net.addrs().link_local()
@@ -849,6 +868,15 @@ fn lladdr_from_iid(ip: &Ipv6Addr) -> Option<Address> {
     eui.copy_from_slice(&o[8..]);
     eui[0] ^= 0x02;
     Some(Address::Extended(eui))
+}
+
+/// Whether `dst` is inside the node's DODAG: in the prefix of its PIO.
+fn in_dodag(rpl: &NodeRpl<'_>, dst: &Ipv6Addr) -> bool {
+    rpl.autoconf_prefix().is_some_and(|(p, l)| {
+        let l = usize::from(l.min(128));
+        let (a, b) = (p.octets(), dst.octets());
+        a[..l / 8] == b[..l / 8] && (l % 8 == 0 || (a[l / 8] ^ b[l / 8]) >> (8 - l % 8) == 0)
+    })
 }
 
 // One out-of-line helper: inlined, the saturating add is repeated at each
@@ -971,6 +999,7 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
                 }
                 let len = packet.len().min(self.packet.len());
                 self.packet[..len].copy_from_slice(&packet[..len]);
+                let len = self.rpl_exit(len);
                 let len = self.rpl_tunnel(len, next_hop);
                 if let Some(len) = len {
                     self.send_to_neighbour(len, next_hop);
@@ -1204,7 +1233,9 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
         if let Ok(n) = rpl.source_route(&dst, &mut hops) {
             len = datapath::insert_srh(self.packet, len, &hops[..n]).ok()?;
         }
-        if rpi {
+        // The root's own packets to the outside carry no RPL option (RFC
+        // 9008 §5: it stays inside the RPL domain).
+        if rpi && (rpl.role() != RplDagRole::Root || in_dodag(rpl, &dst)) {
             let opt = RplOption {
                 down: rpl.is_down(&dst),
                 rank_error: false,
@@ -1215,6 +1246,21 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
             len = datapath::insert_rpi(self.packet, len, opt).ok()?;
         }
         Some(len)
+    }
+
+    /// At the root, a packet leaving the DODAG (its destination is outside
+    /// the DODAG's prefix) loses its RPL option (RFC 9008 §5: the RPI
+    /// stays inside the RPL domain). The new length.
+    fn rpl_exit(&mut self, len: usize) -> usize {
+        let Some(rpl) = self.rpl.as_ref() else { return len };
+        if rpl.role() != RplDagRole::Root {
+            return len;
+        }
+        let dst = ipv6::Packet::new_unchecked(&self.packet[..len]).dst_addr();
+        if in_dodag(rpl, &dst) {
+            return len;
+        }
+        datapath::remove_rpi(self.packet, len).unwrap_or(len)
     }
 
     /// At a non-storing root, a packet from elsewhere going down: it goes

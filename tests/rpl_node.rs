@@ -285,3 +285,44 @@ fn dao_loss_storing() {
 fn dao_loss_non_storing() {
     dao_loss(ModeOfOperation::NonStoring);
 }
+
+/// Traffic leaving the DODAG through the root loses its RPL option (RFC
+/// 9008 §5) and still gets through: node 3 is outside (no RPL, its own
+/// prefix 2001:db8::/64), heard only by the root, which has a static route
+/// to it.
+#[test]
+fn rpl_option_stays_inside_the_dodag() {
+    let mut m = line(3, ModeOfOperation::StoringWithoutMulticast, Of::Of0(Of0::default()), false);
+    let outside_prefix: Ipv6Addr = "2001:db8::".parse().unwrap();
+    let mut rs = RouterSettings::default();
+    rs.prefixes.push((outside_prefix, 64)).unwrap();
+    // 6LoWPAN contexts are link-wide: the root compresses fd00:: with 0.
+    rs.contexts.push((0, prefix(), 64)).unwrap();
+    let mut outside = Medium::new(vec![NodeConfig::router(eui(3), PAN, rs)]);
+    m.nodes.push(outside.nodes.pop().unwrap());
+    m.radios.push(outside.radios.pop().unwrap());
+    m.active.push(true);
+    m.lose = Box::new(|from, to, _| {
+        let (a, b) = (from.min(to), from.max(to));
+        !matches!((a, b), (0, 1) | (1, 2) | (0, 3))
+    });
+    m.nodes[0].add_route(outside_prefix, 64, link_local(eui(3))).unwrap();
+    m.nodes[3].add_route(prefix(), 64, link_local(eui(0))).unwrap();
+    let far: Ipv6Addr = m.nodes[3].global_addresses().next().unwrap();
+    assert!(far.segments()[0] == 0x2001);
+    assert!(m.run_until_true(Instant::from_secs(60), |m| (0..3).all(|i| m.nodes[i].rpl().unwrap().joined())
+        && m.nodes[2].global_addresses().count() > 0));
+    let before = m.air.len();
+    assert!(ping_ok(&mut m, 2, far, 77));
+    let echo = |f: &[u8]| f.windows(3).any(|w| w == b"rpl");
+    let rpi = |f: &[u8]| f.windows(2).any(|w| w == [0x63, 0x04]);
+    let air = &m.air[before..];
+    assert!(air.iter().any(|(from, f)| *from == 1 && echo(f) && rpi(f)), "inside: the option is there");
+    let out: Vec<_> = air.iter().filter(|(from, f)| *from == 0 && echo(f) && !rpi(f)).collect();
+    assert!(!out.is_empty(), "the root sent the request out without the option");
+    // Nothing the root sends to the outside node carries the option (the
+    // frame's destination, after frame control, sequence number and PAN,
+    // is node 3's extended address, little-endian).
+    let to_outside = |f: &[u8]| f.len() > 13 && f[5..13].iter().rev().eq(eui(3).iter());
+    assert!(air.iter().all(|(from, f)| !(*from == 0 && to_outside(f) && rpi(f))));
+}
