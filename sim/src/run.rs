@@ -51,7 +51,7 @@ use crate::engine::{Capacities, DEFAULT_REBOOT_DOWN, Simulation};
 use crate::medium::pathloss::PathLoss;
 use crate::medium::topo::Topo;
 use crate::medium::udgm::Udgm;
-use crate::medium::{Medium, NodeId};
+use crate::medium::{Medium, NodeId, splitmix64};
 use crate::output::log::NodeLog;
 use crate::output::metrics::{Frames, Metrics, Radio, RadioTime, Rpl, Traffic};
 use crate::output::pcap::PcapWriter;
@@ -358,14 +358,24 @@ pub fn run(s: &Scenario, progress: bool) -> Result<RunResult, String> {
     let secs = |t: Instant| t.total_micros() as f64 / 1e6;
     let mut bar = progress.then(|| Progress::new(end.total_micros()));
     let mut faults = s.faults.iter().peekable();
-    // Node i sends (and is sent) its datagrams i/n of an interval after
-    // the flow's start, so that the nodes do not all send at once.
-    let phase = |p: Option<&Periodic>, i: usize| match p {
-        Some(p) => Instant::from_micros(((p.start_s + p.interval_s * i as f64 / n as f64) * 1e6) as u64),
+    // Node i sends (and is sent) its k-th datagram (i + u)/n of an interval
+    // after the k-th interval's start, u uniform in [0, 1) from the seed:
+    // the nodes do not send together, and the two flows do not fall into
+    // step with each other (two senders that start in the same millisecond
+    // on both sides of a hidden terminal collide on every MAC retry).
+    let slot = |p: Option<&Periodic>, flow: u64, i: usize, k: u64| match p {
+        Some(p) => {
+            let r = splitmix64(s.seed ^ splitmix64(flow << 56 ^ (i as u64) << 28 ^ k));
+            let u = (r >> 11) as f64 / (1u64 << 53) as f64;
+            let at = p.start_s + p.interval_s * (k as f64 + (i as f64 + u) / n as f64);
+            Instant::from_micros((at * 1e6) as u64)
+        }
         None => Instant::MAX,
     };
-    let mut next_up_at: Vec<Instant> = (0..n).map(|i| phase(s.traffic.up.as_ref(), i)).collect();
-    let mut next_down_at: Vec<Instant> = (0..n).map(|i| phase(s.traffic.down.as_ref(), i)).collect();
+    let mut up_k = vec![0u64; n];
+    let mut down_k = vec![0u64; n];
+    let mut next_up_at: Vec<Instant> = (0..n).map(|i| slot(s.traffic.up.as_ref(), 1, i, 0)).collect();
+    let mut next_down_at: Vec<Instant> = (0..n).map(|i| slot(s.traffic.down.as_ref(), 2, i, 0)).collect();
     let mut joined: Vec<bool> = (0..n).map(|i| i == root).collect();
     let mut converged_at: Option<Instant> = None;
     let mut next_join_check = Instant::ZERO;
@@ -504,13 +514,13 @@ pub fn run(s: &Scenario, progress: bool) -> Result<RunResult, String> {
             });
         }
         // Upward traffic: every joined node to the root.
-        if let Some(Periodic { interval_s, payload_bytes, .. }) = s.traffic.up.as_ref() {
-            let interval = Duration::from_micros((interval_s * 1e6) as u64);
+        if let Some(Periodic { payload_bytes, .. }) = s.traffic.up.as_ref() {
             for i in 0..n {
                 if now < next_up_at[i] {
                     continue;
                 }
-                next_up_at[i] += interval;
+                up_k[i] += 1;
+                next_up_at[i] = slot(s.traffic.up.as_ref(), 1, i, up_k[i]);
                 if i == root || !joined[i] || !sim.is_up(NodeId(i)) {
                     continue;
                 }
@@ -526,13 +536,13 @@ pub fn run(s: &Scenario, progress: bool) -> Result<RunResult, String> {
             }
         }
         // Downward traffic: the root to every joined node.
-        if let Some(Periodic { interval_s, payload_bytes, .. }) = s.traffic.down.as_ref() {
-            let interval = Duration::from_micros((interval_s * 1e6) as u64);
+        if let Some(Periodic { payload_bytes, .. }) = s.traffic.down.as_ref() {
             for i in 0..n {
                 if now < next_down_at[i] {
                     continue;
                 }
-                next_down_at[i] += interval;
+                down_k[i] += 1;
+                next_down_at[i] = slot(s.traffic.down.as_ref(), 2, i, down_k[i]);
                 if i == root || !joined[i] || !sim.is_up(NodeId(root)) {
                     continue;
                 }
