@@ -39,12 +39,15 @@ use crate::nd::{self, Host, HostConfig, HostEvent, NdInput, Neighbor, Router, Ro
 
 use crate::net::{AddrEntry, FragSlot, Ingress, Interface, NetConfig, NetStats, NextHop, Route};
 use crate::radio::{MAX_PSDU_LEN, Radio};
-use crate::rpl::instance::with_iid;
+use crate::rpl::dag::Role as RplDagRole;
+use crate::rpl::datapath::{self, RpiVerdict, SrhVerdict};
+use crate::rpl::instance::{MAX_SOURCE_ROUTE, with_iid};
 use crate::rpl::{Control, ParentEntry, Rpl, RplConfig, RplEvent, RplRole, RxMeta};
 use crate::socket::udp::{Delivery, Endpoint, UdpSocket};
 use crate::socket::{AddError, SocketHandle, SocketSet, SocketSlot};
 use crate::time::{Duration, Instant};
 use crate::wire::ieee802154::{Address, FrameType};
+use crate::wire::ipv6::options::RplOption;
 use crate::wire::ipv6::{self, AddressExt, IpProtocol};
 use crate::wire::ndisc::{AuthoritativeBorderRouter, PrefixInfoFlags, PrefixInformation, SixLowpanContext};
 use crate::wire::{icmpv6, udp};
@@ -868,7 +871,12 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
         if ip.is_multicast() {
             return Some(Address::BROADCAST);
         }
-        self.nd.neighbour_lladdr(ip).or_else(|| lladdr_from_iid(ip))
+        self.nd.neighbour_lladdr(ip).or_else(|| lladdr_from_iid(ip)).or_else(|| {
+            // RPL next hops in source routes are global addresses of
+            // neighbours whose IIDs come from their link-layer addresses.
+            self.rpl.as_ref()?;
+            lladdr_from_iid(&with_iid(&Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0), ip))
+        })
     }
 
     fn push_event(&mut self, e: NodeEvent) {
@@ -913,6 +921,15 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
     /// One received IPv6 packet (`ll_src` sent the frame).
     fn on_packet(&mut self, now: Instant, packet: &mut [u8], ll_src: Address) {
         bump(&mut self.stats.rx_packets);
+        let ours = ipv6::Packet::new_checked(&*packet).is_ok_and(|p| self.net.addrs().is_ours(&p.dst_addr()));
+        let packet = if self.rpl.is_some() && ours {
+            match self.rpl_local(now, packet) {
+                Some(p) => p,
+                None => return,
+            }
+        } else {
+            packet
+        };
         let busy = self.pending.is_some();
         // Replies are written into the packet buffer, which a datagram in
         // flight still occupies: then there is no room for them.
@@ -949,12 +966,20 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
             }
             Ingress::Forward { .. } if busy => bump(&mut self.stats.tx_busy),
             Ingress::Forward { next_hop } => {
+                if !self.rpl_forward_check(now, packet, false) {
+                    return;
+                }
                 let len = packet.len().min(self.packet.len());
                 self.packet[..len].copy_from_slice(&packet[..len]);
-                self.send_to_neighbour(len, next_hop);
+                let len = self.rpl_tunnel(len, next_hop);
+                if let Some(len) = len {
+                    self.send_to_neighbour(len, next_hop);
+                }
             }
             Ingress::Send { len } => {
-                self.start_tx(len);
+                if let Some(len) = self.rpl_originate(len) {
+                    self.start_tx(len);
+                }
             }
             Ingress::Held | Ingress::Dropped(_) => {}
         }
@@ -1142,7 +1167,10 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
                 255
             };
             write_ipv6_header(self.packet, src, dst, IpProtocol::Icmpv6, n, hlim);
-            self.start_tx(ipv6::HEADER_LEN + n);
+            // A non-storing root's DAO-ACK goes down a source route.
+            if let Some(len) = self.rpl_headers(ipv6::HEADER_LEN + n, false) {
+                self.start_tx(len);
+            }
         }
     }
 
@@ -1150,7 +1178,134 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
     /// (RPL option, source route); the new length, `None` when it no
     /// longer fits the packet buffer.
     fn rpl_originate(&mut self, len: usize) -> Option<usize> {
+        self.rpl_headers(len, true)
+    }
+
+    /// RFC 9008 §7-8 for a packet this node sends into its DODAG: at a
+    /// non-storing root the source route (RFC 6554) to the destination;
+    /// with `rpi`, the RPL option (RFC 6553) carrying our rank and the
+    /// direction. Packets to link-local, multicast or our own addresses,
+    /// and any packet while detached, are left alone.
+    fn rpl_headers(&mut self, len: usize, rpi: bool) -> Option<usize> {
+        let Some(rpl) = self.rpl.as_ref() else { return Some(len) };
+        let (Some(instance), true) = (rpl.instance_id(), rpl.joined()) else { return Some(len) };
+        let Ok(p) = ipv6::Packet::new_checked(&self.packet[..len]) else { return Some(len) };
+        let dst = p.dst_addr();
+        if dst.is_multicast() || dst.is_link_local() || self.net.addrs().is_ours(&dst) {
+            return Some(len);
+        }
+        let mut len = len;
+        let mut hops = [Ipv6Addr::UNSPECIFIED; MAX_SOURCE_ROUTE];
+        if let Ok(n) = rpl.source_route(&dst, &mut hops) {
+            len = datapath::insert_srh(self.packet, len, &hops[..n]).ok()?;
+        }
+        if rpi {
+            let opt = RplOption {
+                down: rpl.is_down(&dst),
+                rank_error: false,
+                forwarding_error: false,
+                instance_id: instance,
+                sender_rank: rpl.rank(),
+            };
+            len = datapath::insert_rpi(self.packet, len, opt).ok()?;
+        }
         Some(len)
+    }
+
+    /// At a non-storing root, a packet from elsewhere going down: it goes
+    /// through an IPv6-in-IPv6 tunnel to its destination with the source
+    /// route and an RPL option on the outer header (RFC 9008 §8). The new
+    /// length (the first hop stays `next_hop`); `None`: dropped.
+    fn rpl_tunnel(&mut self, len: usize, next_hop: Ipv6Addr) -> Option<usize> {
+        let Some(rpl) = self.rpl.as_ref() else { return Some(len) };
+        if rpl.role() != RplDagRole::Root {
+            return Some(len);
+        }
+        let dst = ipv6::Packet::new_unchecked(&self.packet[..len]).dst_addr();
+        let mut hops = [Ipv6Addr::UNSPECIFIED; MAX_SOURCE_ROUTE];
+        let Ok(n) = rpl.source_route(&dst, &mut hops) else { return Some(len) };
+        if n < 2 || hops[0] != next_hop {
+            return Some(len);
+        }
+        let root = rpl.global_address()?;
+        let rpi = RplOption {
+            down: true,
+            rank_error: false,
+            forwarding_error: false,
+            instance_id: rpl.instance_id()?,
+            sender_rank: rpl.rank(),
+        };
+        let hlim = self.net.config().hop_limit;
+        match datapath::tunnel_source_routed(self.packet, len, root, &hops[..n], hlim, rpi) {
+            Ok(n) => Some(n),
+            Err(_) => {
+                bump(&mut self.stats.tx_encode_errors);
+                None
+            }
+        }
+    }
+
+    /// RFC 6553 §4 / RFC 6550 §11.2: the RPL option of a packet we
+    /// forward: rank check, our rank written in. False: drop it.
+    /// `source_routed`: the packet follows a source route, so it goes down.
+    fn rpl_forward_check(&mut self, now: Instant, packet: &mut [u8], source_routed: bool) -> bool {
+        let Some(rpl) = self.rpl.as_mut() else { return true };
+        let Some(instance) = rpl.instance_id() else { return true };
+        let dst = ipv6::Packet::new_unchecked(&*packet).dst_addr();
+        let down = source_routed || rpl.is_down(&dst);
+        let len = packet.len();
+        match datapath::forward_rpi(packet, len, rpl.rank(), down, instance) {
+            RpiVerdict::NoOption => true,
+            RpiVerdict::Forward { rank_error } => {
+                if rank_error {
+                    rpl.on_rank_error(now, false, &mut self.rng);
+                }
+                true
+            }
+            RpiVerdict::DropLoop => {
+                rpl.on_rank_error(now, true, &mut self.rng);
+                false
+            }
+            RpiVerdict::UnknownInstance(_) | RpiVerdict::Malformed => false,
+        }
+    }
+
+    /// A packet for one of our addresses that carries RPL headers: a source
+    /// route with segments left is followed (RFC 6554 §4.2) and the packet
+    /// forwarded; an IPv6-in-IPv6 tunnel ending here is opened (RFC 9008).
+    /// Returns the packet to go on with (possibly the inner one, moved to
+    /// the start), or `None` when it was forwarded or dropped.
+    fn rpl_local<'p>(&mut self, now: Instant, packet: &'p mut [u8]) -> Option<&'p mut [u8]> {
+        let len = packet.len();
+        let net = &self.net;
+        match datapath::process_srh(packet, len, |a| net.addrs().is_ours(a)) {
+            SrhVerdict::Local => {}
+            SrhVerdict::Forward { next } => {
+                if !self.net.config().router || !self.rpl_forward_check(now, packet, true) {
+                    return None;
+                }
+                if self.pending.is_some() {
+                    bump(&mut self.stats.tx_busy);
+                    return None;
+                }
+                self.packet[..len].copy_from_slice(packet);
+                self.send_to_neighbour(len, next);
+                return None;
+            }
+            SrhVerdict::Discard => return None,
+            SrhVerdict::Error(err) => {
+                if self.pending.is_none() {
+                    if let Some(n) = self.net.send_error(now, err, packet, self.packet) {
+                        self.start_tx(n);
+                    }
+                }
+                return None;
+            }
+        }
+        match datapath::decapsulate(packet, len) {
+            Ok(inner) => Some(&mut packet[..inner]),
+            Err(_) => Some(packet),
+        }
     }
 
     /// Takes datagrams from the sockets while the packet buffer is free.
@@ -1213,6 +1368,13 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
             NextHop::Via(nh) => nh,
             NextHop::NoRoute if self.rpl.as_ref().and_then(|r| r.next_hop(&dst)).is_some() => {
                 self.rpl.as_ref().and_then(|r| r.next_hop(&dst)).unwrap_or(dst)
+            }
+            NextHop::NoRoute if self.rpl.is_some() && !dst.is_link_local() && !dst.is_multicast() => {
+                // RPL knows no way there (detached, or a non-storing root
+                // without the whole source route yet): sending to the
+                // address's IID would reach only a neighbour by chance.
+                bump(&mut self.stats.tx_no_route);
+                return false;
             }
             NextHop::NoRoute => match self.nd.host() {
                 // RFC 6775 §5.6: a host sends everything off-link to its router.

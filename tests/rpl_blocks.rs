@@ -169,7 +169,8 @@ fn mrhof_rank_examples() {
     let ranks: Vec<u16> = [128, 256, 512].iter().map(|&e| contiki.rank(root, Some(e))).collect();
     assert_eq!(ranks, [256, 384, 640]);
 
-    let rfc = Mrhof::default();
+    assert_eq!(Mrhof::default(), contiki);
+    let rfc = Mrhof { min_hop_rank_increase: sixlo::rpl::DEFAULT_MIN_HOP_RANK_INCREASE, ..Mrhof::default() };
     let root = root_rank(rfc.min_hop_rank_increase);
     assert_eq!(root, 256);
     let ranks: Vec<u16> = [128, 256, 512].iter().map(|&e| rfc.rank(root, Some(e))).collect();

@@ -78,10 +78,11 @@ fn all_joined(m: &Medium) -> bool {
 fn ping_ok(m: &mut Medium, from: usize, to: Ipv6Addr, seq: u16) -> bool {
     while m.nodes[from].poll_event().is_some() {}
     let limit = m.now + Duration::from_secs(20);
-    let mut sent = false;
+    // One echo request every 2 s (routes may still be settling).
+    let mut next = m.now;
     m.run_until_true(limit, |m| {
-        if !sent {
-            sent = m.nodes[from].ping(to, 7, seq, b"rpl").is_ok();
+        if m.now >= next && m.nodes[from].ping(to, 7, seq, b"rpl").is_ok() {
+            next = m.now + Duration::from_secs(2);
         }
         let mut got = false;
         while let Some(e) = m.nodes[from].poll_event() {
@@ -117,6 +118,13 @@ fn check_line(mop: ModeOfOperation, of: Of) {
     assert!(ping_ok(&mut m, n - 1, global(eui(0)), 1), "leaf -> root");
     assert!(ping_ok(&mut m, 0, global(eui(n - 1)), 2), "root -> leaf");
     assert!(ping_ok(&mut m, 0, global(eui(2)), 3), "root -> middle");
+    // Node to node: up to the common ancestor (storing) or the root, which
+    // tunnels it down with a source route (non-storing, RFC 9008 §8).
+    assert!(ping_ok(&mut m, 2, global(eui(n - 1)), 4), "middle -> leaf");
+    assert!(ping_ok(&mut m, n - 1, global(eui(1)), 5), "leaf -> first hop");
+    // The DAO-ACK may need a DAO retransmission: a non-storing root cannot
+    // source-route an ACK before the DAOs of the nodes on the way are in.
+    assert!(m.run_until_true(m.now + Duration::from_secs(30), |m| m.nodes[n - 1].stats().rpl.dao_ack_rx > 0));
     let s = m.nodes[n - 1].stats().rpl;
     assert!(s.dio_rx > 0 && s.dao_tx > 0 && s.dao_ack_rx > 0, "{s:?}");
     assert_eq!(s.dio_tx, 0, "a leaf sends no DIO");
@@ -140,4 +148,135 @@ fn line_non_storing_of0() {
 #[test]
 fn line_non_storing_mrhof() {
     check_line(ModeOfOperation::NonStoring, Of::Mrhof(Mrhof::default()));
+}
+
+/// Root 0; routers 1 and 2 hear the root and node 3; node 3 hears 1 and 2.
+fn diamond(mop: ModeOfOperation) -> Medium {
+    let mut m = line(4, mop, Of::Mrhof(Mrhof::default()), false);
+    m.lose = Box::new(|from, to, _| {
+        let (a, b) = (from.min(to), from.max(to));
+        !matches!((a, b), (0, 1) | (0, 2) | (1, 3) | (2, 3))
+    });
+    m
+}
+
+fn parent_death(mop: ModeOfOperation) {
+    let mut m = diamond(mop);
+    assert!(m.run_until_true(Instant::from_secs(60), |m| all_joined(m)));
+    assert!(ping_ok(&mut m, 3, global(eui(0)), 1));
+    let parent = m.nodes[3].rpl().unwrap().preferred_parent().unwrap();
+    let dead = (1..=2).find(|&i| link_local(eui(i)) == parent).unwrap();
+    let other = 3 - dead;
+    m.active[dead] = false;
+    let died = m.now;
+    // Traffic towards the dead parent fails three times (all MAC retries
+    // each), then node 3 drops it and takes the other router.
+    let mut seq = 2;
+    let ok = m.run_until_true(died + Duration::from_secs(60), |m| {
+        seq += 1;
+        let _ = m.nodes[3].ping(global(eui(0)), 7, seq, b"x");
+        m.nodes[3].rpl().unwrap().preferred_parent() == Some(link_local(eui(other)))
+    });
+    assert!(ok, "no switch by {:?}", m.now);
+    let switched = m.now - died;
+    assert!(switched < Duration::from_secs(10), "switched after {switched:?}");
+    assert!(m.nodes[3].stats().rpl.parent_link_failures >= 1);
+    // Both ways again, through the other router, once its DAO is in.
+    let ok = m.run_until_true(m.now + Duration::from_secs(60), |m| {
+        let root = m.nodes[0].rpl().unwrap();
+        let want =
+            if mop == ModeOfOperation::NonStoring { global(eui(other)) } else { link_local(eui(other)) };
+        root.routes().any(|r| r.prefix == global(eui(3)) && r.next_hop == want)
+    });
+    assert!(ok, "root route not updated: {:?}", m.nodes[0].rpl().unwrap().routes().collect::<Vec<_>>());
+    assert!(ping_ok(&mut m, 3, global(eui(0)), 100));
+    assert!(ping_ok(&mut m, 0, global(eui(3)), 101));
+}
+
+#[test]
+fn parent_death_storing() {
+    parent_death(ModeOfOperation::StoringWithoutMulticast);
+}
+
+#[test]
+fn parent_death_non_storing() {
+    parent_death(ModeOfOperation::NonStoring);
+}
+
+#[test]
+fn global_repair_new_version() {
+    let mut m = line(3, ModeOfOperation::StoringWithoutMulticast, Of::Of0(Of0::default()), false);
+    assert!(m.run_until_true(Instant::from_secs(60), |m| all_joined(m)));
+    let v = m.nodes[0].rpl().unwrap().dag().version().unwrap();
+    let now = m.now;
+    m.nodes[0].rpl_repair(now);
+    let ok = m.run_until_true(now + Duration::from_secs(30), |m| {
+        (1..3).all(|i| m.nodes[i].rpl().unwrap().dag().version() == Some(v.wrapping_add(1))) && all_joined(m)
+    });
+    assert!(ok);
+    assert!(ping_ok(&mut m, 0, global(eui(2)), 5));
+}
+
+#[test]
+fn leaf_does_not_forward() {
+    // Root - leaf - router: the router can only join through the leaf,
+    // which sends no DIO, so it never joins.
+    let mut configs = Vec::new();
+    for i in 0..3 {
+        let mut c = NodeConfig::router(eui(i), PAN, settings(i == 0));
+        c.rpl = Some(match i {
+            0 => RplConfig::root(root_config(
+                ModeOfOperation::StoringWithoutMulticast,
+                Of::Of0(Of0::default()),
+            )),
+            1 => RplConfig::leaf(),
+            _ => RplConfig::router(),
+        });
+        configs.push(c);
+    }
+    let mut m = Medium::new(configs);
+    m.lose = Box::new(|from, to, _| from.abs_diff(to) != 1);
+    m.run_until(Instant::from_secs(60));
+    assert!(m.nodes[1].rpl().unwrap().joined());
+    assert!(!m.nodes[2].rpl().unwrap().joined());
+    assert_eq!(m.nodes[1].stats().rpl.dio_tx, 0);
+    assert!(m.nodes[2].stats().rpl.dis_tx > 0);
+}
+
+/// The first DAOs of the last node are lost on the air (every MAC retry of
+/// them): its DAO-ACK timeout retransmits the DAO and the root's route
+/// comes back.
+fn dao_loss(mop: ModeOfOperation) {
+    let mut m = line(3, mop, Of::Of0(Of0::default()), false);
+    let mut dropped = 0;
+    m.lose = Box::new(move |from, to, f| {
+        if from.abs_diff(to) != 1 {
+            return true;
+        }
+        // An RPL DAO (ICMPv6 155, code 2) from node 2: lose the first 8 frames.
+        let dao = from == 2 && f.windows(2).any(|w| w == [0x9b, 0x02]);
+        if dao && dropped < 8 {
+            dropped += 1;
+            return true;
+        }
+        false
+    });
+    assert!(m.run_until_true(Instant::from_secs(60), |m| all_joined(m)));
+    let ok = m.run_until_true(m.now + Duration::from_secs(120), |m| {
+        m.nodes[0].rpl().unwrap().routes().any(|r| r.prefix == global(eui(2)))
+    });
+    assert!(ok, "no route after DAO loss");
+    let s = m.nodes[2].stats().rpl;
+    assert!(s.dao_tx >= 2, "{s:?}");
+    assert!(ping_ok(&mut m, 0, global(eui(2)), 9));
+}
+
+#[test]
+fn dao_loss_storing() {
+    dao_loss(ModeOfOperation::StoringWithoutMulticast);
+}
+
+#[test]
+fn dao_loss_non_storing() {
+    dao_loss(ModeOfOperation::NonStoring);
 }

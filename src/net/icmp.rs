@@ -148,11 +148,17 @@ pub fn emit_echo_reply(
     out: &mut [u8],
 ) -> Result<usize, IcmpEmitError> {
     let p = ipv6::Packet::new_checked(request).map_err(|_| IcmpEmitError::Invalid)?;
-    if p.next_header() != IpProtocol::Icmpv6 || p.src_addr().is_multicast() || p.src_addr().is_unspecified() {
+    if p.src_addr().is_multicast() || p.src_addr().is_unspecified() {
+        return Err(IcmpEmitError::Invalid);
+    }
+    // Past extension headers (an RPL option, a spent source route).
+    let upper = ipv6::upper_layer(p.next_header(), p.payload()).map_err(|_| IcmpEmitError::Invalid)?;
+    if upper.protocol != IpProtocol::Icmpv6 || upper.fragment.is_some() {
         return Err(IcmpEmitError::Invalid);
     }
     let (req_src, req_dst) = (p.src_addr(), p.dst_addr());
-    let msg = icmpv6::Packet::new_checked(p.payload()).map_err(|_| IcmpEmitError::Invalid)?;
+    let msg =
+        icmpv6::Packet::new_checked(&p.payload()[upper.offset..]).map_err(|_| IcmpEmitError::Invalid)?;
     if !msg.verify_checksum(&req_src, &req_dst) {
         return Err(IcmpEmitError::Invalid);
     }

@@ -316,10 +316,17 @@ where
     ) -> Ingress<'a> {
         bump(&mut stats.delivered);
         let p = ipv6::Packet::new_unchecked(dg);
-        // RFC 4443 §4.1: every node MUST answer Echo Requests. Only a bare
-        // ICMPv6 payload is answered here; with extension headers the
-        // packet goes up like any other.
-        if p.next_header() == IpProtocol::Icmpv6 && p.payload().first() == Some(&128) {
+        // RFC 4443 §4.1: every node MUST answer Echo Requests (after any
+        // extension headers: an RPL option, a spent source route).
+        let echo = match p.next_header() {
+            IpProtocol::Icmpv6 => p.payload().first() == Some(&128),
+            nh => ipv6::upper_layer(nh, p.payload()).is_ok_and(|u| {
+                u.protocol == IpProtocol::Icmpv6
+                    && u.fragment.is_none()
+                    && p.payload().get(u.offset) == Some(&128)
+            }),
+        };
+        if echo {
             let (src, dst) = (p.src_addr(), p.dst_addr());
             // RFC 4443 §4.2: to a multicast request, reply from a unicast address.
             let from = if dst.is_multicast() { addrs.select_source(&src) } else { Some(dst) };

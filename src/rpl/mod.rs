@@ -20,6 +20,7 @@
 
 pub mod dag;
 pub mod dao;
+pub mod datapath;
 pub mod instance;
 pub mod mrhof;
 pub mod of;

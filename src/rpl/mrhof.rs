@@ -22,8 +22,8 @@
 
 use core::cmp::Ordering;
 
+use super::INFINITE_RANK;
 use super::of::{Candidate, ObjectiveFunction, by_acceptability, by_stickiness};
-use super::{DEFAULT_MIN_HOP_RANK_INCREASE, INFINITE_RANK};
 
 /// MRHOF's Objective Code Point (RFC 6719 §6, IANA).
 pub const OCP: u16 = 1;
@@ -45,8 +45,9 @@ pub const INITIAL_ETX: u16 = 256;
 /// the rank equals the ETX path cost.
 pub const CONTIKI_MIN_HOP_RANK_INCREASE: u16 = 128;
 
-/// MRHOF parameters; `Default` gives the RFC 6719 §5 values and the RFC
-/// 6550 §17 MinHopRankIncrease of 256.
+/// MRHOF parameters; `Default` gives the RFC 6719 §5 values and a
+/// MinHopRankIncrease of 128, Contiki-NG's with MRHOF (the RFC 6550 §17
+/// default of 256 makes every link better than ETX 2.0 cost the same).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Mrhof {
     /// MinHopRankIncrease (RFC 6550 §6.7.6).
@@ -64,7 +65,7 @@ pub struct Mrhof {
 impl Default for Mrhof {
     fn default() -> Self {
         Mrhof {
-            min_hop_rank_increase: DEFAULT_MIN_HOP_RANK_INCREASE,
+            min_hop_rank_increase: CONTIKI_MIN_HOP_RANK_INCREASE,
             max_link_metric: MAX_LINK_METRIC,
             max_path_cost: MAX_PATH_COST,
             parent_switch_threshold: PARENT_SWITCH_THRESHOLD,
@@ -156,6 +157,7 @@ impl ObjectiveFunction for Mrhof {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rpl::DEFAULT_MIN_HOP_RANK_INCREASE;
     use crate::rpl::of::cand;
 
     #[test]
@@ -170,7 +172,8 @@ mod tests {
 
     #[test]
     fn ranks_with_min_hop_256() {
-        let of = Mrhof::default();
+        let of = Mrhof { min_hop_rank_increase: DEFAULT_MIN_HOP_RANK_INCREASE, ..Mrhof::default() };
+        assert_eq!(Mrhof::default().min_hop_rank_increase, 128);
         assert_eq!(of.rank(256, Some(128)), 512);
         assert_eq!(of.rank(256, Some(256)), 512);
         assert_eq!(of.rank(256, Some(384)), 640);
