@@ -269,9 +269,11 @@ pub fn node_capacities(s: &Scenario, i: usize, n: usize) -> Capacities {
             rpl_routes: n.max(1),
             ..Capacities::router()
         },
-        Role::Router => {
-            Capacities { rpl_parents: PARENTS, rpl_routes: n.clamp(1, ROUTER_ROUTES_MAX), ..Capacities::router() }
-        }
+        Role::Router => Capacities {
+            rpl_parents: PARENTS,
+            rpl_routes: n.clamp(1, ROUTER_ROUTES_MAX),
+            ..Capacities::router()
+        },
         Role::Leaf => Capacities { rpl_parents: PARENTS, rpl_routes: 1, ..Capacities::default() },
     }
 }
@@ -485,7 +487,11 @@ pub fn run(s: &Scenario, progress: bool) -> Result<RunResult, String> {
             if let Some(l) = log.as_mut() {
                 l.log(now.total_micros(), node, &msg).map_err(|e| e.to_string())?;
             }
-            recoveries.push(Recovery { fault: format!("node {node}: {msg}"), at_s: secs(now), after_s: None });
+            recoveries.push(Recovery {
+                fault: format!("node {node}: {msg}"),
+                at_s: secs(now),
+                after_s: None,
+            });
             // Check at once whether the fault changed anything.
             next_join_check = now;
         }
@@ -539,7 +545,13 @@ pub fn run(s: &Scenario, progress: bool) -> Result<RunResult, String> {
                     && sock.send_to(&p, (global(root), PORT)).is_ok()
                 {
                     pending.insert(seq, datagrams.len());
-                    datagrams.push(Datagram { up: true, node: i, sent_s: secs(now), received_s: None, hops: None });
+                    datagrams.push(Datagram {
+                        up: true,
+                        node: i,
+                        sent_s: secs(now),
+                        received_s: None,
+                        hops: None,
+                    });
                 }
             }
         }
@@ -560,7 +572,13 @@ pub fn run(s: &Scenario, progress: bool) -> Result<RunResult, String> {
                     && sock.send_to(&p, (global(i), PORT)).is_ok()
                 {
                     pending.insert(seq, datagrams.len());
-                    datagrams.push(Datagram { up: false, node: i, sent_s: secs(now), received_s: None, hops: None });
+                    datagrams.push(Datagram {
+                        up: false,
+                        node: i,
+                        sent_s: secs(now),
+                        received_s: None,
+                        hops: None,
+                    });
                     if watch[i] <= now {
                         watched.push(i);
                     }
@@ -670,7 +688,8 @@ pub fn run(s: &Scenario, progress: bool) -> Result<RunResult, String> {
     root_routes.sort_unstable();
     root_routes.dedup();
     let ranks: Vec<u16> = nodes.iter().filter(|e| e.joined).map(|e| e.rank).collect();
-    let control = u64::from(rs.dio_tx) + u64::from(rs.dis_tx) + u64::from(rs.dao_tx) + u64::from(rs.dao_ack_tx);
+    let control =
+        u64::from(rs.dio_tx) + u64::from(rs.dis_tx) + u64::from(rs.dao_tx) + u64::from(rs.dao_ack_tx);
     m.rpl = Rpl {
         joined: Some(ranks.len() as u64),
         converged_at_s: converged_at.map(secs),
@@ -723,7 +742,13 @@ pub fn run(s: &Scenario, progress: bool) -> Result<RunResult, String> {
             },
             s.duration_s
         );
-        let svg = Dodag { positions: &positions, links: &links, parents: &parents, root: Some(root), title: &title };
+        let svg = Dodag {
+            positions: &positions,
+            links: &links,
+            parents: &parents,
+            root: Some(root),
+            title: &title,
+        };
         let path = out(output::SVG_FILE);
         svg.write(&path).map_err(|e| e.to_string())?;
         files.push(path);
@@ -756,7 +781,10 @@ fn complete(
         }
     }
     let parent = |i: usize| {
-        sim.node(NodeId(i)).rpl().and_then(|r| r.preferred_parent()).and_then(|a| by_link_local.get(&a).copied())
+        sim.node(NodeId(i))
+            .rpl()
+            .and_then(|r| r.preferred_parent())
+            .and_then(|a| by_link_local.get(&a).copied())
     };
     let reaches_root = |mut i: usize| {
         for _ in 0..n {
