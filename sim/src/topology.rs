@@ -174,7 +174,7 @@ pub fn random_connected(n: usize, side: f64, range: f64, seed: u64) -> Vec<Posit
             }
         }
     }
-    let mut rng = SplitMix64(seed ^ 0x636f_6e6e_6563_74); // "connect"
+    let mut rng = SplitMix64(seed ^ 0x0063_6f6e_6e65_6374); // "connect"
     for i in 0..n {
         if reached[i] {
             continue;
