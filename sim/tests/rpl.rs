@@ -222,7 +222,7 @@ fn parent_death_storing_mrhof() {
             .unwrap_or_else(|| panic!("node {c} kept its dead parent {dead}: {:?}", r.parent_changes));
         assert!(switch.t_s - 80.0 <= PARENT_SWITCH_S, "node {c} switched after {} s", switch.t_s - 80.0);
     }
-    assert_eq!(r.nodes[8].joined, true);
+    assert!(r.nodes[8].joined);
     let (p, count) = pdr(&r, true, 80.0 + PARENT_SWITCH_S, 170.0);
     assert!(count > 0 && p >= MIN_PDR, "up PDR {p} over {count} after the switch");
 }
