@@ -524,6 +524,20 @@ impl Simulation {
         handles
     }
 
+    /// The configuration node `id` was built from, and that the next
+    /// [`Simulation::reboot`] rebuilds it from.
+    pub fn config(&self, id: NodeId) -> &NodeConfig {
+        &self.nodes[id.0].config
+    }
+
+    /// Replaces the configuration the next [`Simulation::reboot`] of node
+    /// `id` rebuilds it from (what a node keeps in flash across a power
+    /// cycle, e.g. an RPL root's DODAG version). The running node is not
+    /// touched; the seed is replaced at the reboot as always.
+    pub fn set_config(&mut self, id: NodeId, config: NodeConfig) {
+        self.nodes[id.0].config = config;
+    }
+
     /// How many times node `id` was rebooted.
     pub fn boots(&self, id: NodeId) -> u32 {
         self.nodes[id.0].boots

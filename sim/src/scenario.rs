@@ -59,7 +59,9 @@ pub enum TopologyKind {
     /// `grid:WxH`: W columns × H rows, `spacing_m` apart.
     Grid(usize, usize),
     /// `random:N`: N nodes uniform in a square sized for `mean_degree`
-    /// neighbours within the medium's range (or `area_m` when given).
+    /// neighbours within the medium's range (or `area_m` when given); the
+    /// nodes that could not reach node 0 are drawn again until they can
+    /// ([`topology::random_connected`]).
     Random(usize),
     /// `csv:FILE`: positions from a CSV file `id,x,y`.
     Csv(PathBuf),
@@ -254,13 +256,41 @@ impl Of {
     }
 }
 
-/// The `[rpl]` table.
+/// The `[rpl]` table. The timer keys go into the root's DODAG
+/// Configuration option (RFC 6550 §6.7.6), so every node uses them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RplConfig {
     /// Mode of operation.
     pub mop: Mop,
     /// Objective function.
     pub of: Of,
+    /// DIOIntervalMin: Trickle Imin = 2^this ms (default 12: 4.096 s).
+    pub dio_interval_min: u8,
+    /// DIOIntervalDoublings: Imax = Imin × 2^this (default 8).
+    pub dio_interval_doublings: u8,
+    /// DIORedundancyConstant k (default 10; 0 never suppresses).
+    pub dio_redundancy_constant: u8,
+    /// Default route lifetime, in `lifetime_unit`s (default 30).
+    pub default_lifetime: u8,
+    /// Lifetime unit, seconds (default 60: routes live 30 minutes and are
+    /// refreshed at half that).
+    pub lifetime_unit: u16,
+}
+
+impl RplConfig {
+    /// sixlo's defaults (Contiki-NG's): Imin 2^12 ms, 8 doublings, k 10,
+    /// routes of 30 × 60 s.
+    pub const fn new(mop: Mop, of: Of) -> Self {
+        RplConfig {
+            mop,
+            of,
+            dio_interval_min: 12,
+            dio_interval_doublings: 8,
+            dio_redundancy_constant: 10,
+            default_lifetime: 30,
+            lifetime_unit: 60,
+        }
+    }
 }
 
 /// A periodic flow.
@@ -463,6 +493,11 @@ struct RawRoles {
 struct RawRpl {
     mop: Option<S<String>>,
     of: Option<S<String>>,
+    dio_interval_min: Option<S<i64>>,
+    dio_interval_doublings: Option<S<i64>>,
+    dio_redundancy_constant: Option<S<i64>>,
+    default_lifetime: Option<S<i64>>,
+    lifetime_unit: Option<S<i64>>,
 }
 
 #[derive(Deserialize)]
@@ -539,7 +574,7 @@ impl Scenario {
                 success_rx: 1.0,
             },
             roles: Roles { root: 0, leaves: Vec::new() },
-            rpl: RplConfig { mop: Mop::Storing, of: Of::Mrhof },
+            rpl: RplConfig::new(Mop::Storing, Of::Mrhof),
             traffic: TrafficConfig {
                 up: Some(Periodic { interval_s: 20.0, payload_bytes: 32, start_s: 30.0 }),
                 down: Some(Periodic { interval_s: 60.0, payload_bytes: 32, start_s: 40.0 }),
@@ -665,6 +700,29 @@ impl Scenario {
             }
             if let Some(o) = &r.of {
                 s.rpl.of = Of::parse(o.get_ref()).map_err(|e| lines.err(o, e))?;
+            }
+            let int = |v: &S<i64>, key: &str, lo: i64, hi: i64| {
+                let x = *v.get_ref();
+                if (lo..=hi).contains(&x) {
+                    Ok(x)
+                } else {
+                    Err(lines.err(v, format!("{key} must be between {lo} and {hi}, not {x}")))
+                }
+            };
+            if let Some(v) = &r.dio_interval_min {
+                s.rpl.dio_interval_min = int(v, "dio_interval_min", 1, 30)? as u8;
+            }
+            if let Some(v) = &r.dio_interval_doublings {
+                s.rpl.dio_interval_doublings = int(v, "dio_interval_doublings", 0, 30)? as u8;
+            }
+            if let Some(v) = &r.dio_redundancy_constant {
+                s.rpl.dio_redundancy_constant = int(v, "dio_redundancy_constant", 0, 255)? as u8;
+            }
+            if let Some(v) = &r.default_lifetime {
+                s.rpl.default_lifetime = int(v, "default_lifetime", 1, 255)? as u8;
+            }
+            if let Some(v) = &r.lifetime_unit {
+                s.rpl.lifetime_unit = int(v, "lifetime_unit", 1, 65535)? as u16;
             }
         }
         if let Some(t) = &raw.traffic {
@@ -824,7 +882,10 @@ impl Scenario {
                         ));
                     }
                 };
-                topology::random(*n, side, self.seed)
+                match self.medium.nominal_range_m() {
+                    Some(r) => topology::random_connected(*n, side, r, self.seed),
+                    None => topology::random(*n, side, self.seed),
+                }
             }
             TopologyKind::Csv(p) => topology::parse_positions_csv(&read(p)?).map_err(|e| file_err(p, e))?,
             TopologyKind::Topo(p) => {

@@ -129,6 +129,69 @@ pub fn random(n: usize, side: f64, seed: u64) -> Vec<Position> {
     (0..n).map(|_| Position { x: rng.next_f64() * side, y: rng.next_f64() * side }).collect()
 }
 
+/// As [`random`], then every node that cannot reach node 0 over links of
+/// at most `range` metres is drawn again (uniformly in the square, from
+/// the same seeded stream) until it lands within `range` of a node that
+/// can: the nodes of node 0's component keep their uniform positions, the
+/// few others (about e^-degree of them) join it, and every node can reach
+/// node 0. With `range` ≤ 0 or not finite, the same as [`random`].
+pub fn random_connected(n: usize, side: f64, range: f64, seed: u64) -> Vec<Position> {
+    let mut pos = random(n, side, seed);
+    if n == 0 || !(range.is_finite() && range > 0.0) {
+        return pos;
+    }
+    let cell = |p: &Position| ((p.x / range).floor() as i64, (p.y / range).floor() as i64);
+    // The grid of nodes known to reach node 0.
+    let mut grid: std::collections::HashMap<(i64, i64), Vec<usize>> = std::collections::HashMap::new();
+    let near = |grid: &std::collections::HashMap<(i64, i64), Vec<usize>>, pos: &[Position], p: &Position| {
+        let (cx, cy) = cell(p);
+        (-1..=1).any(|dx| {
+            (-1..=1).any(|dy| {
+                grid.get(&(cx + dx, cy + dy)).is_some_and(|v| v.iter().any(|&j| pos[j].distance(p) <= range))
+            })
+        })
+    };
+    let mut reached = vec![false; n];
+    reached[0] = true;
+    grid.entry(cell(&pos[0])).or_default().push(0);
+    // Breadth-first over the unit-disk graph: all nodes, bucketed.
+    let mut all: std::collections::HashMap<(i64, i64), Vec<usize>> = std::collections::HashMap::new();
+    for (i, p) in pos.iter().enumerate() {
+        all.entry(cell(p)).or_default().push(i);
+    }
+    let mut queue = std::collections::VecDeque::from([0usize]);
+    while let Some(i) = queue.pop_front() {
+        let (cx, cy) = cell(&pos[i]);
+        for dx in -1..=1 {
+            for dy in -1..=1 {
+                for &j in all.get(&(cx + dx, cy + dy)).map(Vec::as_slice).unwrap_or(&[]) {
+                    if !reached[j] && pos[i].distance(&pos[j]) <= range {
+                        reached[j] = true;
+                        grid.entry(cell(&pos[j])).or_default().push(j);
+                        queue.push_back(j);
+                    }
+                }
+            }
+        }
+    }
+    let mut rng = SplitMix64(seed ^ 0x0063_6f6e_6e65_6374); // "connect"
+    for i in 0..n {
+        if reached[i] {
+            continue;
+        }
+        loop {
+            let p = Position { x: rng.next_f64() * side, y: rng.next_f64() * side };
+            if near(&grid, &pos, &p) {
+                pos[i] = p;
+                break;
+            }
+        }
+        reached[i] = true;
+        grid.entry(cell(&pos[i])).or_default().push(i);
+    }
+    pos
+}
+
 /// The pairs `(a, b)`, `a < b`, closer than or at `range` metres.
 pub fn unit_disk_links(positions: &[Position], range: f64) -> Vec<(usize, usize)> {
     let mut out = Vec::new();

@@ -33,14 +33,19 @@ fn same_seed_same_bytes_other_seed_other_bytes() {
     let t = &m1["traffic"];
     assert!(t["up_sent"].as_u64().unwrap() > 0 && t["up_received"].as_u64().unwrap() > 0, "{t}");
     assert!(t["down_received"].as_u64().unwrap() > 0, "{t}");
-    assert!(m1["rpl"]["joined"].is_null());
+    // An RPL mesh: every node joins, the root routes to all the others.
+    assert_eq!(m1["rpl"]["joined"], 50, "{}", m1["rpl"]);
+    assert!(m1["rpl"]["converged_at_s"].as_f64().is_some_and(|c| c < 60.0), "{}", m1["rpl"]);
+    assert_eq!(m1["rpl"]["root_routes"], 49, "{}", m1["rpl"]);
+    assert!(m1["traffic"]["hops_max"].as_u64().unwrap() > 1, "{t}");
     assert_eq!(m1["nodes"], 50);
 
     if common::have_tshark() {
         let path = base.join("a").join("capture.pcap");
         let f = common::tshark_fields(
             &path,
-            &["-o", "udp.check_checksum:TRUE"],
+            // The nodes compress with context 0 = fd00::/64 (RPL routers announce it).
+            &["-o", "udp.check_checksum:TRUE", "-o", "6lowpan.context0:fd00::/64"],
             &["_ws.malformed", "wpan.fcs_ok", "udp.checksum.status", "icmpv6.checksum.status"],
         );
         assert!(f.len() > 100, "{} frames", f.len());

@@ -155,7 +155,20 @@ fn metrics_json_has_every_key() {
     assert_eq!(keys(&v["traffic"]["latency_ms"]), ["p50", "p99", "mean", "max"]);
     assert_eq!(
         keys(&v["rpl"]),
-        ["joined", "converged_at_s", "dio", "dis", "dao", "dao_ack", "parent_changes"]
+        [
+            "joined",
+            "converged_at_s",
+            "dio",
+            "dis",
+            "dao",
+            "dao_ack",
+            "parent_changes",
+            "detaches",
+            "control_per_node_per_hour",
+            "rank_mean",
+            "rank_max",
+            "root_routes"
+        ]
     );
     assert_eq!(keys(&v["radio"]), ["duty_cycle_mean", "charge_mc_mean"]);
     assert_eq!(

@@ -510,6 +510,11 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
                 Ok(OptionRepr::TransitInformation(ti)) => {
                     for t in targets.iter() {
                         let Some((prefix, len)) = target_prefix(t) else { continue };
+                        // Our own address came back to us (a transient
+                        // parent loop): no route to ourselves, no relay.
+                        if len == 128 && Some(prefix) == self.global {
+                            continue;
+                        }
                         let life = rpl_lifetime(ti.path_lifetime, lifetime_unit);
                         let up = if non_storing {
                             if !root {

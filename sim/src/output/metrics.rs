@@ -130,23 +130,38 @@ impl Traffic {
     }
 }
 
-/// RPL counters (all `null` until the stack has RPL).
+/// RPL figures: counters summed over every node (a rebooted node's
+/// earlier lives included), states at the end of the run.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Rpl {
-    /// Nodes in the DODAG at the end (the root included).
+    /// Nodes in the DODAG with their global address at the end (the root
+    /// included).
     pub joined: Option<u64>,
-    /// When every node had joined, seconds; `null` if that never happened.
+    /// When every node had joined for the first time, seconds; `null` if
+    /// that never happened.
     pub converged_at_s: Option<f64>,
     /// DIOs sent.
     pub dio: Option<u64>,
     /// DISs sent.
     pub dis: Option<u64>,
-    /// DAOs sent.
+    /// DAOs sent (own, retransmitted, No-Path and relayed).
     pub dao: Option<u64>,
     /// DAO-ACKs sent.
     pub dao_ack: Option<u64>,
-    /// Preferred-parent changes.
+    /// Preferred-parent changes (joins included).
     pub parent_changes: Option<u64>,
+    /// Times a node detached (lost every parent).
+    pub detaches: Option<u64>,
+    /// RPL control messages sent (DIO + DIS + DAO + DAO-ACK) per node per
+    /// hour of virtual time.
+    pub control_per_node_per_hour: Option<f64>,
+    /// Mean rank of the joined nodes at the end (the root's included).
+    pub rank_mean: Option<f64>,
+    /// Largest rank of a joined node at the end.
+    pub rank_max: Option<u32>,
+    /// Nodes the root has a route to at the end (storing: its
+    /// descendants; non-storing: its source routes).
+    pub root_routes: Option<u64>,
 }
 
 /// Radio activity, averaged over nodes.
