@@ -418,7 +418,10 @@ pub fn run(s: &Scenario, progress: bool) -> Result<RunResult, String> {
                     NodeEvent::AddressAdded(a) => format!("address {a}"),
                     NodeEvent::Duplicate(a) => format!("duplicate address {a}"),
                     NodeEvent::EchoReply { from, seq, .. } => format!("echo reply from {from} seq {seq}"),
-                    NodeEvent::Rpl(RplEvent::ParentChanged(a)) => {
+                    NodeEvent::Rpl(RplEvent::ParentChanged) => {
+                        // The parent of the moment (events are read every tick).
+                        let rpl = sim.node(NodeId(i)).rpl();
+                        let a = rpl.and_then(|r| r.preferred_parent()).unwrap_or(Ipv6Addr::UNSPECIFIED);
                         let p = by_link_local.get(&a).copied();
                         parent_changes.push(ParentChange { t_s: secs(now), node: i, parent: p });
                         match p {
@@ -430,10 +433,12 @@ pub fn run(s: &Scenario, progress: bool) -> Result<RunResult, String> {
                         parent_changes.push(ParentChange { t_s: secs(now), node: i, parent: None });
                         "rpl detached".to_string()
                     }
-                    NodeEvent::Rpl(RplEvent::Joined { prefix }) => match prefix {
-                        Some((p, len, _)) => format!("rpl joined, prefix {p}/{len}"),
-                        None => "rpl joined".to_string(),
-                    },
+                    NodeEvent::Rpl(RplEvent::Joined) => {
+                        match sim.node(NodeId(i)).rpl().and_then(|r| r.autoconf_prefix()) {
+                            Some((p, len)) => format!("rpl joined, prefix {p}/{len}"),
+                            None => "rpl joined".to_string(),
+                        }
+                    }
                 };
                 if let Some(l) = log.as_mut() {
                     l.log(now.total_micros(), i, &msg).map_err(|e| e.to_string())?;
