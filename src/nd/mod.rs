@@ -215,6 +215,13 @@ impl Transmit<'_> {
     /// and passes it to `f`.
     pub fn with_repr<R>(&self, f: impl FnOnce(&ndisc::Repr<'_>) -> R) -> R {
         let mut opts = [NdiscOption::Mtu(0); MAX_OPTIONS];
+        f(&self.repr(&mut opts))
+    }
+
+    /// Builds the `wire::ndisc::Repr` with its options in `opts`. Not
+    /// generic, so that every caller of [`Transmit::with_repr`] shares it.
+    #[inline(never)]
+    fn repr<'o>(&'o self, opts: &'o mut [NdiscOption<'o>; MAX_OPTIONS]) -> ndisc::Repr<'o> {
         let mut n = 0;
         let mut push = |o| {
             if let Some(slot) = opts.get_mut(n) {
@@ -223,7 +230,6 @@ impl Transmit<'_> {
             }
         };
         let lla = |a: Address| LinkLayerAddress::Ieee802154(a);
-        let aro_opt;
         match &self.msg {
             NdMessage::RouterSolicit { sllao } => push(NdiscOption::SourceLinkLayerAddr(lla(*sllao))),
             NdMessage::RouterAdvert { sllao, prefixes, contexts, abro, .. } => {
@@ -242,8 +248,7 @@ impl Transmit<'_> {
                 if let Some(a) = sllao {
                     push(NdiscOption::SourceLinkLayerAddr(lla(*a)));
                 }
-                aro_opt = *aro;
-                if let Some(a) = &aro_opt {
+                if let Some(a) = aro {
                     push(a.option());
                 }
             }
@@ -251,14 +256,13 @@ impl Transmit<'_> {
                 if let Some(a) = tllao {
                     push(NdiscOption::TargetLinkLayerAddr(lla(*a)));
                 }
-                aro_opt = *aro;
-                if let Some(a) = &aro_opt {
+                if let Some(a) = aro {
                     push(a.option());
                 }
             }
         }
         let options = Options::List(&opts[..n]);
-        let repr = match self.msg {
+        match self.msg {
             NdMessage::RouterSolicit { .. } => ndisc::Repr::RouterSolicit { options },
             NdMessage::RouterAdvert { hop_limit, router_lifetime, .. } => ndisc::Repr::RouterAdvert {
                 hop_limit,
@@ -274,8 +278,7 @@ impl Transmit<'_> {
             NdMessage::NeighborAdvert { flags, target, .. } => {
                 ndisc::Repr::NeighborAdvert { flags, target_addr: target, options }
             }
-        };
-        f(&repr)
+        }
     }
 
     /// The length of the ICMPv6 message (header and checksum included).

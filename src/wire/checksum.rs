@@ -23,6 +23,37 @@ pub fn sum(acc: u32, data: &[u8]) -> u32 {
     u32::from(fold64(u64::from(acc) + u64::from(swapped)))
 }
 
+/// Writes `v` big-endian at `buf[at..at + 2]`.
+///
+/// The emitters' field writers live out of line: inlined, each
+/// `buf[a..b].copy_from_slice(&v.to_be_bytes())` costs a bounds check and
+/// a call set-up (about 50 bytes of text) at every field.
+///
+/// # Panics
+/// If `buf` is shorter than `at + 2`, like the indexing it replaces.
+#[inline(never)]
+pub(crate) fn put_u16(buf: &mut [u8], at: usize, v: u16) {
+    put(buf, at, &v.to_be_bytes());
+}
+
+/// Writes `v` big-endian at `buf[at..at + 4]`.
+///
+/// # Panics
+/// If `buf` is shorter than `at + 4`.
+#[inline(never)]
+pub(crate) fn put_u32(buf: &mut [u8], at: usize, v: u32) {
+    put(buf, at, &v.to_be_bytes());
+}
+
+/// Copies `bytes` to `buf[at..]`.
+///
+/// # Panics
+/// If `buf` is shorter than `at + bytes.len()`.
+#[inline(never)]
+pub(crate) fn put(buf: &mut [u8], at: usize, bytes: &[u8]) {
+    buf[at..at + bytes.len()].copy_from_slice(bytes);
+}
+
 /// Adds `data` as little-endian 64-bit words (zero-padded) to `total`.
 #[inline(always)]
 fn sum_le(mut total: u128, data: &[u8]) -> u128 {

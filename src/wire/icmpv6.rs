@@ -10,6 +10,7 @@
 //! [`Packet::verify_checksum`] first (or use [`Repr::parse_verified`]), since
 //! only the caller knows the IPv6 source and destination.
 
+use crate::wire::checksum::{put, put_u16, put_u32};
 use core::fmt;
 use core::net::Ipv6Addr;
 
@@ -303,27 +304,27 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> Packet<T> {
 
     /// Sets the checksum field.
     pub fn set_checksum(&mut self, value: u16) {
-        self.buffer.as_mut()[field::CHECKSUM].copy_from_slice(&value.to_be_bytes());
+        put_u16(self.buffer.as_mut(), field::CHECKSUM.start, value);
     }
 
     /// Sets the echo identifier.
     pub fn set_echo_ident(&mut self, value: u16) {
-        self.buffer.as_mut()[field::ECHO_IDENT].copy_from_slice(&value.to_be_bytes());
+        put_u16(self.buffer.as_mut(), field::ECHO_IDENT.start, value);
     }
 
     /// Sets the echo sequence number.
     pub fn set_echo_seq_no(&mut self, value: u16) {
-        self.buffer.as_mut()[field::ECHO_SEQNO].copy_from_slice(&value.to_be_bytes());
+        put_u16(self.buffer.as_mut(), field::ECHO_SEQNO.start, value);
     }
 
     /// Sets the MTU of a Packet Too Big message.
     pub fn set_pkt_too_big_mtu(&mut self, value: u32) {
-        self.buffer.as_mut()[field::WORD].copy_from_slice(&value.to_be_bytes());
+        put_u32(self.buffer.as_mut(), field::WORD.start, value);
     }
 
     /// Sets the pointer of a Parameter Problem message.
     pub fn set_param_problem_ptr(&mut self, value: u32) {
-        self.buffer.as_mut()[field::WORD].copy_from_slice(&value.to_be_bytes());
+        put_u32(self.buffer.as_mut(), field::WORD.start, value);
     }
 
     /// Clears the unused word of Destination Unreachable / Time Exceeded.
@@ -576,23 +577,23 @@ impl<'a> Repr<'a> {
             Repr::EchoRequest { ident, seq_no, data } | Repr::EchoReply { ident, seq_no, data } => {
                 packet.set_echo_ident(*ident);
                 packet.set_echo_seq_no(*seq_no);
-                packet.payload_mut().copy_from_slice(data);
+                put(packet.payload_mut(), 0, data);
             }
             Repr::DstUnreachable { invoking, .. } | Repr::TimeExceeded { invoking, .. } => {
                 // RFC 4443 §3.1/§3.3: the unused word is zero on transmit.
                 packet.clear_reserved();
-                packet.payload_mut().copy_from_slice(invoking);
+                put(packet.payload_mut(), 0, invoking);
             }
             Repr::PacketTooBig { mtu, invoking } => {
                 packet.set_pkt_too_big_mtu(*mtu);
-                packet.payload_mut().copy_from_slice(invoking);
+                put(packet.payload_mut(), 0, invoking);
             }
             Repr::ParamProblem { pointer, invoking, .. } => {
                 packet.set_param_problem_ptr(*pointer);
-                packet.payload_mut().copy_from_slice(invoking);
+                put(packet.payload_mut(), 0, invoking);
             }
             Repr::Ndisc(nd) => nd.emit(packet.message_body_mut()),
-            Repr::Other { data, .. } => packet.message_body_mut().copy_from_slice(data),
+            Repr::Other { data, .. } => put(packet.message_body_mut(), 0, data),
         }
         packet.fill_checksum(src, dst);
     }

@@ -23,6 +23,7 @@
 //! Reference: IEEE 802.15.4-2015 §7.2 (general MAC frame format), §7.4.2
 //! (header IEs), §9.4 (auxiliary security header); IEEE 802.15.4-2006 §7.2.1.
 
+use crate::wire::checksum::put;
 use crate::wire::{Error, Result};
 
 /// An 802.15.4 MAC address.
@@ -1206,7 +1207,7 @@ impl<'a> FrameRepr<'a> {
             | u16::from(u8::from(self.dst_addr.mode())) << 10
             | u16::from(u8::from(self.frame_version)) << 12
             | u16::from(u8::from(self.src_addr.mode())) << 14;
-        buf[field::FRAME_CONTROL].copy_from_slice(&fc.to_le_bytes());
+        put(buf, field::FRAME_CONTROL.start, &fc.to_le_bytes());
         let mut off = 2;
         if seq_present {
             buf[off] = self.sequence_number.unwrap_or(0);
@@ -1214,13 +1215,13 @@ impl<'a> FrameRepr<'a> {
         }
         if dp {
             let pan = self.dst_pan_id.or(self.src_pan_id).unwrap_or(0xffff);
-            buf[off..off + 2].copy_from_slice(&pan.to_le_bytes());
+            put(buf, off, &pan.to_le_bytes());
             off += 2;
         }
         off += self.dst_addr.write_wire(&mut buf[off..]);
         if sp {
             let pan = self.src_pan_id.or(self.dst_pan_id).unwrap_or(0xffff);
-            buf[off..off + 2].copy_from_slice(&pan.to_le_bytes());
+            put(buf, off, &pan.to_le_bytes());
             off += 2;
         }
         off += self.src_addr.write_wire(&mut buf[off..]);
@@ -1230,7 +1231,7 @@ impl<'a> FrameRepr<'a> {
             off += a.buffer_len();
         }
         if !ies.is_empty() {
-            buf[off..off + ies.len()].copy_from_slice(ies);
+            put(buf, off, ies);
             off += ies.len();
         }
         off

@@ -12,6 +12,7 @@
 
 pub mod option;
 
+use crate::wire::checksum::{put, put_u16, put_u32};
 use core::net::Ipv6Addr;
 
 pub use self::option::{
@@ -242,20 +243,20 @@ impl<'a> Repr<'a> {
             } => {
                 head[field::RA_HOP_LIMIT] = *hop_limit;
                 head[field::RA_FLAGS] = flags.0;
-                head[field::RA_ROUTER_LIFETIME].copy_from_slice(&router_lifetime.to_be_bytes());
-                head[field::RA_REACHABLE_TIME].copy_from_slice(&reachable_time.to_be_bytes());
-                head[field::RA_RETRANS_TIME].copy_from_slice(&retrans_time.to_be_bytes());
+                put_u16(head, field::RA_ROUTER_LIFETIME.start, *router_lifetime);
+                put_u32(head, field::RA_REACHABLE_TIME.start, *reachable_time);
+                put_u32(head, field::RA_RETRANS_TIME.start, *retrans_time);
             }
             Repr::NeighborSolicit { target_addr, .. } => {
-                head[field::TARGET].copy_from_slice(&target_addr.octets());
+                put(head, field::TARGET.start, &target_addr.octets());
             }
             Repr::NeighborAdvert { flags, target_addr, .. } => {
                 head[field::NA_FLAGS] = flags.0;
-                head[field::TARGET].copy_from_slice(&target_addr.octets());
+                put(head, field::TARGET.start, &target_addr.octets());
             }
             Repr::Redirect { target_addr, dest_addr, .. } => {
-                head[field::TARGET].copy_from_slice(&target_addr.octets());
-                head[field::REDIRECT_DEST].copy_from_slice(&dest_addr.octets());
+                put(head, field::TARGET.start, &target_addr.octets());
+                put(head, field::REDIRECT_DEST.start, &dest_addr.octets());
             }
         }
         self.options().emit(rest);

@@ -8,6 +8,7 @@
 
 use core::net::Ipv6Addr;
 
+use crate::wire::checksum::{put, put_u16, put_u32};
 use crate::wire::ieee802154::Address;
 use crate::wire::{Error, Result};
 
@@ -464,41 +465,38 @@ impl<'a> NdiscOption<'a> {
         opt[1] = u8::try_from(len / UNIT).unwrap_or(u8::MAX);
         match self {
             NdiscOption::SourceLinkLayerAddr(lla) | NdiscOption::TargetLinkLayerAddr(lla) => match lla {
-                LinkLayerAddress::Ieee802154(addr) => {
-                    let b = addr.as_bytes();
-                    opt[2..2 + b.len()].copy_from_slice(b);
-                }
-                LinkLayerAddress::Raw(data) => opt[2..2 + data.len()].copy_from_slice(data),
+                LinkLayerAddress::Ieee802154(addr) => put(opt, 2, addr.as_bytes()),
+                LinkLayerAddress::Raw(data) => put(opt, 2, data),
             },
             NdiscOption::PrefixInformation(pi) => {
                 opt[2] = pi.prefix_len;
                 opt[3] = pi.flags.0;
-                opt[4..8].copy_from_slice(&pi.valid_lifetime.to_be_bytes());
-                opt[8..12].copy_from_slice(&pi.preferred_lifetime.to_be_bytes());
-                opt[16..32].copy_from_slice(&pi.prefix.octets());
+                put_u32(opt, 4, pi.valid_lifetime);
+                put_u32(opt, 8, pi.preferred_lifetime);
+                put(opt, 16, &pi.prefix.octets());
             }
-            NdiscOption::Mtu(mtu) => opt[4..8].copy_from_slice(&mtu.to_be_bytes()),
+            NdiscOption::Mtu(mtu) => put_u32(opt, 4, *mtu),
             NdiscOption::AddressRegistration(aro) => {
                 opt[2] = aro.status.into();
                 opt[3] = aro.opaque;
                 opt[4] = ((aro.i & 0x03) << 2) | (u8::from(aro.r) << 1) | u8::from(aro.t);
                 opt[5] = aro.tid;
-                opt[6..8].copy_from_slice(&aro.lifetime.to_be_bytes());
-                opt[8..8 + aro.rovr.len()].copy_from_slice(aro.rovr);
+                put_u16(opt, 6, aro.lifetime);
+                put(opt, 8, aro.rovr);
             }
             NdiscOption::SixLowpanContext(ctx) => {
                 opt[2] = ctx.context_len;
                 opt[3] = (u8::from(ctx.compression) << 4) | (ctx.cid & 0x0f);
-                opt[6..8].copy_from_slice(&ctx.valid_lifetime.to_be_bytes());
-                opt[8..].copy_from_slice(&ctx.prefix.octets()[..len - 8]);
+                put_u16(opt, 6, ctx.valid_lifetime);
+                put(opt, 8, &ctx.prefix.octets()[..len - 8]);
             }
             NdiscOption::AuthoritativeBorderRouter(abro) => {
-                opt[2..4].copy_from_slice(&abro.version_low.to_be_bytes());
-                opt[4..6].copy_from_slice(&abro.version_high.to_be_bytes());
-                opt[6..8].copy_from_slice(&abro.valid_lifetime.to_be_bytes());
-                opt[8..24].copy_from_slice(&abro.address.octets());
+                put_u16(opt, 2, abro.version_low);
+                put_u16(opt, 4, abro.version_high);
+                put_u16(opt, 6, abro.valid_lifetime);
+                put(opt, 8, &abro.address.octets());
             }
-            NdiscOption::Unknown { data, .. } => opt[2..2 + data.len()].copy_from_slice(data),
+            NdiscOption::Unknown { data, .. } => put(opt, 2, data),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! RPL control message bodies (RFC 6550 §6.2 to §6.5).
 
+use crate::wire::checksum::{put, put_u16};
 use core::net::Ipv6Addr;
 
 use super::options::Options;
@@ -513,7 +514,7 @@ impl<'a> Repr<'a> {
             Repr::Dio(m) => {
                 body[field::INSTANCE_ID] = m.rpl_instance_id;
                 body[field::DIO_VERSION] = m.version_number;
-                body[field::DIO_RANK].copy_from_slice(&m.rank.to_be_bytes());
+                put_u16(body, field::DIO_RANK.start, m.rank);
                 // RFC 6550 §6.3.1: G | 0 | MOP (3 bits) | Prf (3 bits).
                 body[field::DIO_G_MOP_PRF] = if m.grounded { 0x80 } else { 0 }
                     | if m.zero_bit { 0x40 } else { 0 }
@@ -522,7 +523,7 @@ impl<'a> Repr<'a> {
                 body[field::DIO_DTSN] = m.dtsn;
                 body[field::DIO_FLAGS] = m.flags;
                 body[field::DIO_RESERVED] = m.reserved;
-                body[field::DIO_DODAG_ID].copy_from_slice(&m.dodag_id.octets());
+                put(body, field::DIO_DODAG_ID.start, &m.dodag_id.octets());
             }
             Repr::Dao(m) => {
                 body[field::INSTANCE_ID] = m.rpl_instance_id;
@@ -533,7 +534,7 @@ impl<'a> Repr<'a> {
                 body[field::DAO_RESERVED] = m.reserved;
                 body[field::DAO_SEQUENCE] = m.sequence;
                 if let Some(id) = m.dodag_id {
-                    body[field::DAO_DODAG_ID].copy_from_slice(&id.octets());
+                    put(body, field::DAO_DODAG_ID.start, &id.octets());
                 }
             }
             Repr::DaoAck(m) => {
@@ -543,10 +544,10 @@ impl<'a> Repr<'a> {
                 body[field::ACK_SEQUENCE] = m.sequence;
                 body[field::ACK_STATUS] = m.status;
                 if let Some(id) = m.dodag_id {
-                    body[field::DAO_DODAG_ID].copy_from_slice(&id.octets());
+                    put(body, field::DAO_DODAG_ID.start, &id.octets());
                 }
             }
-            Repr::Unknown { body: raw, .. } => body[..raw.len()].copy_from_slice(raw),
+            Repr::Unknown { body: raw, .. } => put(body, 0, raw),
         }
         if let Some(o) = self.options() {
             let end = base + o.buffer_len();

@@ -21,6 +21,7 @@
 
 use core::net::Ipv6Addr;
 
+use crate::wire::checksum::{put, put_u16, put_u32};
 use crate::wire::{Error, Result};
 
 /// RPL option type values (RFC 6550 §20.4).
@@ -412,13 +413,13 @@ impl<'a> OptionRepr<'a> {
         match self {
             OptionRepr::Pad1 => {}
             OptionRepr::PadN(d) | OptionRepr::DagMetricContainer(d) | OptionRepr::Unknown { data: d, .. } => {
-                data.copy_from_slice(&d[..len]);
+                put(data, 0, &d[..len]);
             }
             OptionRepr::RouteInformation(r) => {
                 data[0] = r.prefix_len;
                 data[1] = ((r.preference & 0x03) << 3) | (r.reserved & 0xe7);
-                data[2..6].copy_from_slice(&r.route_lifetime.to_be_bytes());
-                data[6..].copy_from_slice(&r.prefix[..len - 6]);
+                put_u32(data, 2, r.route_lifetime);
+                put(data, 6, &r.prefix[..len - 6]);
             }
             OptionRepr::DodagConfiguration(c) => {
                 data[0] = (c.flags & 0xf0)
@@ -427,17 +428,17 @@ impl<'a> OptionRepr<'a> {
                 data[1] = c.dio_interval_doublings;
                 data[2] = c.dio_interval_min;
                 data[3] = c.dio_redundancy_constant;
-                data[4..6].copy_from_slice(&c.max_rank_increase.to_be_bytes());
-                data[6..8].copy_from_slice(&c.minimum_hop_rank_increase.to_be_bytes());
-                data[8..10].copy_from_slice(&c.objective_code_point.to_be_bytes());
+                put_u16(data, 4, c.max_rank_increase);
+                put_u16(data, 6, c.minimum_hop_rank_increase);
+                put_u16(data, 8, c.objective_code_point);
                 data[10] = c.reserved;
                 data[11] = c.default_lifetime;
-                data[12..14].copy_from_slice(&c.lifetime_unit.to_be_bytes());
+                put_u16(data, 12, c.lifetime_unit);
             }
             OptionRepr::RplTarget(t) => {
                 data[0] = t.flags;
                 data[1] = t.prefix_len;
-                data[2..].copy_from_slice(&t.prefix[..len - 2]);
+                put(data, 2, &t.prefix[..len - 2]);
             }
             OptionRepr::TransitInformation(t) => {
                 data[0] = if t.external { 0x80 } else { 0 } | (t.flags & 0x7f);
@@ -445,7 +446,7 @@ impl<'a> OptionRepr<'a> {
                 data[2] = t.path_sequence;
                 data[3] = t.path_lifetime;
                 if let Some(a) = t.parent_address {
-                    data[4..20].copy_from_slice(&a.octets());
+                    put(data, 4, &a.octets());
                 }
             }
             OptionRepr::SolicitedInformation(s) => {
@@ -454,7 +455,7 @@ impl<'a> OptionRepr<'a> {
                     | if s.instance_id_predicate { 0x40 } else { 0 }
                     | if s.dodag_id_predicate { 0x20 } else { 0 }
                     | (s.flags & 0x1f);
-                data[2..18].copy_from_slice(&s.dodag_id.octets());
+                put(data, 2, &s.dodag_id.octets());
                 data[18] = s.version_number;
             }
             OptionRepr::PrefixInformation(p) => {
@@ -463,12 +464,12 @@ impl<'a> OptionRepr<'a> {
                     | if p.autonomous { 0x40 } else { 0 }
                     | if p.router_address { 0x20 } else { 0 }
                     | (p.reserved1 & 0x1f);
-                data[2..6].copy_from_slice(&p.valid_lifetime.to_be_bytes());
-                data[6..10].copy_from_slice(&p.preferred_lifetime.to_be_bytes());
-                data[10..14].copy_from_slice(&p.reserved2.to_be_bytes());
-                data[14..30].copy_from_slice(&p.prefix.octets());
+                put_u32(data, 2, p.valid_lifetime);
+                put_u32(data, 6, p.preferred_lifetime);
+                put_u32(data, 10, p.reserved2);
+                put(data, 14, &p.prefix.octets());
             }
-            OptionRepr::RplTargetDescriptor(d) => data.copy_from_slice(&d.to_be_bytes()),
+            OptionRepr::RplTargetDescriptor(d) => put_u32(data, 0, *d),
         }
     }
 }
