@@ -219,13 +219,16 @@ fn loss_then_retry_success() {
         .collect();
     assert_eq!(seqs.len(), 3);
     assert!(seqs.iter().all(|s| *s == seqs[0]));
-    // Each retry waits the full ACK wait after the frame before it.
+    // Each retry waits the full ACK wait after the frame before it, then a
+    // backoff whose window doubles with each transmission made (BE 3 + n,
+    // capped at macMaxBE 5).
     let times: Vec<_> =
         net.log.iter().filter(|(_, from, _)| *from == 0).map(|(t, _, f)| (*t, f.len())).collect();
-    for w in times.windows(2) {
+    for (n, w) in times.windows(2).enumerate() {
         let ack_deadline = w[0].0 + airtime(w[0].1 + 2) + Duration::from_micros(864);
+        let window = (1u64 << (3 + n + 1).min(5)) - 1;
         assert!(w[1].0 >= ack_deadline + TURNAROUND, "retry before the ACK wait ended");
-        assert!(w[1].0 <= ack_deadline + TURNAROUND + Duration::from_micros(7 * 320));
+        assert!(w[1].0 <= ack_deadline + TURNAROUND + Duration::from_micros(window * 320));
     }
 }
 

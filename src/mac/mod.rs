@@ -470,7 +470,15 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
     }
 
     fn begin_csma(&mut self, slot: usize, now: Instant, caps: RadioCaps) {
-        let csma = Csma::start(&self.config);
+        let mut csma = Csma::start(&self.config);
+        // A retransmission starts CSMA-CA afresh (§6.7.4.3) but, in sixlo,
+        // with BE raised by one per transmission already made (capped at
+        // macMaxBE): two hidden senders whose frames collided at a common
+        // neighbour otherwise retry in step, the 0..7-period window being
+        // shorter than a frame, and lose every retry (seen in simulated
+        // lines). Binary exponential backoff, as 802.11 does.
+        let sent = self.queue.slot(slot).map_or(0, |s| s.attempts);
+        csma.be = csma.be.saturating_add(sent).min(self.config.max_be.max(csma.be));
         let until = if caps.hw_csma { now } else { now + csma.backoff(&self.config, &mut self.rng) };
         self.tx = TxState::Backoff { slot, csma, until };
     }

@@ -725,7 +725,26 @@ impl<S: Slots<ParentEntry>> Dag<S> {
         from_dtsn: u8,
     ) -> DioOutcome {
         let of = self.of();
-        let new = self.parents.select_preferred(&of).map(|p| p.info.ip);
+        let prev_rank = self.rank;
+        let mut new = self.parents.select_preferred(&of).map(|p| (p.info.ip, p.info.rank));
+        if let (Some(_), Some((ip, rank))) = (old, new) {
+            if Some(ip) != old && prev_rank != INFINITE_RANK && rank >= prev_rank {
+                // Another parent whose rank is not below ours: it may be in
+                // our own sub-DODAG (our parent got worse or went away), and
+                // taking it would make a loop whose ranks count up (RFC 6550
+                // §8.2.2.4 bounds that only after MaxRankIncrease). Such
+                // candidates are dropped; with nothing better left the node
+                // detaches and poisons, and its sub-DODAG detaches too
+                // (RFC 6550 §8.2.2.5), before joining afresh.
+                loop {
+                    let higher = self.parents.iter().find(|e| e.info.rank >= prev_rank).map(|e| e.info.ip);
+                    let Some(ip) = higher else { break };
+                    self.parents.remove(&ip);
+                }
+                new = self.parents.select_preferred(&of).map(|p| (p.info.ip, p.info.rank));
+            }
+        }
+        let new = new.map(|(ip, _)| ip);
         self.rank = self.parents.rank(&of);
         if new != old && new == Some(from_ip) {
             self.parent_dtsn = Some(from_dtsn);
@@ -769,10 +788,17 @@ impl<S: Slots<ParentEntry>> Dag<S> {
     /// Leaves the DODAG: a router poisons (RFC 6550 §8.2.2.5), a leaf
     /// just goes silent.
     fn detach(&mut self, now: Instant, rng: &mut Rng) {
+        let lowest = self.parents.lowest_rank();
         self.parents.clear();
         if let Some(d) = self.dodag {
-            // Rejoin within the same version; L restarts with the empty set.
+            // Rejoin within the same version, still bound by L + MaxRankIncrease
+            // (RFC 6550 §8.2.2.4: L is per version, and the version has not
+            // changed): nodes cut off from the root cannot rejoin each other
+            // at ever higher ranks. A new version lifts the bound.
             self.parents.set_version(d.version);
+            if let Some(l) = lowest {
+                self.parents.set_lowest_rank(l);
+            }
         }
         self.parent_dtsn = None;
         self.rank = INFINITE_RANK;
@@ -834,13 +860,12 @@ impl<S: Slots<ParentEntry>> Dag<S> {
         etx: impl FnMut(Address) -> Option<u16>,
         rng: &mut Rng,
     ) -> DioOutcome {
-        if self.role == Role::Root || self.poisoning() {
+        if self.role == Role::Root || self.poisoning() || self.dodag.is_none() {
             return DioOutcome::Ignored;
         }
+        // Detached nodes too: a candidate whose link was too poor may have
+        // become usable (probing refreshes its statistics).
         let old = self.parents.preferred().map(|p| p.info.ip);
-        if old.is_none() {
-            return DioOutcome::NoChange;
-        }
         self.parents.update_link_metrics(etx);
         self.reselect(now, rng, old, Ipv6Addr::UNSPECIFIED, 0)
     }

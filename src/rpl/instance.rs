@@ -257,6 +257,7 @@ pub struct Rpl<P: Slots<ParentEntry>, R: Slots<Route>> {
     events: Deque<RplEvent, 4>,
     parent_failures: u8,
     probe_at: Option<Instant>,
+    probe_turn: u8,
     stats: RplStats,
 }
 
@@ -284,6 +285,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
             events: Deque::new(),
             parent_failures: 0,
             probe_at: None,
+            probe_turn: 0,
             stats: RplStats::default(),
         }
     }
@@ -783,12 +785,15 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
     /// Link probing (see [`PROBE_INTERVAL`]): one candidate without link
     /// statistics per interval, jittered to [0.5, 1.5) × the interval.
     fn probe(&mut self, now: Instant, rng: &mut Rng) {
-        if self.dag.role() == Role::Root || !self.dag.joined() {
+        if !self.probing() {
             self.probe_at = None;
             return;
         }
+        // A detached node that knows candidates probes four times as often:
+        // their links are what keeps it out.
+        let joined = self.dag.joined();
         let next = |rng: &mut Rng| {
-            let i = PROBE_INTERVAL.total_micros();
+            let i = PROBE_INTERVAL.total_micros() / if joined { 1 } else { 4 };
             now + Duration::from_micros(i / 2 + u64::from(rng.up_to(i.min(u64::from(u32::MAX)) as u32)))
         };
         match self.probe_at {
@@ -796,15 +801,30 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
             Some(t) if t <= now => {
                 self.probe_at = Some(next(rng));
                 let preferred = self.preferred_parent();
-                let target =
-                    self.dag.parents().iter().find(|p| p.link_etx.is_none() && Some(p.info.ip) != preferred);
-                if let Some(p) = target {
-                    let to = p.info.ip;
+                let others = || self.dag.parents().iter().filter(move |p| Some(p.info.ip) != preferred);
+                // Joined: a candidate without statistics. Detached: each
+                // candidate in turn (their statistics keep them out).
+                let turn = self.probe_turn;
+                let target = if joined {
+                    others().find(|p| p.link_etx.is_none())
+                } else {
+                    let n = others().count();
+                    others().nth(usize::from(turn) % n.max(1))
+                };
+                let target = target.map(|p| p.info.ip);
+                self.probe_turn = turn.wrapping_add(1);
+                if let Some(to) = target {
                     self.enqueue(Queued::Dis(to));
                 }
             }
             Some(_) => {}
         }
+    }
+
+    fn probing(&self) -> bool {
+        self.dag.role() != Role::Root
+            && !self.dag.poisoning()
+            && (self.dag.joined() || self.dag.parents().iter().next().is_some())
     }
 
     /// The next time [`Rpl::poll_tx`] has work.
@@ -819,7 +839,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
         if let Some(t) = self.routes.poll_at() {
             at = at.min(t);
         }
-        if self.dag.role() != Role::Root && self.dag.joined() {
+        if self.probing() {
             at = at.min(self.probe_at.unwrap_or(Instant::ZERO));
         }
         at

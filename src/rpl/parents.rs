@@ -208,6 +208,11 @@ impl<S: Slots<ParentEntry>> ParentSet<S> {
         (self.lowest_rank != INFINITE_RANK).then_some(self.lowest_rank)
     }
 
+    /// Sets L (e.g. kept across a detachment within one version).
+    pub fn set_lowest_rank(&mut self, rank: u16) {
+        self.lowest_rank = rank;
+    }
+
     /// The highest rank the node may take: L + MaxRankIncrease (RFC 6550
     /// §8.2.2.4), [`INFINITE_RANK`] before L is known.
     pub fn max_allowed_rank(&self) -> u16 {
