@@ -763,14 +763,17 @@ pub fn run(s: &Scenario, progress: bool) -> Result<RunResult, String> {
 }
 
 /// Whether every node that is up is joined, in the root's DODAG version,
-/// has a route at the root, and reaches the root by following preferred
-/// parents (no loop: nodes cut off from the root can stay "joined" to
-/// each other while their ranks count up).
+/// reaches the root by following preferred parents (no loop: nodes cut off
+/// from the root can stay "joined" to each other while their ranks count
+/// up), and can be reached back down that same path: in storing mode every
+/// node on its parent chain, the root included, routes it to the next node
+/// down the chain; in non-storing mode the root's source route is the
+/// chain. (A route left over from before a fault does not count.)
 fn complete(
     sim: &Simulation,
     root: usize,
     joined: &[bool],
-    by_global: &HashMap<Ipv6Addr, usize>,
+    _by_global: &HashMap<Ipv6Addr, usize>,
     by_link_local: &HashMap<Ipv6Addr, usize>,
 ) -> bool {
     if !sim.is_up(NodeId(root)) {
@@ -779,32 +782,48 @@ fn complete(
     let Some(r) = sim.node(NodeId(root)).rpl() else { return false };
     let version = r.dag().version();
     let n = joined.len();
-    let mut routed = vec![false; n];
-    for rt in r.routes() {
-        if let Some(&i) = by_global.get(&rt.prefix) {
-            routed[i] = true;
-        }
-    }
     let parent = |i: usize| {
         sim.node(NodeId(i))
             .rpl()
             .and_then(|r| r.preferred_parent())
             .and_then(|a| by_link_local.get(&a).copied())
     };
-    let reaches_root = |mut i: usize| {
+    // Node i's chain up to the root: [i, parent, ..., root].
+    let chain = |i: usize| {
+        let mut c = vec![i];
         for _ in 0..n {
-            match parent(i) {
-                Some(p) if p == root => return true,
-                Some(p) if sim.is_up(NodeId(p)) => i = p,
-                _ => return false,
+            match parent(*c.last().unwrap()) {
+                Some(p) if p == root => {
+                    c.push(p);
+                    return Some(c);
+                }
+                Some(p) if sim.is_up(NodeId(p)) && !c.contains(&p) => c.push(p),
+                _ => return None,
             }
         }
-        false
+        None
+    };
+    let routed_along = |c: &[usize]| {
+        let dst = global(c[0]);
+        if r.is_storing() {
+            // Each ancestor routes dst to the node below it on the chain.
+            c.windows(2).all(|w| {
+                let below = sim.node(NodeId(w[0])).link_local();
+                sim.node(NodeId(w[1]))
+                    .rpl()
+                    .is_some_and(|a| a.routes().any(|rt| rt.prefix == dst && rt.next_hop == below))
+            })
+        } else {
+            let mut hops = [Ipv6Addr::UNSPECIFIED; sixlo::rpl::instance::MAX_SOURCE_ROUTE];
+            match r.source_route(&dst, &mut hops) {
+                Ok(k) => hops[..k].iter().rev().copied().eq(c[..c.len() - 1].iter().map(|&j| global(j))),
+                Err(_) => false,
+            }
+        }
     };
     (0..n).filter(|&i| i != root && sim.is_up(NodeId(i))).all(|i| {
         joined[i]
-            && routed[i]
             && sim.node(NodeId(i)).rpl().and_then(|r| r.dag().version()) == version
-            && reaches_root(i)
+            && chain(i).is_some_and(|c| routed_along(&c))
     })
 }
