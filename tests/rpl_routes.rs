@@ -246,21 +246,22 @@ fn no_path_to_old_parent_on_switch() {
     let c = s.poll(secs(10), &mut rng).unwrap();
     assert_eq!(s.dao_ack(secs(10), c.sequence, 0, &mut rng), AckResult::Accepted);
     s.set_parent(secs(20), Some((a(P2_LL), a(P2_G))), &mut rng);
-    assert_eq!(s.poll_at(), Some(Instant::ZERO));
-    let np = s.poll(secs(20), &mut rng).unwrap();
-    assert_eq!(np.destination, a(P1_LL));
-    assert!(np.is_no_path());
-    assert!(!np.expect_ack);
-    assert_eq!(np.path_sequence, 242);
-    assert!(!s.awaiting_ack());
+    // The DAO to the new parent goes first (after the DAO delay); until
+    // then the old path keeps working, so no No-Path yet.
     assert_eq!(s.poll(secs(20), &mut rng), None);
     let at = s.poll_at().unwrap();
     assert!(at >= secs(22) && at <= secs(26));
     let d = s.poll(at, &mut rng).unwrap();
     assert_eq!(d.destination, a(P2_LL));
-    assert_eq!((d.sequence, d.path_sequence, d.path_lifetime), (243, 243, 30));
-    // The new path is newer than the No-Path, wherever they meet.
-    assert!(lollipop_newer(d.path_sequence, np.path_sequence));
+    assert_eq!((d.sequence, d.path_sequence, d.path_lifetime), (242, 242, 30));
+    // Then the No-Path to the old parent, at once.
+    assert_eq!(s.poll_at(), Some(Instant::ZERO));
+    let np = s.poll(at, &mut rng).unwrap();
+    assert_eq!(np.destination, a(P1_LL));
+    assert!(np.is_no_path());
+    assert!(!np.expect_ack);
+    assert_eq!(np.path_sequence, 243);
+    assert!(s.awaiting_ack(), "the new parent's DAO-ACK is still awaited");
     // Losing the parent: a No-Path to it, then nothing scheduled.
     s.set_parent(at, None, &mut rng);
     assert_eq!(s.poll(at, &mut rng).unwrap().destination, a(P2_LL));

@@ -584,6 +584,14 @@ impl Simulation {
         &mut self.nodes[id.0].node
     }
 
+    /// A node's UDP socket, to read what it received, without waking the
+    /// node (unlike [`Simulation::node_mut`]: taking datagrams out of a
+    /// receive queue gives the node nothing to do). Waking every node that
+    /// is read every tick of a runner costs one event per node per tick.
+    pub fn socket_to_read(&mut self, id: NodeId, handle: SocketHandle) -> Option<&mut UdpSocket<'static>> {
+        self.nodes[id.0].node.socket(handle)
+    }
+
     /// Takes a node's next event (echo replies, registrations) without
     /// waking it (unlike [`Simulation::node_mut`]).
     pub fn poll_event(&mut self, id: NodeId) -> Option<sixlo::node::NodeEvent> {
@@ -796,6 +804,7 @@ impl Simulation {
                 let n = &mut self.nodes[i];
                 let wait = 1u64 << n.stuck.min(MAX_DEFER_DOUBLINGS);
                 n.stuck += 1;
+
                 self.schedule_poll(NodeId(i), now + Duration::from_micros(wait));
             }
             None => {}

@@ -285,6 +285,13 @@ fn add_rpl(t: &mut RplStats, s: &RplStats) {
     t.dao_ack_tx = t.dao_ack_tx.saturating_add(s.dao_ack_tx);
     t.parent_changes = t.parent_changes.saturating_add(s.parent_changes);
     t.detaches = t.detaches.saturating_add(s.detaches);
+    t.dao_relayed = t.dao_relayed.saturating_add(s.dao_relayed);
+    t.dao_rx = t.dao_rx.saturating_add(s.dao_rx);
+    t.queue_drops = t.queue_drops.saturating_add(s.queue_drops);
+    t.parent_link_failures = t.parent_link_failures.saturating_add(s.parent_link_failures);
+    t.loops = t.loops.saturating_add(s.loops);
+    t.rank_errors = t.rank_errors.saturating_add(s.rank_errors);
+    t.forwarding_errors = t.forwarding_errors.saturating_add(s.forwarding_errors);
 }
 
 /// Whether node `i` is joined: in a DODAG and holding its global address.
@@ -512,14 +519,18 @@ pub fn run(s: &Scenario, progress: bool) -> Result<RunResult, String> {
                     l.log(now.total_micros(), root, "every node joined").map_err(|e| e.to_string())?;
                 }
             }
-            if let Some(r) = recoveries.last_mut().filter(|r| r.after_s.is_none())
+            // Every fault still waiting (several may come at once) recovers
+            // when the network is complete again.
+            if recoveries.iter().any(|r| r.after_s.is_none())
                 && complete(&sim, root, &joined, &by_global, &by_link_local)
             {
-                let after = secs(now) - r.at_s;
-                r.after_s = Some(after);
-                if let Some(l) = log.as_mut() {
-                    let msg = format!("network complete again {after:.1} s after: {}", r.fault);
-                    l.log(now.total_micros(), root, &msg).map_err(|e| e.to_string())?;
+                for r in recoveries.iter_mut().filter(|r| r.after_s.is_none()) {
+                    let after = secs(now) - r.at_s;
+                    r.after_s = Some(after);
+                    if let Some(l) = log.as_mut() {
+                        let msg = format!("network complete again {after:.1} s after: {}", r.fault);
+                        l.log(now.total_micros(), root, &msg).map_err(|e| e.to_string())?;
+                    }
                 }
             }
         }
@@ -605,13 +616,13 @@ pub fn run(s: &Scenario, progress: bool) -> Result<RunResult, String> {
             }
         };
         if sim.is_up(NodeId(root)) {
-            let sock = sim.node_mut(NodeId(root)).socket(sockets[root]).ok_or("root socket gone")?;
+            let sock = sim.socket_to_read(NodeId(root), sockets[root]).ok_or("root socket gone")?;
             while let Ok((len, meta)) = sock.recv_from(&mut buf) {
                 deliver(len, meta.hop_limit, &buf[..len]);
             }
         }
         watched.retain(|&i| {
-            if let Some(sock) = sim.node_mut(NodeId(i)).socket(sockets[i]) {
+            if let Some(sock) = sim.socket_to_read(NodeId(i), sockets[i]) {
                 while let Ok((len, meta)) = sock.recv_from(&mut buf) {
                     deliver(len, meta.hop_limit, &buf[..len]);
                 }
@@ -695,6 +706,9 @@ pub fn run(s: &Scenario, progress: bool) -> Result<RunResult, String> {
     let ranks: Vec<u16> = nodes.iter().filter(|e| e.joined).map(|e| e.rank).collect();
     let control =
         u64::from(rs.dio_tx) + u64::from(rs.dis_tx) + u64::from(rs.dao_tx) + u64::from(rs.dao_ack_tx);
+    if std::env::var_os("ZZ_RPL").is_some() {
+        eprintln!("{rs:?}");
+    }
     m.rpl = Rpl {
         joined: Some(ranks.len() as u64),
         converged_at_s: converged_at.map(secs),

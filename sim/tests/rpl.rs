@@ -17,7 +17,7 @@
 //! - with DAOs lost on a degraded link, DAO-ACK retransmissions restore
 //!   the root's routes, and downward delivery is ≥ [`MIN_PDR`] afterwards;
 //! - after nodes move, delivery of the datagrams sent from
-//!   [`RECOVERY_S`] after the move on is ≥ [`MIN_PDR`].
+//!   [`MOVE_SETTLE_S`] after the move on is ≥ [`MIN_PDR`].
 
 #[path = "../../tests/common/mod.rs"]
 mod common;
@@ -30,6 +30,12 @@ use sixlo_sim::scenario::Scenario;
 /// Seconds within which the network must be complete again after a root
 /// reboot or root loss (measured: see each test).
 const RECOVERY_S: f64 = 60.0;
+/// Seconds after nodes move from which delivery is ≥ [`MIN_PDR`]: a node
+/// notices that a moved neighbour is gone only when its own traffic to it
+/// fails ([`sixlo::rpl::instance::PARENT_FAILURES`] times after all MAC
+/// retries), and downward routes follow once the moved nodes' DAOs are
+/// in (measured: the last loss 64 s after the move in the downward run).
+const MOVE_SETTLE_S: f64 = 90.0;
 /// Seconds within which a dead parent's children must have a new one.
 const PARENT_SWITCH_S: f64 = 60.0;
 /// Delivery ratio asserted (issue #6: ≥ 99 % with MAC retries). Two
@@ -184,7 +190,6 @@ fn root_reboot_new_version_storing_of0() {
 /// still binds after a detachment); their DIS reset the returning root's
 /// Trickle timer and they rejoin.
 #[test]
-
 fn root_loss_storing_mrhof() {
     let body = "[[faults]]\nat_s = 80.0\nkind = \"node_down\"\nnode = 0\n\n[[faults]]\nat_s = 110.0\nkind = \"node_up\"\nnode = 0\n";
     let s = scenario("rootloss", "grid:4x4", "storing", "mrhof", 230.0, body);
@@ -258,7 +263,7 @@ fn rearrangement(up: bool) {
     }
     let s = scenario(&format!("move-{up}"), "grid:4x4", "storing", "mrhof", 230.0, &body);
     let r = go(&s);
-    let (p, count) = pdr(&r, up, 80.0 + RECOVERY_S, 200.0);
+    let (p, count) = pdr(&r, up, 80.0 + MOVE_SETTLE_S, 220.0);
     assert!(count > 0 && p >= MIN_PDR, "up {up}: PDR {p} over {count} after the move");
 }
 
@@ -271,7 +276,6 @@ fn rearrangement_up_storing_mrhof() {
 
 /// As [`rearrangement_up_storing_mrhof`], downward.
 #[test]
-
 fn rearrangement_down_storing_mrhof() {
     rearrangement(false);
 }

@@ -547,17 +547,10 @@ impl<S: Slots<ParentEntry>> Dag<S> {
         };
         let outcome = self.reselect(now, rng, old, from_ip, dio.dtsn);
         match outcome {
-            DioOutcome::NoChange if dao => {
-                if matches!(
-                    d.mop,
-                    ModeOfOperation::StoringWithoutMulticast | ModeOfOperation::StoringWithMulticast
-                ) {
-                    // RFC 6550 §9.6: in storing mode the increment is
-                    // passed down.
-                    self.increment_dtsn(now, rng);
-                }
-                DioOutcome::DaoNeeded
-            }
+            // RFC 6550 §9.6: in storing mode the increment is passed down;
+            // the caller does it ([`Dag::increment_dtsn`]), paced (see
+            // `rpl::instance::DTSN_HOLDOFF`).
+            DioOutcome::NoChange if dao => DioOutcome::DaoNeeded,
             DioOutcome::NoChange => {
                 // RFC 6550 §8.3: a DIO from a lesser DAGRank that changes
                 // neither parent set, preferred parent nor rank is
@@ -746,6 +739,19 @@ impl<S: Slots<ParentEntry>> Dag<S> {
         }
         let new = new.map(|(ip, _)| ip);
         self.rank = self.parents.rank(&of);
+        let mhri = of.min_hop_rank_increase();
+        if new.is_some()
+            && new == old
+            && prev_rank != INFINITE_RANK
+            && super::dag_rank(self.rank, mhri) > super::dag_rank(prev_rank, mhri)
+        {
+            // Our DAGRank grew (the parent's rank or link got worse):
+            // children still think us shallower than we are, and their
+            // packets would show rank errors until our next DIO, which at
+            // Imax is minutes away. Tell them soon (sixlo; Contiki-NG too
+            // resets Trickle when the rank changes notably).
+            self.trickle.inconsistent(now, rng);
+        }
         if new != old && new == Some(from_ip) {
             self.parent_dtsn = Some(from_dtsn);
         } else if new != old {

@@ -273,7 +273,7 @@ impl DaoSender {
 
     /// When [`poll`](Self::poll) has something to do.
     pub fn poll_at(&self) -> Option<Instant> {
-        if self.no_path_to.is_some() {
+        if self.no_path_to.is_some() && (self.parent.is_none() || self.next_dao.is_none()) {
             return Some(Instant::ZERO);
         }
         let retx = self.outstanding.map(|o| o.deadline);
@@ -283,11 +283,20 @@ impl DaoSender {
         }
     }
 
-    /// The DAO to send now, if any (call again until `None`): a pending
-    /// No-Path first, then a scheduled DAO, then a retransmission.
+    /// The DAO to send now, if any (call again until `None`): a scheduled
+    /// DAO, then a pending No-Path, then a retransmission.
+    ///
+    /// After a parent change the No-Path to the old parent waits for the
+    /// DAO to the new one: until the new path is advertised, the old one
+    /// keeps carrying traffic down (a No-Path first would leave the root
+    /// without a route for the DAO delay). Its path sequence is then the
+    /// newer one, but it only removes routes through the old parent (RFC
+    /// 6550 §9.8: a No-Path applies to the route via its sender).
     pub fn poll(&mut self, now: Instant, rng: &mut Rng) -> Option<DaoContent> {
-        if let Some(old) = self.no_path_to.take() {
-            return Some(self.new_dao(old, 0, false));
+        if self.no_path_to.is_some() && (self.parent.is_none() || self.next_dao.is_none()) {
+            if let Some(old) = self.no_path_to.take() {
+                return Some(self.new_dao(old, 0, false));
+            }
         }
         if self.next_dao.is_some_and(|t| t <= now) {
             self.next_dao = None;

@@ -304,8 +304,11 @@ pub fn remove_rpi(buf: &mut [u8], len: usize) -> Result<usize, DatapathError> {
 /// (`going_down`) as the O flag.
 ///
 /// The check uses the O flag as received: a packet going up (O = 0) from a
-/// sender whose rank is not greater than ours, or going down (O = 1) from
-/// a sender whose rank is not smaller than ours, is a rank error.
+/// sender whose rank is smaller than ours, or going down (O = 1) from a
+/// sender whose rank is greater than ours, is a rank error. Equal ranks
+/// pass, as in Contiki-NG: ranks are only loosely in step between DIOs
+/// (MRHOF ranks move with every ETX estimate), and a strict rule drops
+/// good packets as loops.
 pub fn forward_rpi(buf: &mut [u8], len: usize, our_rank: u16, going_down: bool, instance: u8) -> RpiVerdict {
     let Ok(total) = packet_len(buf, len) else {
         return RpiVerdict::Malformed;
@@ -322,7 +325,7 @@ pub fn forward_rpi(buf: &mut [u8], len: usize, our_rank: u16, going_down: bool, 
     // RFC 6550 §11.2.2.2: a packet going up must come from a deeper node,
     // one going down from a shallower one; otherwise the DODAG is
     // inconsistent.
-    let inconsistent = if opt.down { opt.sender_rank >= our_rank } else { opt.sender_rank <= our_rank };
+    let inconsistent = if opt.down { opt.sender_rank > our_rank } else { opt.sender_rank < our_rank };
     let mut rank_error = false;
     if inconsistent {
         // RFC 6550 §11.2.2.2: a second inconsistency on the same packet (R
@@ -754,16 +757,16 @@ mod tests {
         let cases = [
             // Up from a deeper node: fine.
             (rpi(false, false, 768), false, Forward { rank_error: false }, Some(rpi(false, false, 512))),
-            // Up from a shallower or equal node: first error sets R.
+            // Up from a shallower node: first error sets R. Equal: fine.
             (rpi(false, false, 256), false, Forward { rank_error: true }, Some(rpi(false, true, 512))),
-            (rpi(false, false, 512), false, Forward { rank_error: true }, Some(rpi(false, true, 512))),
+            (rpi(false, false, 512), false, Forward { rank_error: false }, Some(rpi(false, false, 512))),
             // ... the second is a loop: dropped, unchanged.
             (rpi(false, true, 256), false, DropLoop, None),
             // Down from a shallower node: fine; now sent on down.
             (rpi(true, false, 256), true, Forward { rank_error: false }, Some(rpi(true, false, 512))),
-            // Down from a deeper or equal node: error, then loop.
+            // Down from a deeper node: error, then loop. Equal: fine.
             (rpi(true, false, 768), true, Forward { rank_error: true }, Some(rpi(true, true, 512))),
-            (rpi(true, false, 512), true, Forward { rank_error: true }, Some(rpi(true, true, 512))),
+            (rpi(true, false, 512), true, Forward { rank_error: false }, Some(rpi(true, false, 512))),
             (rpi(true, true, 1024), true, DropLoop, None),
             // R set but consistent: forwarded, R kept.
             (rpi(true, true, 256), true, Forward { rank_error: false }, Some(rpi(true, true, 512))),

@@ -76,6 +76,14 @@ pub const PARENT_FAILURES: u8 = 3;
 /// back refreshes the candidate.
 pub const PROBE_INTERVAL: Duration = Duration::from_secs(30);
 
+/// A storing router bumps its DTSN on a parent change at most this often
+/// (sixlo): each bump makes its whole sub-DODAG send DAOs again, each
+/// relayed to the root, so a node that changes parent several times in a
+/// row (while joining, or as link estimates settle) would otherwise flood
+/// the DODAG with DAOs. A change within the hold-off is covered by one
+/// bump at its end.
+pub const DTSN_HOLDOFF: Duration = Duration::from_secs(60);
+
 /// What the node is in its RPL instance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RplRole {
@@ -258,6 +266,9 @@ pub struct Rpl<P: Slots<ParentEntry>, R: Slots<Route>> {
     parent_failures: u8,
     probe_at: Option<Instant>,
     probe_turn: u8,
+    /// The last DTSN bump for a parent change, and whether one waits.
+    dtsn_bumped: Option<Instant>,
+    dtsn_pending: bool,
     stats: RplStats,
 }
 
@@ -286,6 +297,8 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
             parent_failures: 0,
             probe_at: None,
             probe_turn: 0,
+            dtsn_bumped: None,
+            dtsn_pending: false,
             stats: RplStats::default(),
         }
     }
@@ -518,6 +531,18 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
                             continue;
                         }
                         let life = rpl_lifetime(ti.path_lifetime, lifetime_unit);
+                        // A refresh is relayed only when the route was near
+                        // the end of its life (a periodic refresh), not when
+                        // it was refreshed a moment ago (a retransmitted DAO
+                        // whose ACK was lost, a DTSN-triggered repeat):
+                        // every relay goes all the way to the root.
+                        let recent = self.routes.iter().any(|r| {
+                            r.prefix == prefix
+                                && r.prefix_len == len
+                                && r.path_sequence == ti.path_sequence
+                                && r.expires.saturating_duration_since(now).total_micros()
+                                    > life.total_micros() / 4 * 3
+                        });
                         let up = if non_storing {
                             if !root {
                                 continue;
@@ -539,6 +564,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
                                 status = 130;
                             }
                             RouteUpdate::Stale | RouteUpdate::NotFound => {}
+                            RouteUpdate::Refreshed if recent => {}
                             _ if !non_storing && !root => relay = Some((*t, ti)),
                             _ => {}
                         }
@@ -630,12 +656,18 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
                 // sub-DODAG yet; a new DTSN makes the children send their
                 // DAOs again, which we relay (RFC 6550 §9.6, as Contiki-NG).
                 if self.storing() && self.dag.role() == Role::Router {
-                    self.dag.increment_dtsn(now, rng);
+                    self.dtsn_pending = true;
+                    self.bump_dtsn(now, rng);
                 }
             }
             DioOutcome::DaoNeeded => {
                 if let Some(d) = self.dao.as_mut() {
                     d.schedule(now, rng);
+                }
+                // Storing mode: our sub-DODAG refreshes too (RFC 6550 §9.6).
+                if self.storing() && self.dag.role() == Role::Router {
+                    self.dtsn_pending = true;
+                    self.bump_dtsn(now, rng);
                 }
             }
             DioOutcome::Detached => {
@@ -647,6 +679,23 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
             }
             DioOutcome::Ignored | DioOutcome::NoChange => {}
         }
+    }
+
+    /// The DTSN bump a parent change asked for, unless one was made less
+    /// than [`DTSN_HOLDOFF`] ago.
+    fn bump_dtsn(&mut self, now: Instant, rng: &mut Rng) {
+        if !self.dtsn_pending || self.dtsn_due().is_some_and(|t| t > now) {
+            return;
+        }
+        self.dtsn_pending = false;
+        if self.dag.joined() {
+            self.dtsn_bumped = Some(now);
+            self.dag.increment_dtsn(now, rng);
+        }
+    }
+
+    fn dtsn_due(&self) -> Option<Instant> {
+        self.dtsn_bumped.map(|t| t + DTSN_HOLDOFF)
     }
 
     /// A unicast frame to `to` failed after all MAC retries. After
@@ -738,6 +787,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
     #[inline(never)]
     pub fn poll_tx(&mut self, now: Instant, rng: &mut Rng) -> Option<Control> {
         self.routes.poll(now);
+        self.bump_dtsn(now, rng);
         match self.dag.poll(now, rng) {
             Some(DagAction::MulticastDio) => self.enqueue(Queued::Dio(ALL_RPL_NODES)),
             Some(DagAction::ReplyDio { to }) => self.enqueue(Queued::Dio(to)),
@@ -841,6 +891,9 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
         }
         if self.probing() {
             at = at.min(self.probe_at.unwrap_or(Instant::ZERO));
+        }
+        if self.dtsn_pending {
+            at = at.min(self.dtsn_due().unwrap_or(Instant::ZERO));
         }
         at
     }
