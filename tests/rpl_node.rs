@@ -35,17 +35,7 @@ fn settings(announce: bool) -> RouterSettings {
 fn root_config(mop: ModeOfOperation, of: Of) -> RootConfig {
     let mut rc = RootConfig::new(0x1e, global(eui(0)), of);
     rc.mop = mop;
-    rc.prefix = Some(PrefixInformation {
-        prefix_len: 64,
-        on_link: false,
-        autonomous: true,
-        router_address: false,
-        reserved1: 0,
-        valid_lifetime: u32::MAX,
-        preferred_lifetime: u32::MAX,
-        reserved2: 0,
-        prefix: prefix(),
-    });
+    rc.prefix = Some(PrefixInformation::autoconf(prefix(), 64));
     // Faster Trickle for tests: Imin 2^8 ms.
     rc.dio_interval_min = 8;
     rc

@@ -240,17 +240,7 @@ pub fn root_config(s: &Scenario, dodag_id: Ipv6Addr) -> RootConfig {
         Mop::Storing => ModeOfOperation::StoringWithoutMulticast,
         Mop::NonStoring => ModeOfOperation::NonStoring,
     };
-    rc.prefix = Some(PrefixInformation {
-        prefix_len: 64,
-        on_link: false,
-        autonomous: true,
-        router_address: false,
-        reserved1: 0,
-        valid_lifetime: u32::MAX,
-        preferred_lifetime: u32::MAX,
-        reserved2: 0,
-        prefix: PREFIX,
-    });
+    rc.prefix = Some(PrefixInformation::autoconf(PREFIX, 64));
     rc.dio_interval_min = s.rpl.dio_interval_min;
     rc.dio_interval_doublings = s.rpl.dio_interval_doublings;
     rc.dio_redundancy_constant = s.rpl.dio_redundancy_constant;

@@ -1017,17 +1017,7 @@ mod tests {
     fn root_cfg(mop: ModeOfOperation) -> RootConfig {
         let mut rc = RootConfig::new(0x1e, ip("fd00::1"), Of::Of0(Of0::default()));
         rc.mop = mop;
-        rc.prefix = Some(PrefixInformation {
-            prefix_len: 64,
-            on_link: false,
-            autonomous: true,
-            router_address: false,
-            reserved1: 0,
-            valid_lifetime: u32::MAX,
-            preferred_lifetime: u32::MAX,
-            reserved2: 0,
-            prefix: ip("fd00::"),
-        });
+        rc.prefix = Some(PrefixInformation::autoconf(ip("fd00::"), 64));
         rc
     }
 

@@ -168,6 +168,25 @@ pub struct PrefixInformation {
     pub prefix: Ipv6Addr,
 }
 
+impl PrefixInformation {
+    /// A PIO announcing `prefix/prefix_len` for address autoconfiguration
+    /// (A flag, RFC 6550 §6.7.10), not on-link, with infinite lifetimes
+    /// (all ones, RFC 4861 §4.6.2).
+    pub const fn autoconf(prefix: Ipv6Addr, prefix_len: u8) -> Self {
+        PrefixInformation {
+            prefix_len,
+            on_link: false,
+            autonomous: true,
+            router_address: false,
+            reserved1: 0,
+            valid_lifetime: u32::MAX,
+            preferred_lifetime: u32::MAX,
+            reserved2: 0,
+            prefix,
+        }
+    }
+}
+
 /// One RPL option.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OptionRepr<'a> {
