@@ -696,9 +696,6 @@ pub fn run(s: &Scenario, progress: bool) -> Result<RunResult, String> {
     let ranks: Vec<u16> = nodes.iter().filter(|e| e.joined).map(|e| e.rank).collect();
     let control =
         u64::from(rs.dio_tx) + u64::from(rs.dis_tx) + u64::from(rs.dao_tx) + u64::from(rs.dao_ack_tx);
-    if std::env::var_os("ZZ_RPL").is_some() {
-        eprintln!("{rs:?}");
-    }
     m.rpl = Rpl {
         joined: Some(ranks.len() as u64),
         converged_at_s: converged_at.map(secs),
