@@ -35,7 +35,7 @@
 //! DIOs and the node's own DAO come again from their timers, a child whose
 //! DAO-ACK was dropped retransmits its DAO, and a dropped relayed DAO is
 //! sent again at the child's next refresh. Routes live in the caller's
-//! storage with the rules of [`RouteTable`].
+//! storage with the rules of [`RouteTable`](super::RouteTable).
 
 use core::net::Ipv6Addr;
 
