@@ -169,8 +169,7 @@ pub struct Recovery {
     /// When it happened, seconds.
     pub at_s: f64,
     /// Seconds from the fault until the network was complete again (at
-    /// [`JOIN_CHECK`] resolution), `None` if it never was before the end
-    /// or the next fault.
+    /// 0.1 s resolution), `None` if it never was before the end.
     pub after_s: Option<f64>,
 }
 
