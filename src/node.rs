@@ -872,11 +872,8 @@ fn lladdr_from_iid(ip: &Ipv6Addr) -> Option<Address> {
 
 /// Whether `dst` is inside the node's DODAG: in the prefix of its PIO.
 fn in_dodag(rpl: &NodeRpl<'_>, dst: &Ipv6Addr) -> bool {
-    rpl.autoconf_prefix().is_some_and(|(p, l)| {
-        let l = usize::from(l.min(128));
-        let (a, b) = (p.octets(), dst.octets());
-        a[..l / 8] == b[..l / 8] && (l % 8 == 0 || (a[l / 8] ^ b[l / 8]) >> (8 - l % 8) == 0)
-    })
+    use crate::net::route::mask;
+    rpl.autoconf_prefix().is_some_and(|(p, l)| mask(&p, l) == mask(dst, l))
 }
 
 // One out-of-line helper: inlined, the saturating add is repeated at each
@@ -949,8 +946,11 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
     /// One received IPv6 packet (`ll_src` sent the frame).
     fn on_packet(&mut self, now: Instant, packet: &mut [u8], ll_src: Address) {
         bump(&mut self.stats.rx_packets);
-        let ours = ipv6::Packet::new_checked(&*packet).is_ok_and(|p| self.net.addrs().is_ours(&p.dst_addr()));
-        let packet = if self.rpl.is_some() && ours {
+        // RPL headers (a source route to follow, a tunnel to open) matter
+        // only in packets for one of our unicast addresses.
+        let ours =
+            || ipv6::Packet::new_checked(&*packet).is_ok_and(|p| self.net.addrs().is_ours(&p.dst_addr()));
+        let packet = if self.rpl.is_some() && ours() {
             match self.rpl_local(now, packet) {
                 Some(p) => p,
                 None => return,
