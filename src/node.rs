@@ -1314,7 +1314,8 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
             rpl.on_forwarding_error(now, &dst);
             return false;
         }
-        match datapath::forward_rpi(packet, len, rpl.rank(), down, instance) {
+        let mhri = rpl.min_hop_rank_increase();
+        match datapath::forward_rpi(packet, len, rpl.rank(), mhri, down, instance) {
             RpiVerdict::NoOption => true,
             RpiVerdict::Forward { rank_error } => {
                 if rank_error {

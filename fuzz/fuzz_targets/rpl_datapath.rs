@@ -20,7 +20,7 @@ fuzz_target!(|data: &[u8]| {
         0 => datapath::insert_rpi(&mut buf, len, opt).is_err(),
         1 => datapath::remove_rpi(&mut buf, len).is_err(),
         2 => {
-            let _ = datapath::forward_rpi(&mut buf, len, 768, op & 0x10 != 0, 0x1e);
+            let _ = datapath::forward_rpi(&mut buf, len, 768, u16::from(op >> 5) * 64, op & 0x10 != 0, 0x1e);
             false
         }
         3 => datapath::insert_srh(&mut buf, len, &hops).is_err(),

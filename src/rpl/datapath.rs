@@ -304,12 +304,20 @@ pub fn remove_rpi(buf: &mut [u8], len: usize) -> Result<usize, DatapathError> {
 /// (`going_down`) as the O flag.
 ///
 /// The check uses the O flag as received: a packet going up (O = 0) from a
-/// sender whose rank is smaller than ours, or going down (O = 1) from a
-/// sender whose rank is greater than ours, is a rank error. Equal ranks
+/// sender whose DAGRank (rank / `min_hop_rank_increase`, RFC 6550 §3.5.1)
+/// is smaller than ours, or going down (O = 1) from a sender whose DAGRank
+/// is greater than ours, is a rank error. Equal ranks
 /// pass, as in Contiki-NG: ranks are only loosely in step between DIOs
 /// (MRHOF ranks move with every ETX estimate), and a strict rule drops
 /// good packets as loops.
-pub fn forward_rpi(buf: &mut [u8], len: usize, our_rank: u16, going_down: bool, instance: u8) -> RpiVerdict {
+pub fn forward_rpi(
+    buf: &mut [u8],
+    len: usize,
+    our_rank: u16,
+    min_hop_rank_increase: u16,
+    going_down: bool,
+    instance: u8,
+) -> RpiVerdict {
     let Ok(total) = packet_len(buf, len) else {
         return RpiVerdict::Malformed;
     };
@@ -325,7 +333,14 @@ pub fn forward_rpi(buf: &mut [u8], len: usize, our_rank: u16, going_down: bool, 
     // RFC 6550 §11.2.2.2: a packet going up must come from a deeper node,
     // one going down from a shallower one; otherwise the DODAG is
     // inconsistent.
-    let inconsistent = if opt.down { opt.sender_rank > our_rank } else { opt.sender_rank < our_rank };
+    // RFC 6550 §3.5.1: ranks are compared as DAGRank(rank) =
+    // ⌊rank / MinHopRankIncrease⌋, so that differences smaller than one
+    // hop (ETX estimates moving between DIOs) are not errors.
+    let (sender, ours) = (
+        super::dag_rank(opt.sender_rank, min_hop_rank_increase),
+        super::dag_rank(our_rank, min_hop_rank_increase),
+    );
+    let inconsistent = if opt.down { sender > ours } else { sender < ours };
     let mut rank_error = false;
     if inconsistent {
         // RFC 6550 §11.2.2.2: a second inconsistency on the same packet (R
@@ -776,7 +791,7 @@ mod tests {
         for (i, (opt, down, verdict, after)) in cases.into_iter().enumerate() {
             let (mut b, n) = with_rpi(opt);
             let before = b.clone();
-            assert_eq!(forward_rpi(&mut b, n, ours, down, 0x1e), verdict, "case {i}");
+            assert_eq!(forward_rpi(&mut b, n, ours, 1, down, 0x1e), verdict, "case {i}");
             match after {
                 Some(a) => {
                     assert_eq!(read_rpi(&b[..n]), Some(a), "case {i}");
@@ -786,21 +801,28 @@ mod tests {
                 None => assert_eq!(b, before, "case {i}"),
             }
         }
+        // Ranks compare as DAGRank (RFC 6550 §3.5.1): with MinHopRankIncrease
+        // 256, an upward packet from rank 400 to rank 500 (both DAGRank 1)
+        // is fine; from rank 200 (DAGRank 0) to rank 512 (2) it is an error.
+        let (mut b, n) = with_rpi(rpi(false, false, 400));
+        assert_eq!(forward_rpi(&mut b, n, 500, 256, false, 0x1e), Forward { rank_error: false });
+        let (mut b, n) = with_rpi(rpi(false, false, 200));
+        assert_eq!(forward_rpi(&mut b, n, 512, 256, false, 0x1e), Forward { rank_error: true });
         // Exact bytes of one update.
         let (mut b, n) = with_rpi(rpi(false, false, 256));
-        forward_rpi(&mut b, n, 0x0300, true, 0x1e);
+        forward_rpi(&mut b, n, 0x0300, 1, true, 0x1e);
         assert_eq!(&b[40..48], &[0x11, 0, 0x63, 4, 0xc0, 0x1e, 0x03, 0x00]);
         // Other instance, no option, garbage.
         let (mut b, n) = with_rpi(rpi(false, false, 768));
         let before = b.clone();
-        assert_eq!(forward_rpi(&mut b, n, ours, false, 7), UnknownInstance(0x1e));
+        assert_eq!(forward_rpi(&mut b, n, ours, 1, false, 7), UnknownInstance(0x1e));
         assert_eq!(b, before);
         let (mut b, len) = udp_packet(ip("2001:db8::2"), ip("2001:db8::9"), 64, 0);
-        assert_eq!(forward_rpi(&mut b, len, ours, false, 0x1e), NoOption);
-        assert_eq!(forward_rpi(&mut b, 20, ours, false, 0x1e), Malformed);
+        assert_eq!(forward_rpi(&mut b, len, ours, 1, false, 0x1e), NoOption);
+        assert_eq!(forward_rpi(&mut b, 20, ours, 1, false, 0x1e), Malformed);
         let (mut b, n) = with_rpi(rpi(false, false, 768));
         b[43] = 3; // RPL option data length 3
-        assert_eq!(forward_rpi(&mut b, n, ours, false, 0x1e), Malformed);
+        assert_eq!(forward_rpi(&mut b, n, ours, 1, false, 0x1e), Malformed);
     }
 
     fn hops4() -> [Ipv6Addr; 4] {
@@ -1023,7 +1045,7 @@ mod tests {
             match process_srh(&mut b, n, |a| *a == hop) {
                 SrhVerdict::Forward { next } => {
                     assert_eq!(
-                        forward_rpi(&mut b, n, rank, true, 0x1e),
+                        forward_rpi(&mut b, n, rank, 1, true, 0x1e),
                         RpiVerdict::Forward { rank_error: false }
                     );
                     rank += 256;
@@ -1109,7 +1131,7 @@ mod tests {
         let _ = read_rpi(&pkt[..len.min(pkt.len())]);
         let _ = insert_rpi(&mut room.clone(), len, rpi(false, false, 1));
         let _ = remove_rpi(&mut room.clone(), len);
-        let _ = forward_rpi(&mut room.clone(), len, 512, true, 0x1e);
+        let _ = forward_rpi(&mut room.clone(), len, 512, 1, true, 0x1e);
         let _ = insert_srh(&mut room.clone(), len, &h);
         let _ = process_srh(&mut room.clone(), len, |a| *a == h[0]);
         let _ = process_srh(&mut room.clone(), len, |_| true);

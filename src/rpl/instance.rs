@@ -338,6 +338,11 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
     pub fn mode_of_operation(&self) -> Option<ModeOfOperation> {
         self.dag.dio().map(|d| d.mop)
     }
+    /// The DODAG's MinHopRankIncrease (1 before one is known).
+    pub fn min_hop_rank_increase(&self) -> u16 {
+        self.dag.dio().and_then(|d| d.config).map_or(1, |c| c.minimum_hop_rank_increase)
+    }
+
     /// Whether the DODAG runs in storing mode (MOP 2 or 3).
     pub fn is_storing(&self) -> bool {
         self.storing()
