@@ -316,3 +316,50 @@ fn rpl_option_stays_inside_the_dodag() {
     let to_outside = |f: &[u8]| f.len() > 13 && f[5..13].iter().rev().eq(eui(3).iter());
     assert!(air.iter().all(|(from, f)| !(*from == 0 && to_outside(f) && rpi(f))));
 }
+
+/// Two DODAGs of one instance: a node moves to the preferable one (higher
+/// DODAGPreference) when it appears, and its sub-DODAG follows; traffic
+/// then goes to the new root.
+#[test]
+fn moves_to_a_preferred_dodag() {
+    let mut configs = Vec::new();
+    for i in 0..4 {
+        let mut c = NodeConfig::router(eui(i), PAN, settings(i == 0 || i == 3));
+        c.seed = 77 + i as u64;
+        c.rpl = Some(match i {
+            0 | 3 => {
+                let mut rc = root_config(ModeOfOperation::StoringWithoutMulticast, Of::Of0(Of0::default()));
+                rc.dodag_id = global(eui(i));
+                rc.preference = if i == 3 { 5 } else { 0 };
+                RplConfig::root(rc)
+            }
+            _ => RplConfig::router(),
+        });
+        configs.push(c);
+    }
+    let mut m = Medium::new(configs);
+    // 0 - 1 - 2, and 3 (the better root) next to 1.
+    m.lose = Box::new(|from, to, _| {
+        let (a, b) = (from.min(to), from.max(to));
+        !matches!((a, b), (0, 1) | (1, 2) | (1, 3))
+    });
+    m.active[3] = false;
+    let in_dodag = |m: &Medium, i: usize, root: usize| {
+        m.nodes[i].rpl().unwrap().dag().dodag_id().map(|(_, id)| id) == Some(global(eui(root)))
+            && m.nodes[i].rpl().unwrap().joined()
+    };
+    assert!(m.run_until_true(Instant::from_secs(60), |m| in_dodag(m, 1, 0) && in_dodag(m, 2, 0)));
+    m.active[3] = true;
+    let t = m.now;
+    assert!(
+        m.run_until_true(t + Duration::from_secs(120), |m| in_dodag(m, 1, 3) && in_dodag(m, 2, 3)),
+        "still in the first DODAG"
+    );
+    assert_eq!(m.nodes[1].rpl().unwrap().preferred_parent(), Some(link_local(eui(3))));
+    // The new root learns the routes, node 2 reaches it.
+    let ok = m.run_until_true(m.now + Duration::from_secs(60), |m| {
+        m.nodes[3].rpl().unwrap().routes().any(|r| r.prefix == global(eui(2)))
+    });
+    assert!(ok, "new root has no route to node 2");
+    assert!(ping_ok(&mut m, 3, global(eui(2)), 1));
+}

@@ -496,7 +496,7 @@ impl<S: Slots<ParentEntry>> Dag<S> {
         }
         let known = self.dodag.filter(|d| d.instance_id == dio.rpl_instance_id && d.dodag_id == dio.dodag_id);
         let Some(d) = known else {
-            if self.joined() {
+            if self.joined() && !self.better_dodag(dio) {
                 return DioOutcome::Ignored;
             }
             return self.join(now, from_ip, from_ll, dio, config, prefix, link_etx, rng);
@@ -564,6 +564,20 @@ impl<S: Slots<ParentEntry>> Dag<S> {
             }
             o => o,
         }
+    }
+
+    /// Whether a DIO advertises another DODAG of our instance that is
+    /// preferable to ours: grounded over floating, then the higher
+    /// DODAGPreference (RFC 6552 §4.2.1's order, which sixlo's MRHOF
+    /// follows too). A node then moves to it (a new join, RFC 6550 §8.2.3
+    /// lets a node join another DODAG of its instance); DODAGs that are
+    /// only as good never cause a move.
+    fn better_dodag(&self, dio: &Dio<'_>) -> bool {
+        let Some(cur) = self.dodag else { return true };
+        if dio.rpl_instance_id != cur.instance_id || dio.rank == INFINITE_RANK {
+            return false;
+        }
+        (dio.grounded, dio.dodag_preference & 0x07) > (cur.grounded, cur.preference)
     }
 
     fn of(&self) -> Of {

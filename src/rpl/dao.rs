@@ -353,6 +353,11 @@ impl DaoSender {
         }
     }
 
+    /// The DODAG the DAOs are for.
+    pub fn dodag_id(&self) -> Ipv6Addr {
+        self.dodag_id
+    }
+
     /// True while a DAO waits for its DAO-ACK.
     pub fn awaiting_ack(&self) -> bool {
         self.outstanding.is_some()

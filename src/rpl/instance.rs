@@ -269,6 +269,8 @@ pub struct Rpl<P: Slots<ParentEntry>, R: Slots<Route>> {
     /// The last DTSN bump for a parent change, and whether one waits.
     dtsn_bumped: Option<Instant>,
     dtsn_pending: bool,
+    /// The DODAG the downward routes belong to.
+    routes_dodag: Option<Ipv6Addr>,
     stats: RplStats,
 }
 
@@ -299,6 +301,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
             probe_turn: 0,
             dtsn_bumped: None,
             dtsn_pending: false,
+            routes_dodag: matches!(config.role, RplRole::Root(_)).then_some(root),
             stats: RplStats::default(),
         }
     }
@@ -621,6 +624,10 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
             return;
         };
         let config = self.dag.dio().and_then(|d| d.config);
+        // Moved to another DODAG: the DAOs go there now.
+        if self.dao.as_ref().is_some_and(|d| d.dodag_id() != dodag_id) {
+            self.dao = None;
+        }
         if self.dao.is_none() {
             let mut c = self.dao_config;
             c.rpl_instance_id = instance;
@@ -644,6 +651,12 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
             DioOutcome::NeedConfig { to } => self.enqueue(Queued::Dis(to)),
             DioOutcome::Joined => {
                 bump(&mut self.stats.parent_changes);
+                let id = self.dag.dodag_id().map(|(_, id)| id);
+                if self.routes_dodag != id {
+                    // Another DODAG: routes learnt in the old one go.
+                    self.routes_dodag = id;
+                    let _ = self.routes.table_mut().poll(Instant::MAX);
+                }
                 self.parent_failures = 0;
                 self.push_event(RplEvent::Joined);
                 self.sync_dao(now, rng);
