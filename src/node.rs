@@ -1171,14 +1171,16 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
             if let (RplEvent::Joined, Some((prefix, len))) = (ev, prefix) {
                 if len <= 64 {
                     // RFC 6550 §6.7.10 / RFC 4862 §5.5.3: an address from the PIO (A flag).
-                    let addr = with_iid(&prefix, &self.net.addrs().link_local());
-                    if !self.net.addrs().is_ours(&addr)
-                        && self.net.addrs_mut().add_address(now, addr, Duration::MAX, Duration::MAX).is_ok()
+                    let known = self.net.addrs().globals().count();
+                    if let Ok(addr) =
+                        self.net.addrs_mut().add_prefix(now, prefix, Duration::MAX, Duration::MAX)
                     {
-                        self.push_event(NodeEvent::AddressAdded(addr));
-                    }
-                    if let Some(rpl) = self.rpl.as_mut() {
-                        rpl.set_global_address(now, addr, &mut self.rng);
+                        if self.net.addrs().globals().count() > known {
+                            self.push_event(NodeEvent::AddressAdded(addr));
+                        }
+                        if let Some(rpl) = self.rpl.as_mut() {
+                            rpl.set_global_address(now, addr, &mut self.rng);
+                        }
                     }
                 }
             }
@@ -1307,8 +1309,10 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
         let dst = ipv6::Packet::new_unchecked(&*packet).dst_addr();
         let down = source_routed || rpl.is_down(&dst);
         let len = packet.len();
-        let incoming = datapath::read_rpi(packet);
-        if incoming.is_some_and(|o| o.forwarding_error) && rpl.is_storing() {
+        // Only storing mode acts on the received flags (F, and O against
+        // our routes): the option is read first only there.
+        let incoming = if rpl.is_storing() { datapath::read_rpi(packet) } else { None };
+        if incoming.is_some_and(|o| o.forwarding_error) {
             // RFC 6550 §11.2.2.3: the child we sent it down to had no
             // route: ours is stale. The packet is dropped.
             rpl.on_forwarding_error(now, &dst);
@@ -1323,7 +1327,7 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
                 }
                 // Storing mode, going down, but no route here: back up to
                 // the parent with the F flag (RFC 6550 §11.2.2.3).
-                let lost = incoming.is_some_and(|o| o.down) && !down && rpl.is_storing();
+                let lost = incoming.is_some_and(|o| o.down) && !down;
                 if lost && rpl.role() == RplDagRole::Router {
                     if let Some(mut o) = datapath::read_rpi(packet) {
                         o.forwarding_error = true;

@@ -510,8 +510,7 @@ pub fn run(s: &Scenario, progress: bool) -> Result<RunResult, String> {
             }
             // Every fault still waiting (several may come at once) recovers
             // when the network is complete again.
-            if recoveries.iter().any(|r| r.after_s.is_none())
-                && complete(&sim, root, &joined, &by_global, &by_link_local)
+            if recoveries.iter().any(|r| r.after_s.is_none()) && complete(&sim, root, &joined, &by_link_local)
             {
                 for r in recoveries.iter_mut().filter(|r| r.after_s.is_none()) {
                     let after = secs(now) - r.at_s;
@@ -773,7 +772,6 @@ fn complete(
     sim: &Simulation,
     root: usize,
     joined: &[bool],
-    _by_global: &HashMap<Ipv6Addr, usize>,
     by_link_local: &HashMap<Ipv6Addr, usize>,
 ) -> bool {
     if !sim.is_up(NodeId(root)) {

@@ -41,12 +41,12 @@ use core::net::Ipv6Addr;
 
 use heapless::Deque;
 
+use super::DEFAULT_MAX_RANK_INCREASE;
 use super::dag::{Dag, DagAction, DioOutcome, Role, RootConfig};
 use super::dao::{AckResult, DaoConfig, DaoContent, DaoSender};
 use super::parents::{ParentEntry, ParentSet};
 use super::routes::{Route, RouteUpdate, rpl_lifetime, target_prefix};
 use super::srh::{SourceRoutes, SrhError};
-use super::{DEFAULT_MAX_RANK_INCREASE, INFINITE_RANK};
 use crate::mac::{Rng, Slots};
 use crate::time::{Duration, Instant};
 use crate::wire::icmpv6;
@@ -318,7 +318,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
     pub fn joined(&self) -> bool {
         self.dag.joined()
     }
-    /// The rank ([`INFINITE_RANK`] when detached).
+    /// The rank ([`INFINITE_RANK`](super::INFINITE_RANK) when detached).
     pub fn rank(&self) -> u16 {
         self.dag.rank()
     }
@@ -996,24 +996,13 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
         }
         Some(len)
     }
-
-    /// The default lifetime of routes, for reporting.
-    pub fn route_lifetime(&self) -> Option<Duration> {
-        let c = self.dag.dio()?.config?;
-        Some(rpl_lifetime(c.default_lifetime, c.lifetime_unit))
-    }
-
-    /// Whether this node advertises an infinite rank (detached or a leaf).
-    pub fn is_infinite(&self) -> bool {
-        self.dag.rank() == INFINITE_RANK
-    }
 }
 
 /// `prefix`'s first 64 bits with `iid_from`'s last 64.
 pub fn with_iid(prefix: &Ipv6Addr, iid_from: &Ipv6Addr) -> Ipv6Addr {
-    let mut o = prefix.octets();
-    o[8..].copy_from_slice(&iid_from.octets()[8..]);
-    Ipv6Addr::from(o)
+    let mut iid = [0u8; 8];
+    iid.copy_from_slice(&iid_from.octets()[8..]);
+    crate::nd::addr_from_prefix(*prefix, iid)
 }
 
 fn bump(c: &mut u32) {
@@ -1193,9 +1182,9 @@ mod tests {
     #[test]
     fn queue_is_bounded() {
         let (_root, mut router, mut rng) = joined(ModeOfOperation::StoringWithoutMulticast);
-        for i in 0..(QUEUE_CAPACITY as u8 + 2) {
+        // Each unicast DIS queues a DIO answer; two more than fit.
+        for _ in 0..QUEUE_CAPACITY + 2 {
             router.on_message(Instant::ZERO, meta("fe80::9", ip("fe80::2"), 9), 0, &[0, 0], &mut rng);
-            let _ = i;
         }
         assert_eq!(router.stats().queue_drops, 2);
     }
