@@ -45,7 +45,7 @@ use crate::rpl::instance::{MAX_SOURCE_ROUTE, with_iid};
 use crate::rpl::{Control, ParentEntry, Rpl, RplConfig, RplEvent, RplRole, RxMeta};
 use crate::socket::udp::{Delivery, Endpoint, UdpSocket};
 use crate::socket::{AddError, SocketHandle, SocketSet, SocketSlot};
-use crate::time::{Duration, Instant};
+use crate::time::{Duration, Instant, earliest};
 use crate::wire::ieee802154::{Address, FrameType};
 use crate::wire::ipv6::options::RplOption;
 use crate::wire::ipv6::{self, AddressExt, IpProtocol};
@@ -656,7 +656,8 @@ impl<'a, N: NdRole<'a>> Node<'a, N> {
         let busy = ready.then_some(Instant::ZERO);
         // RPL messages wait while a datagram is going out.
         let rpl = c.rpl.as_ref().map(|r| r.poll_at()).filter(|_| c.pending.is_none());
-        [c.mac.poll_at(), self.lowpan.poll_at(), c.net.poll_at(), nd, busy, rpl].into_iter().flatten().min()
+        let at = earliest(earliest(c.mac.poll_at(), self.lowpan.poll_at()), earliest(c.net.poll_at(), nd));
+        earliest(at, earliest(busy, rpl))
     }
 
     /// Adds a UDP socket.

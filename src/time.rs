@@ -59,6 +59,16 @@ impl Instant {
     }
 }
 
+/// The earlier of two deadlines (`None`: no deadline). One small function
+/// instead of an iterator chain at every `poll_at` keeps code size down.
+pub(crate) fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(if y < x { y } else { x }),
+        (None, y) => y,
+        (x, None) => x,
+    }
+}
+
 impl Duration {
     /// No time at all.
     pub const ZERO: Duration = Duration { micros: 0 };

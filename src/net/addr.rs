@@ -329,12 +329,14 @@ impl<G: Slots<Option<AddrEntry>>, M: Slots<Option<Ipv6Addr>>> Addresses<G, M> {
 
     /// The next time an address expires or becomes deprecated.
     pub fn poll_at(&self) -> Option<Instant> {
-        let now = self.now;
-        self.globals()
-            .flat_map(|e| [Some(e.valid_until), (e.preferred_until > now).then_some(e.preferred_until)])
-            .flatten()
-            .filter(|t| *t != Instant::MAX)
-            .min()
+        let mut at = Instant::MAX;
+        for e in self.globals() {
+            at = at.min(e.valid_until);
+            if e.preferred_until > self.now {
+                at = at.min(e.preferred_until);
+            }
+        }
+        (at != Instant::MAX).then_some(at)
     }
 }
 

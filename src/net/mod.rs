@@ -44,7 +44,7 @@ pub mod route;
 use core::net::Ipv6Addr;
 
 use crate::mac::Slots;
-use crate::time::Instant;
+use crate::time::{Instant, earliest};
 use crate::wire::ipv6::{self, IpProtocol};
 
 pub use addr::{AddrEntry, AddrError, Addresses};
@@ -393,6 +393,6 @@ where
 
     /// The next deadline of the tables.
     pub fn poll_at(&self) -> Option<Instant> {
-        [self.addrs.poll_at(), self.routes.poll_at(), self.reassembler.poll_at()].into_iter().flatten().min()
+        earliest(earliest(self.addrs.poll_at(), self.routes.poll_at()), self.reassembler.poll_at())
     }
 }

@@ -30,7 +30,7 @@ use core::marker::PhantomData;
 use core::net::Ipv6Addr;
 
 use crate::mac::Slots;
-use crate::time::{Duration, Instant};
+use crate::time::{Duration, Instant, earliest};
 use crate::wire::ipv6::{self, FragmentRepr, HEADER_LEN, IpProtocol};
 
 /// The default reassembly timeout, 60 s (RFC 8200 §4.5).
@@ -304,7 +304,11 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, S: Slots<FragSlot<B>>> Reassembler<B, S> {
 
     /// When the oldest datagram in progress times out.
     pub fn poll_at(&self) -> Option<Instant> {
-        self.slots.as_ref().iter().filter_map(|s| s.state.map(|st| st.started + self.timeout)).min()
+        let mut at = None;
+        for s in self.slots.as_ref() {
+            at = earliest(at, s.state.map(|st| st.started + self.timeout));
+        }
+        at
     }
 
     /// Datagrams in progress.

@@ -57,7 +57,7 @@
 use core::fmt;
 
 use super::MAX_DATAGRAM_SIZE;
-use crate::time::{Duration, Instant};
+use crate::time::{Duration, Instant, earliest};
 use crate::wire::ieee802154::Address;
 
 /// The default reassembly timeout, 60 s (RFC 4944 §5.3).
@@ -472,7 +472,11 @@ impl<S: SlotStorage> Reassembler<S> {
 
     /// When the earliest datagram in progress times out, if any.
     pub fn poll_at(&self) -> Option<Instant> {
-        self.entries().map(|e| e.started + self.timeout).min()
+        let mut at = None;
+        for e in self.entries() {
+            at = earliest(at, Some(e.started + self.timeout));
+        }
+        at
     }
 
     /// Drops the datagrams whose timeout has passed at `now`, counts them in
