@@ -185,7 +185,7 @@ fn element_sizes() {
     }
     assert_eq!(
         sizes.map(|s| s.1),
-        [3248, 3248, 2480, 136, 20, 36, 44, 40, 17, 40, 272, 112, 176],
+        [3248, 3248, 2480, 136, 16, 26, 44, 40, 17, 40, 272, 112, 176],
         "element sizes changed: update this test and the figures in the docs"
     );
 }
@@ -198,9 +198,9 @@ fn leaf_ram() {
     assert!(node.nd_host().is_some());
     assert_eq!(
         rows.iter().map(|r| r.1).collect::<Vec<_>>(),
-        [3248, 272, 80, 72, 88, 97, 80, 0, 0, 112, 1280, 176, 256, 1280, 256, 0, 0]
+        [3248, 272, 64, 52, 88, 97, 80, 0, 0, 112, 1280, 176, 256, 1280, 256, 0, 0]
     );
-    assert_eq!(total, 7297);
+    assert_eq!(total, 7261);
 }
 
 #[test]
@@ -222,9 +222,9 @@ fn router_ram() {
     );
     assert_eq!(
         rows.iter().map(|r| r.1).collect::<Vec<_>>(),
-        [2480, 544, 160, 576, 704, 114, 80, 0, 0, 224, 1280, 176, 256, 1280, 256, 192, 640]
+        [2480, 544, 128, 416, 704, 114, 80, 0, 0, 224, 1280, 176, 256, 1280, 256, 192, 640]
     );
-    assert_eq!(total, 8962);
+    assert_eq!(total, 8770);
 }
 
 /// What the `Node` struct is made of (its fields are private:

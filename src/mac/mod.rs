@@ -626,22 +626,5 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
     }
 }
 
-/// A `u64` kept as two `u32` halves, so that table entries holding a time
-/// stamp are 4-byte aligned instead of 8 (no padding on x86_64 either).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub(crate) struct U64Halves([u32; 2]);
-
-impl U64Halves {
-    pub(crate) const ZERO: U64Halves = U64Halves([0, 0]);
-
-    pub(crate) const fn new(v: u64) -> Self {
-        U64Halves([(v >> 32) as u32, v as u32])
-    }
-
-    pub(crate) const fn get(self) -> u64 {
-        ((self.0[0] as u64) << 32) | self.0[1] as u64
-    }
-}
-
 #[cfg(test)]
 mod tests;
