@@ -185,7 +185,7 @@ fn element_sizes() {
     }
     assert_eq!(
         sizes.map(|s| s.1),
-        [3248, 3248, 2480, 136, 16, 26, 44, 40, 17, 40, 272, 112, 176],
+        [3088, 3088, 2480, 136, 16, 26, 44, 40, 17, 40, 272, 112, 176],
         "element sizes changed: update this test and the figures in the docs"
     );
 }
@@ -198,9 +198,9 @@ fn leaf_ram() {
     assert!(node.nd_host().is_some());
     assert_eq!(
         rows.iter().map(|r| r.1).collect::<Vec<_>>(),
-        [3248, 272, 64, 52, 88, 97, 80, 0, 0, 112, 1280, 176, 256, 1280, 256, 0, 0]
+        [3088, 272, 64, 52, 88, 97, 80, 0, 0, 112, 1280, 176, 256, 1280, 256, 0, 0]
     );
-    assert_eq!(total, 7261);
+    assert_eq!(total, 7101);
 }
 
 #[test]
@@ -259,5 +259,5 @@ fn node_struct_parts() {
     for (name, bytes) in parts {
         println!("  {name:<22} {bytes:>5}");
     }
-    assert_eq!(parts.map(|p| p.1), [224, 256, 1480, 424, 344, 288, 80, 40, 152, 872]);
+    assert_eq!(parts.map(|p| p.1), [224, 256, 1320, 424, 344, 288, 80, 40, 152, 872]);
 }
