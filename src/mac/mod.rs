@@ -36,7 +36,7 @@
 //!
 //! The three tables live in caller-provided storage: anything that is
 //! `AsRef<[T]> + AsMut<[T]>` (an array, a `&mut [T]`, a `Vec<T>` in the
-//! simulator). The default type parameters are 4 queue slots (592 bytes),
+//! simulator). The default type parameters are 4 queue slots (544 bytes),
 //! 8 duplicate filter entries and 8 neighbours; [`Mac::with_default_storage`]
 //! uses them. See [`queue`], [`dedup`] and [`links`] for each policy when full.
 //!
