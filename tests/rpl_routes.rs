@@ -74,13 +74,13 @@ fn storing_insert_replace_no_path() {
     assert_eq!(t.lookup(tgt).unwrap().next_hop, a(C1));
     // Same sequence, same child: refresh.
     assert_eq!(t.update(secs(10), tgt, 128, a(C1), 241, life), RouteUpdate::Refreshed);
-    assert_eq!(t.lookup(tgt).unwrap().expires, secs(110));
+    assert_eq!(t.lookup(tgt).unwrap().expires.to_instant(), secs(110));
     // Same sequence from another child: ignored.
     assert_eq!(t.update(secs(11), tgt, 128, a(C2), 241, life), RouteUpdate::Stale);
     // Newer sequence through another child replaces.
     assert_eq!(t.update(secs(12), tgt, 128, a(C2), 242, life), RouteUpdate::Replaced);
     let r = *t.lookup(tgt).unwrap();
-    assert_eq!((r.next_hop, r.path_sequence, r.expires), (a(C2), 242, secs(112)));
+    assert_eq!((r.next_hop, r.path_sequence, r.expires.to_instant()), (a(C2), 242, secs(112)));
     // Older sequence: ignored.
     assert_eq!(t.update(secs(13), tgt, 128, a(C1), 241, life), RouteUpdate::Stale);
     // A No-Path from the old child (older sequence) does not remove it ...

@@ -17,41 +17,51 @@
 //! RSSI is a moving average with alpha 1/8 over every frame received from
 //! the neighbour (ACKs of our frames count for the node we sent to).
 //!
+//! The frame counters are 16 bits and wrap, like [`super::MacStats`]'s:
+//! read them as differences (`wrapping_sub`) between two readings.
+//!
 //! The table has a caller-chosen capacity; when it is full, a new
 //! neighbour evicts the entry seen longest ago (received from or sent to).
 //! Give it at least as many entries as the node has neighbours it routes
-//! through (RPL parents and children). Each entry costs 36 bytes on 64-bit
-//! targets.
+//! through (RPL parents and children). Each entry costs 26 bytes on any
+//! target (see [`LinkStats`]).
 
-use super::{Slots, U64Halves};
-use crate::time::Instant;
+use super::Slots;
+use crate::time::{Instant, InstantMillis};
 use crate::wire::ieee802154::Address;
 
 /// ETX of a perfect link in RFC 6551 units.
 pub const ETX_DIVISOR: u16 = 128;
 
+/// RSSI × 16 of an entry that has received nothing yet (an average of
+/// `i8` values × 16 stays within -2048..=2032).
+const NO_RSSI: i16 = i16::MIN;
+
 /// What the MAC knows about one neighbour.
+///
+/// 26 bytes, 2-byte aligned (was 36): the address 9, ETX and RSSI 2 each,
+/// three 16-bit counters, the failure run 1 and the last-seen stamp as an
+/// [`InstantMillis`] of 6 (the eviction order, to the millisecond).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LinkStats {
     /// The neighbour's link-layer address (`Absent`: free entry).
     pub addr: Address,
     /// ETX × 128 (RFC 6551 §4.3.2); 0 until the first sample.
     pub etx: u16,
-    /// RSSI × 16 in dBm (moving average); valid when `rx_count > 0`.
+    /// RSSI × 16 in dBm (moving average); [`NO_RSSI`] before the first
+    /// received frame.
     rssi_x16: i16,
-    /// Frames received from the neighbour.
-    pub rx_count: u32,
-    /// Transmissions to the neighbour (retransmissions included).
-    pub tx_attempts: u32,
-    /// Frames to the neighbour that were acknowledged.
-    pub tx_acked: u32,
+    /// Frames received from the neighbour (wraps).
+    pub rx_count: u16,
+    /// Transmissions to the neighbour, retransmissions included (wraps).
+    pub tx_attempts: u16,
+    /// Frames to the neighbour that were acknowledged (wraps).
+    pub tx_acked: u16,
     /// Frames to the neighbour given up in a row since the last ACK.
     pub consecutive_failures: u8,
-    /// Milliseconds + 1 of the last frame received from or completed to
-    /// the neighbour (0: never); see [`LinkStats::last_seen`]. One
-    /// millisecond stamp instead of two `Option<Instant>`s, kept in two
-    /// `u32` halves (4-byte alignment), keeps the entry at 36 bytes.
-    seen_ms: U64Halves,
+    /// The last frame received from or completed to the neighbour; see
+    /// [`LinkStats::last_seen`].
+    seen: InstantMillis,
 }
 
 impl LinkStats {
@@ -59,17 +69,17 @@ impl LinkStats {
     pub const EMPTY: LinkStats = LinkStats {
         addr: Address::Absent,
         etx: 0,
-        rssi_x16: 0,
+        rssi_x16: NO_RSSI,
         rx_count: 0,
         tx_attempts: 0,
         tx_acked: 0,
         consecutive_failures: 0,
-        seen_ms: U64Halves::ZERO,
+        seen: InstantMillis::ZERO,
     };
 
     /// Average RSSI in dBm, `None` before the first received frame.
     pub fn rssi(&self) -> Option<i8> {
-        (self.rx_count > 0).then_some((self.rssi_x16 / 16) as i8)
+        (self.rssi_x16 != NO_RSSI).then_some((self.rssi_x16 / 16) as i8)
     }
 
     /// ETX × 128, `None` before the first ACK outcome.
@@ -77,14 +87,15 @@ impl LinkStats {
         (self.etx != 0).then_some(self.etx)
     }
 
-    /// Last time (to the millisecond) a frame was received from the
-    /// neighbour or a frame to it completed; `None` for a free entry.
+    /// Last time (to the millisecond, rounded down) a frame was received
+    /// from the neighbour or a frame to it completed; `None` for a free
+    /// entry.
     pub fn last_seen(&self) -> Option<Instant> {
-        self.seen_ms.get().checked_sub(1).map(Instant::from_millis)
+        (self.addr != Address::Absent).then_some(self.seen.to_instant())
     }
 
     fn saw(&mut self, now: Instant) {
-        self.seen_ms = U64Halves::new(now.total_millis().saturating_add(1));
+        self.seen = InstantMillis::floor(now);
     }
 }
 
@@ -142,10 +153,8 @@ impl<S: Slots<LinkStats>> LinkTable<S> {
             Some(i) => i,
             None if create => {
                 // Free entry first (None sorts first), else seen longest ago.
-                let (i, _) = entries
-                    .iter()
-                    .enumerate()
-                    .min_by_key(|(_, e)| (e.addr != Address::Absent, e.seen_ms.get()))?;
+                let (i, _) =
+                    entries.iter().enumerate().min_by_key(|(_, e)| (e.addr != Address::Absent, e.seen))?;
                 entries[i] = LinkStats { addr, ..LinkStats::EMPTY };
                 i
             }
@@ -158,7 +167,7 @@ impl<S: Slots<LinkStats>> LinkTable<S> {
     pub fn on_rx(&mut self, addr: Address, rssi: i8, now: Instant) {
         if let Some(e) = self.entry(addr, true) {
             let sample = i16::from(rssi) * 16;
-            e.rssi_x16 = if e.rx_count == 0 { sample } else { e.rssi_x16 + (sample - e.rssi_x16) / 8 };
+            e.rssi_x16 = if e.rssi_x16 == NO_RSSI { sample } else { e.rssi_x16 + (sample - e.rssi_x16) / 8 };
             e.rx_count = e.rx_count.wrapping_add(1);
             e.saw(now);
         }
@@ -168,7 +177,7 @@ impl<S: Slots<LinkStats>> LinkTable<S> {
     /// acknowledged or not. `alpha` is in 1/256, `penalty` in transmissions.
     pub fn on_tx(&mut self, addr: Address, attempts: u8, acked: bool, now: Instant, alpha: u8, penalty: u8) {
         if let Some(e) = self.entry(addr, true) {
-            e.tx_attempts = e.tx_attempts.wrapping_add(u32::from(attempts));
+            e.tx_attempts = e.tx_attempts.wrapping_add(u16::from(attempts));
             e.saw(now);
             let sample = if acked {
                 e.tx_acked = e.tx_acked.wrapping_add(1);
@@ -219,6 +228,19 @@ mod tests {
         assert_eq!(l.get(a).unwrap().consecutive_failures, 1);
         assert_eq!(l.get(a).unwrap().tx_attempts, 8);
         assert_eq!(l.get(a).unwrap().tx_acked, 2);
+        assert_eq!(l.get(a).unwrap().rssi(), None, "no frame received yet");
+        assert_eq!(l.get(a).unwrap().last_seen(), Some(t(3)));
+    }
+
+    #[test]
+    fn counters_wrap_rssi_stays() {
+        let mut l = LinkTable::new([LinkStats::EMPTY; 1]);
+        let a = Address::Short([0, 1]);
+        for i in 0..=u64::from(u16::MAX) {
+            l.on_rx(a, -60, t(i));
+        }
+        let e = l.get(a).unwrap();
+        assert_eq!((e.rx_count, e.rssi()), (0, Some(-60)));
     }
 
     #[test]

@@ -36,7 +36,7 @@
 //!
 //! The three tables live in caller-provided storage: anything that is
 //! `AsRef<[T]> + AsMut<[T]>` (an array, a `&mut [T]`, a `Vec<T>` in the
-//! simulator). The default type parameters are 4 queue slots (592 bytes),
+//! simulator). The default type parameters are 4 queue slots (544 bytes),
 //! 8 duplicate filter entries and 8 neighbours; [`Mac::with_default_storage`]
 //! uses them. See [`queue`], [`dedup`] and [`links`] for each policy when full.
 //!
@@ -623,23 +623,6 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
         self.links.on_rx(repr.src_addr, rssi, now);
         self.stats.rx_frames = self.stats.rx_frames.wrapping_add(1);
         RxAction::Deliver(RxFrame { frame: repr, rssi, lqi, for_us })
-    }
-}
-
-/// A `u64` kept as two `u32` halves, so that table entries holding a time
-/// stamp are 4-byte aligned instead of 8 (no padding on x86_64 either).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub(crate) struct U64Halves([u32; 2]);
-
-impl U64Halves {
-    pub(crate) const ZERO: U64Halves = U64Halves([0, 0]);
-
-    pub(crate) const fn new(v: u64) -> Self {
-        U64Halves([(v >> 32) as u32, v as u32])
-    }
-
-    pub(crate) const fn get(self) -> u64 {
-        ((self.0[0] as u64) << 32) | self.0[1] as u64
     }
 }
 

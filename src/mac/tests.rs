@@ -300,6 +300,6 @@ fn radio_refusal_is_reported() {
 fn documented_sizes() {
     use core::mem::size_of;
     assert_eq!(size_of::<TxSlot>(), 136);
-    assert_eq!(size_of::<DedupEntry>(), 20);
-    assert_eq!(size_of::<LinkStats>(), 36);
+    assert_eq!(size_of::<DedupEntry>(), 16);
+    assert_eq!(size_of::<LinkStats>(), 26);
 }

@@ -47,7 +47,7 @@ use super::{
 };
 use crate::lowpan::{Context, ContextTable};
 use crate::mac::Rng;
-use crate::time::{Duration, Instant};
+use crate::time::{Duration, Instant, InstantSecs};
 use crate::wire::ieee802154::Address;
 use crate::wire::ipv6::AddressExt;
 use crate::wire::ndisc::{self, ArStatus, NdiscOption, NeighborFlags};
@@ -156,10 +156,12 @@ enum Reg {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct HostAddr {
     addr: Ipv6Addr,
-    /// End of the prefix's valid lifetime (None: forever).
-    valid_until: Option<Instant>,
+    /// End of the prefix's valid lifetime (None: forever). PIO lifetimes
+    /// are whole seconds (RFC 4861 §4.6.2), registrations whole minutes
+    /// (RFC 6775 §4.1): both ends are kept to the second, rounded up.
+    valid_until: Option<InstantSecs>,
     /// End of the current registration, if registered.
-    registered_until: Option<Instant>,
+    registered_until: Option<InstantSecs>,
     reg: Reg,
 }
 
@@ -176,8 +178,9 @@ pub struct Host {
     contexts: ContextTable,
     /// When context `cid` expires; meaningful only while `contexts` holds
     /// `cid` (the two are set and cleared together), which saves an
-    /// `Option` tag and its padding per entry.
-    ctx_expires: [Instant; 16],
+    /// `Option` tag per entry. To the second, rounded up: 6CO lifetimes
+    /// are whole minutes (RFC 6775 §4.2).
+    ctx_expires: [InstantSecs; 16],
     abro_version: Option<u32>,
     events: heapless::Deque<HostEvent, MAX_EVENTS>,
     stats: NdStats,
@@ -205,7 +208,7 @@ impl Host {
             addrs: heapless::Vec::new(),
             dereg: heapless::Vec::new(),
             contexts: ContextTable::new(),
-            ctx_expires: [Instant::ZERO; 16],
+            ctx_expires: [InstantSecs::ZERO; 16],
             abro_version: None,
             events: heapless::Deque::new(),
             stats: NdStats::default(),
@@ -216,7 +219,7 @@ impl Host {
 
     /// When context `cid` expires, if we hold it.
     fn ctx_expiry(&self, cid: u8) -> Option<Instant> {
-        self.contexts.get(cid).and(self.ctx_expires.get(usize::from(cid)).copied())
+        self.contexts.get(cid).and(self.ctx_expires.get(usize::from(cid)).map(|t| t.to_instant()))
     }
 
     /// The configuration.
@@ -470,7 +473,7 @@ impl Host {
                     let addr = addr_from_prefix(pi.prefix, iid_from_eui64(self.config.eui64));
                     let valid_until = match pi.valid_lifetime {
                         0xffff_ffff => None,
-                        s => Some(now + Duration::from_secs(u64::from(s))),
+                        s => Some(InstantSecs::deadline(now, Duration::from_secs(u64::from(s)))),
                     };
                     if let Some(a) = self.addrs.iter_mut().find(|a| a.addr == addr) {
                         if pi.valid_lifetime != 0 {
@@ -501,7 +504,7 @@ impl Host {
                     }
                     self.contexts.set(cid, new);
                     if let Some(t) = self.ctx_expires.get_mut(usize::from(cid)) {
-                        *t = now + minutes(c.valid_lifetime);
+                        *t = InstantSecs::deadline(now, minutes(c.valid_lifetime));
                     }
                 }
                 _ => {}
@@ -541,7 +544,7 @@ impl Host {
                 self.stats.reg_ok += 1;
                 let life = minutes(aro.lifetime);
                 let a = &mut self.addrs[i];
-                a.registered_until = Some(now + life);
+                a.registered_until = Some(InstantSecs::deadline(now, life));
                 a.reg = Reg::Registered { router, refresh_at: refresh_point(now, life) };
                 self.event(HostEvent::Registered { addr: target, router, lifetime: aro.lifetime });
             }
@@ -597,13 +600,13 @@ impl Host {
         }
         let mut i = 0;
         while let Some(a) = self.addrs.get(i).copied() {
-            if a.valid_until.is_some_and(|t| t <= now) {
+            if a.valid_until.is_some_and(|t| t.reached(now)) {
                 self.stats.expired += 1;
                 self.addrs.swap_remove(i);
                 self.event(HostEvent::AddressExpired { addr: a.addr });
                 continue;
             }
-            if a.registered_until.is_some_and(|t| t <= now) {
+            if a.registered_until.is_some_and(|t| t.reached(now)) {
                 self.stats.expired += 1;
                 self.addrs[i].registered_until = None;
             }
@@ -731,10 +734,10 @@ impl Host {
         let usable_at = self.routers.iter().map(|r| r.avoid_until.unwrap_or(Instant::ZERO)).min();
         for a in &self.addrs {
             if let Some(t) = a.valid_until {
-                min(t);
+                min(t.to_instant());
             }
             if let Some(t) = a.registered_until {
-                min(t);
+                min(t.to_instant());
             }
             match a.reg {
                 Reg::Pending { at, .. } => {

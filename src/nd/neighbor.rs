@@ -18,13 +18,13 @@
 //!   marks an entry used); when every entry is Registered or Tentative, the
 //!   new entry is not stored.
 //!
-//! Each entry costs 64 bytes on 64-bit targets.
+//! Each entry costs 44 bytes on any target (see [`Neighbor`]).
 
 use core::net::Ipv6Addr;
 
 use super::consts::{REACHABLE_TIME, TENTATIVE_NCE_LIFETIME};
 use crate::mac::Slots;
-use crate::time::{Duration, Instant};
+use crate::time::{Duration, Instant, InstantSecs};
 use crate::wire::ieee802154::Address;
 
 /// The Registration Ownership Verifier of an entry: the registrant's EUI-64
@@ -62,6 +62,13 @@ pub enum NeighborState {
 }
 
 /// One neighbour cache entry.
+///
+/// 44 bytes, 4-byte aligned (was 64 with `Instant` stamps): addresses
+/// 16 + 9, ROVR 8, state, TID and router flag 3, and two [`InstantSecs`]
+/// stamps of 4. Seconds are enough: registration lifetimes are in minutes
+/// (RFC 6775 §4.1), REACHABLE_TIME and TENTATIVE_NCE_LIFETIME are 30 s and
+/// 20 s (RFC 4861 §10, RFC 6775 §9); a deadline rounds up, so an entry
+/// never ends early and at most one second late.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Neighbor {
     /// The neighbour's IPv6 address.
@@ -77,10 +84,12 @@ pub struct Neighbor {
     /// True when the neighbour is a router (RA, or NA with the R flag).
     pub is_router: bool,
     /// When a Registered / Tentative entry ends, or a Reachable one turns
-    /// Stale.
-    pub expires: Option<Instant>,
-    /// Last time the entry was created, refreshed or [touched](NeighborTable::touch).
-    pub last_used: Instant,
+    /// Stale (rounded up to the second).
+    pub expires: Option<InstantSecs>,
+    /// Last time the entry was created, refreshed or
+    /// [touched](NeighborTable::touch), rounded down to the second: the
+    /// least recently used entry is chosen among those of the oldest second.
+    pub last_used: InstantSecs,
 }
 
 impl Neighbor {
@@ -93,7 +102,7 @@ impl Neighbor {
         tid: 0,
         is_router: false,
         expires: None,
-        last_used: Instant::ZERO,
+        last_used: InstantSecs::ZERO,
     };
 
     fn is_free(&self) -> bool {
@@ -181,7 +190,7 @@ impl<S: Slots<Neighbor>> NeighborTable<S> {
     /// entries). The Node calls this when it sends to the neighbour.
     pub fn touch(&mut self, ip: &Ipv6Addr, now: Instant) {
         if let Some(e) = self.get_mut(ip) {
-            e.last_used = now;
+            e.last_used = InstantSecs::floor(now);
         }
     }
 
@@ -218,12 +227,13 @@ impl<S: Slots<Neighbor>> NeighborTable<S> {
             return false;
         }
         let (state, expires) = if reachable {
-            (NeighborState::Reachable, Some(now + REACHABLE_TIME))
+            (NeighborState::Reachable, Some(InstantSecs::deadline(now, REACHABLE_TIME)))
         } else {
             (NeighborState::Stale, None)
         };
+        let last_used = InstantSecs::floor(now);
         if let Some(e) = self.get_mut(&ip) {
-            e.last_used = now;
+            e.last_used = last_used;
             e.is_router |= is_router;
             if !e.is_pinned() {
                 if e.lladdr != lladdr || reachable {
@@ -236,15 +246,7 @@ impl<S: Slots<Neighbor>> NeighborTable<S> {
         }
         match self.alloc() {
             Some(e) => {
-                *e = Neighbor {
-                    addr: ip,
-                    lladdr,
-                    state,
-                    is_router,
-                    expires,
-                    last_used: now,
-                    ..Neighbor::EMPTY
-                };
+                *e = Neighbor { addr: ip, lladdr, state, is_router, expires, last_used, ..Neighbor::EMPTY };
                 true
             }
             None => false,
@@ -281,8 +283,8 @@ impl<S: Slots<Neighbor>> NeighborTable<S> {
                 rovr,
                 tid,
                 is_router: e.is_router,
-                expires: Some(now + lifetime),
-                last_used: now,
+                expires: Some(InstantSecs::deadline(now, lifetime)),
+                last_used: InstantSecs::floor(now),
             };
             return RegisterOutcome::Registered;
         }
@@ -298,8 +300,8 @@ impl<S: Slots<Neighbor>> NeighborTable<S> {
                     rovr,
                     tid,
                     is_router: false,
-                    expires: Some(now + lifetime),
-                    last_used: now,
+                    expires: Some(InstantSecs::deadline(now, lifetime)),
+                    last_used: InstantSecs::floor(now),
                 };
                 RegisterOutcome::Registered
             }
@@ -325,8 +327,8 @@ impl<S: Slots<Neighbor>> NeighborTable<S> {
                     lladdr,
                     state: NeighborState::Tentative,
                     rovr,
-                    expires: Some(now + TENTATIVE_NCE_LIFETIME),
-                    last_used: now,
+                    expires: Some(InstantSecs::deadline(now, TENTATIVE_NCE_LIFETIME)),
+                    last_used: InstantSecs::floor(now),
                     ..Neighbor::EMPTY
                 };
                 true
@@ -350,7 +352,7 @@ impl<S: Slots<Neighbor>> NeighborTable<S> {
         let mut removed = 0;
         for e in self.entries.as_mut().iter_mut() {
             let Some(t) = e.expires else { continue };
-            if t > now {
+            if !t.reached(now) {
                 continue;
             }
             match e.state {
@@ -370,7 +372,7 @@ impl<S: Slots<Neighbor>> NeighborTable<S> {
 
     /// The next instant at which [`NeighborTable::expire`] has work.
     pub fn poll_at(&self) -> Option<Instant> {
-        self.iter().filter_map(|e| e.expires).min()
+        self.iter().filter_map(|e| e.expires).min().map(InstantSecs::to_instant)
     }
 }
 
@@ -403,7 +405,7 @@ mod tests {
         let e = t.get(&ip(1)).unwrap();
         assert_eq!(
             (e.state, e.is_router, e.expires),
-            (NeighborState::Reachable, true, Some(Instant::from_secs(32)))
+            (NeighborState::Reachable, true, Some(InstantSecs::from_secs(32)))
         );
         assert_eq!(t.poll_at(), Some(Instant::from_secs(32)));
         assert_eq!(t.expire(Instant::from_secs(32)), 0);
@@ -454,7 +456,7 @@ mod tests {
         // Refresh by the owner moves the expiry.
         let later = Instant::from_secs(50);
         assert_eq!(t.register(ip(1), ll(1), Rovr([1; 8]), 2, MIN + MIN, later), RegisterOutcome::Registered);
-        assert_eq!(t.get(&ip(1)).unwrap().expires, Some(Instant::from_secs(170)));
+        assert_eq!(t.get(&ip(1)).unwrap().expires, Some(InstantSecs::from_secs(170)));
         assert_eq!(t.get(&ip(1)).unwrap().tid, 2);
         assert_eq!(t.expire(Instant::from_secs(169)), 0);
         assert_eq!(t.expire(Instant::from_secs(170)), 1);
@@ -475,6 +477,20 @@ mod tests {
             RegisterOutcome::Deregistered
         );
         assert!(t.is_empty());
+    }
+
+    #[test]
+    fn deadlines_round_up_stamps_down() {
+        let mut t = NeighborTable::new([Neighbor::EMPTY; 2]);
+        let now = Instant::from_millis(10_500);
+        t.register(ip(1), ll(1), Rovr([1; 8]), 0, MIN, now);
+        let e = t.get(&ip(1)).unwrap();
+        assert_eq!((e.last_used, e.expires), (InstantSecs::from_secs(10), Some(InstantSecs::from_secs(71))));
+        // Never before the lifetime is over, gone within the second after.
+        assert_eq!(t.poll_at(), Some(Instant::from_secs(71)));
+        assert_eq!(t.expire(Instant::from_millis(70_999)), 0);
+        assert_eq!(t.expire(Instant::from_secs(71)), 1);
+        assert_eq!(core::mem::size_of::<Neighbor>(), 44);
     }
 
     #[test]

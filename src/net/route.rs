@@ -19,13 +19,13 @@
 //! Adding a route for a new prefix to a full table replaces the non-static
 //! entry that expires first, if it expires no later than the new route;
 //! otherwise the new route is refused with [`RouteError::Full`]. Static
-//! routes are never evicted. Each entry costs 56 bytes on x86_64
-//! (`Option<Route>`).
+//! routes are never evicted. Each entry costs 40 bytes on any target
+//! (`Option<Route>`, see [`Route`]).
 
 use core::net::Ipv6Addr;
 
 use crate::mac::Slots;
-use crate::time::{Duration, Instant};
+use crate::time::{Duration, Instant, InstantSecs};
 use crate::wire::ipv6::{AddressExt, MulticastScope};
 
 use super::addr::common_prefix_len;
@@ -42,6 +42,11 @@ pub enum RouteSource {
 }
 
 /// One route: `prefix/prefix_len` via `next_hop`.
+///
+/// 40 bytes, 4-byte aligned, and `Option<Route>` too (the niche of
+/// [`RouteSource`]): two addresses of 16, the expiry as an [`InstantSecs`]
+/// (route lifetimes are whole seconds: RFC 4861 §4.6.2, RFC 6550 §6.7.6),
+/// length and source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Route {
     /// The destination prefix (bits past `prefix_len` are ignored).
@@ -50,8 +55,9 @@ pub struct Route {
     pub prefix_len: u8,
     /// The next hop, normally a neighbour's link-local address.
     pub next_hop: Ipv6Addr,
-    /// When the route expires ([`Instant::MAX`]: never).
-    pub expires: Instant,
+    /// When the route expires, rounded up to the second
+    /// ([`InstantSecs::MAX`]: never).
+    pub expires: InstantSecs,
     /// Who installed it.
     pub source: RouteSource,
 }
@@ -68,8 +74,9 @@ impl Route {
 pub struct DefaultRoute {
     /// The default router.
     pub next_hop: Ipv6Addr,
-    /// When it expires ([`Instant::MAX`]: never).
-    pub expires: Instant,
+    /// When it expires, rounded up to the second ([`InstantSecs::MAX`]:
+    /// never).
+    pub expires: InstantSecs,
     /// Who installed it.
     pub source: RouteSource,
 }
@@ -124,7 +131,8 @@ impl<S: Slots<Option<Route>>> RouteTable<S> {
             return Err(RouteError::Invalid);
         }
         let prefix = mask(&prefix, prefix_len);
-        let route = Route { prefix, prefix_len, next_hop, expires: now + lifetime, source };
+        let route =
+            Route { prefix, prefix_len, next_hop, expires: InstantSecs::deadline(now, lifetime), source };
         let slots = self.routes.as_mut();
         if let Some(r) = slots.iter_mut().flatten().find(|r| r.prefix == prefix && r.prefix_len == prefix_len)
         {
@@ -188,7 +196,7 @@ impl<S: Slots<Option<Route>>> RouteTable<S> {
 
     /// Sets the default route.
     pub fn set_default(&mut self, now: Instant, next_hop: Ipv6Addr, lifetime: Duration, source: RouteSource) {
-        self.default = Some(DefaultRoute { next_hop, expires: now + lifetime, source });
+        self.default = Some(DefaultRoute { next_hop, expires: InstantSecs::deadline(now, lifetime), source });
     }
 
     /// Removes the default route.
@@ -245,8 +253,8 @@ impl<S: Slots<Option<Route>>> RouteTable<S> {
 
     /// Removes expired routes (and the default route); returns how many.
     pub fn poll(&mut self, now: Instant) -> usize {
-        self.remove_where(|r| now >= r.expires)
-            + usize::from(self.default.take_if(|d| now >= d.expires).is_some())
+        self.remove_where(|r| r.expires.reached(now))
+            + usize::from(self.default.take_if(|d| d.expires.reached(now)).is_some())
     }
 
     /// The next expiry.
@@ -254,8 +262,9 @@ impl<S: Slots<Option<Route>>> RouteTable<S> {
         self.iter()
             .map(|r| r.expires)
             .chain(self.default.map(|d| d.expires))
-            .filter(|t| *t != Instant::MAX)
+            .filter(|t| *t != InstantSecs::MAX)
             .min()
+            .map(InstantSecs::to_instant)
     }
 }
 

@@ -22,7 +22,7 @@ use core::cmp::Ordering;
 use core::net::Ipv6Addr;
 
 use crate::mac::Slots;
-use crate::time::{Duration, Instant};
+use crate::time::{Duration, Instant, InstantSecs};
 use crate::wire::rpl::options::RplTarget;
 
 /// RFC 6550 §7.2: SEQUENCE_WINDOW, the largest distance at which two
@@ -109,6 +109,13 @@ fn mask(a: Ipv6Addr, len: u8) -> Ipv6Addr {
 }
 
 /// One downward route.
+///
+/// 40 bytes, 4-byte aligned (was 48 with an `Instant`): two addresses of
+/// 16, the expiry as an [`InstantSecs`] (a Path Lifetime is a count of
+/// Lifetime Units, whole seconds: RFC 6550 §6.7.6, §6.7.8), length, Path
+/// Sequence and the in-use flag. The next hop stays a full address: the
+/// non-storing root keeps target → parent relations with global parent
+/// addresses in this same type ([`super::srh::SourceRoutes`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Route {
     /// The target prefix, bits beyond `prefix_len` cleared.
@@ -119,8 +126,9 @@ pub struct Route {
     pub next_hop: Ipv6Addr,
     /// The Path Sequence of the DAO that installed the route.
     pub path_sequence: u8,
-    /// When the route expires ([`Instant::MAX`]: never).
-    pub expires: Instant,
+    /// When the route expires, rounded up to the second
+    /// ([`InstantSecs::MAX`]: never).
+    pub expires: InstantSecs,
     used: bool,
 }
 
@@ -131,7 +139,7 @@ impl Route {
         prefix_len: 0,
         next_hop: Ipv6Addr::UNSPECIFIED,
         path_sequence: 0,
-        expires: Instant::ZERO,
+        expires: InstantSecs::ZERO,
         used: false,
     };
 }
@@ -198,7 +206,7 @@ impl<S: Slots<Route>> RouteTable<S> {
     ) -> RouteUpdate {
         let prefix_len = prefix_len.min(128);
         let prefix = mask(prefix, prefix_len);
-        let expires = now + lifetime;
+        let expires = InstantSecs::deadline(now, lifetime);
         let slots = self.slots.as_mut();
         if let Some(r) = slots.iter_mut().find(|r| r.used && r.prefix_len == prefix_len && r.prefix == prefix)
         {
@@ -229,7 +237,7 @@ impl<S: Slots<Route>> RouteTable<S> {
         // A free entry, else one already expired (poll not yet called).
         let slot = match slots.iter().position(|r| !r.used) {
             Some(i) => Some(i),
-            None => slots.iter().position(|r| r.expires <= now),
+            None => slots.iter().position(|r| r.expires.reached(now)),
         };
         match slot {
             Some(i) => {
@@ -262,7 +270,7 @@ impl<S: Slots<Route>> RouteTable<S> {
     /// Drops the routes whose lifetime ended at or before `now`; returns how many.
     pub fn poll(&mut self, now: Instant) -> usize {
         let mut n = 0;
-        for r in self.slots.as_mut().iter_mut().filter(|r| r.used && r.expires <= now) {
+        for r in self.slots.as_mut().iter_mut().filter(|r| r.used && r.expires.reached(now)) {
             r.used = false;
             n += 1;
         }
@@ -271,7 +279,7 @@ impl<S: Slots<Route>> RouteTable<S> {
 
     /// The next expiry, `None` when no route can expire.
     pub fn poll_at(&self) -> Option<Instant> {
-        self.iter().map(|r| r.expires).filter(|&e| e != Instant::MAX).min()
+        self.iter().map(|r| r.expires).filter(|&e| e != InstantSecs::MAX).min().map(InstantSecs::to_instant)
     }
 
     /// The routes in use.
