@@ -53,7 +53,7 @@ use crate::wire::icmpv6;
 use crate::wire::ieee802154::Address;
 use crate::wire::ipv6::{ALL_RPL_NODES, AddressExt};
 use crate::wire::rpl::options::{RplTarget, TransitInformation};
-use crate::wire::rpl::{Dao, DaoAck, Dis, ModeOfOperation, OptionRepr, Options, Repr};
+use crate::wire::rpl::{Dao, DaoAck, Dis, ModeOfOperation, OptionRepr, Options, Repr, code};
 
 /// The longest source route a non-storing root writes (hops below it):
 /// deeper nodes are unreachable downwards (counted as no route).
@@ -932,69 +932,68 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
     #[inline(never)]
     pub fn emit(&mut self, c: &Control, src: &Ipv6Addr, out: &mut [u8]) -> Option<usize> {
         let dst = c.destination();
-        let content;
-        let options_dio;
-        let target_bytes: [u8; 16];
-        let dao_opts: [OptionRepr<'_>; 2];
-        let (code, repr) = match c {
+        let body = out.get_mut(4..)?;
+        // Each message: its base object (a `Repr` without options), then
+        // the options it carries, each through its own encoder (no
+        // `OptionRepr` dispatch over the kinds a node never sends; the
+        // DIO's in `DioContent::emit`).
+        let (code, len) = match c {
             Control::Dio { .. } => {
-                content = self.dag.dio()?;
-                options_dio = content.options();
-                (1u8, Repr::Dio(content.to_repr(&options_dio)))
+                let len = self.dag.dio()?.emit(body)?;
+                bump(&mut self.stats.dio_tx);
+                (code::DIO, len)
             }
-            Control::Dis { .. } => (0, Repr::Dis(Dis::default())),
+            Control::Dis { .. } => {
+                let base = Repr::Dis(Dis::default());
+                let n = base.emit_base(body.get_mut(..base.base_len())?);
+                bump(&mut self.stats.dis_tx);
+                (code::DIS, n)
+            }
             Control::Dao(d) => {
-                target_bytes = d.target.octets();
+                let target_bytes = d.target.octets();
                 let plen = usize::from(d.target_len.min(128)).div_ceil(8);
-                dao_opts = [
-                    OptionRepr::RplTarget(RplTarget {
-                        flags: 0,
-                        prefix_len: d.target_len,
-                        prefix: &target_bytes[..plen],
-                    }),
-                    OptionRepr::TransitInformation(d.transit_information()),
-                ];
-                (
-                    2,
-                    Repr::Dao(Dao {
-                        rpl_instance_id: d.rpl_instance_id,
-                        expect_ack: d.expect_ack,
-                        flags: 0,
-                        reserved: 0,
-                        sequence: d.sequence,
-                        // RFC 6550 §6.4.1: the DODAGID may be left out for a
-                        // global instance (IDs below 128).
-                        dodag_id: (d.rpl_instance_id >= 128).then_some(d.dodag_id),
-                        options: Options::Reprs(&dao_opts),
-                    }),
-                )
+                let target = RplTarget { flags: 0, prefix_len: d.target_len, prefix: &target_bytes[..plen] };
+                let transit = d.transit_information();
+                let base = Repr::Dao(Dao {
+                    rpl_instance_id: d.rpl_instance_id,
+                    expect_ack: d.expect_ack,
+                    flags: 0,
+                    reserved: 0,
+                    sequence: d.sequence,
+                    // RFC 6550 §6.4.1: the DODAGID may be left out for a
+                    // global instance (IDs below 128).
+                    dodag_id: (d.rpl_instance_id >= 128).then_some(d.dodag_id),
+                    options: Options::EMPTY,
+                });
+                let t = target.buffer_len();
+                let len = base.base_len() + t + transit.buffer_len();
+                let body = body.get_mut(..len)?;
+                let b = base.emit_base(body);
+                target.emit(&mut body[b..]);
+                transit.emit(&mut body[b + t..]);
+                bump(&mut self.stats.dao_tx);
+                (code::DAO, len)
             }
-            Control::DaoAck { instance, sequence, status, .. } => (
-                3,
-                Repr::DaoAck(DaoAck {
+            Control::DaoAck { instance, sequence, status, .. } => {
+                let base = Repr::DaoAck(DaoAck {
                     rpl_instance_id: *instance,
                     flags: 0,
                     sequence: *sequence,
                     status: *status,
                     dodag_id: None,
                     options: Options::EMPTY,
-                }),
-            ),
+                });
+                let n = base.emit_base(body.get_mut(..base.base_len())?);
+                bump(&mut self.stats.dao_ack_tx);
+                (code::DAO_ACK, n)
+            }
         };
-        let len = 4 + repr.buffer_len();
-        let buf = out.get_mut(..len)?;
-        repr.emit(&mut buf[4..]);
+        let buf = &mut out[..4 + len];
         let mut p = icmpv6::Packet::new_unchecked(&mut *buf);
         p.set_msg_type(icmpv6::Message::RplControl);
         p.set_msg_code(code);
         p.fill_checksum(src, &dst);
-        match c {
-            Control::Dio { .. } => bump(&mut self.stats.dio_tx),
-            Control::Dis { .. } => bump(&mut self.stats.dis_tx),
-            Control::Dao(_) => bump(&mut self.stats.dao_tx),
-            Control::DaoAck { .. } => bump(&mut self.stats.dao_ack_tx),
-        }
-        Some(len)
+        Some(4 + len)
     }
 }
 

@@ -1,6 +1,7 @@
 //! RPL control message bodies (RFC 6550 §6.2 to §6.5).
 
-use crate::wire::checksum::{put, put_u16};
+use super::fixed;
+use crate::wire::checksum::put;
 use core::net::Ipv6Addr;
 
 use super::options::Options;
@@ -478,7 +479,8 @@ impl<'a> Repr<'a> {
         }
     }
 
-    fn base_len(&self) -> usize {
+    /// Length of the base object (the message body before the options).
+    pub fn base_len(&self) -> usize {
         match self {
             Repr::Dis(_) => field::DIS_LEN,
             Repr::Dio(_) => field::DIO_LEN,
@@ -505,54 +507,60 @@ impl<'a> Repr<'a> {
     /// # Panics
     /// If `body` is shorter than `buffer_len()`.
     pub fn emit(&self, body: &mut [u8]) {
-        let base = self.base_len();
-        match self {
-            Repr::Dis(m) => {
-                body[field::DIS_FLAGS] = m.flags;
-                body[field::DIS_RESERVED] = m.reserved;
-            }
-            Repr::Dio(m) => {
-                body[field::INSTANCE_ID] = m.rpl_instance_id;
-                body[field::DIO_VERSION] = m.version_number;
-                put_u16(body, field::DIO_RANK.start, m.rank);
-                // RFC 6550 §6.3.1: G | 0 | MOP (3 bits) | Prf (3 bits).
-                body[field::DIO_G_MOP_PRF] = if m.grounded { 0x80 } else { 0 }
-                    | if m.zero_bit { 0x40 } else { 0 }
-                    | (u8::from(m.mode_of_operation) << 3)
-                    | (m.dodag_preference & 0x07);
-                body[field::DIO_DTSN] = m.dtsn;
-                body[field::DIO_FLAGS] = m.flags;
-                body[field::DIO_RESERVED] = m.reserved;
-                put(body, field::DIO_DODAG_ID.start, &m.dodag_id.octets());
-            }
-            Repr::Dao(m) => {
-                body[field::INSTANCE_ID] = m.rpl_instance_id;
-                // RFC 6550 §6.4.1: K | D | Flags (6 bits).
-                body[field::DAO_FLAGS] = if m.expect_ack { 0x80 } else { 0 }
-                    | if m.dodag_id.is_some() { 0x40 } else { 0 }
-                    | (m.flags & 0x3f);
-                body[field::DAO_RESERVED] = m.reserved;
-                body[field::DAO_SEQUENCE] = m.sequence;
-                if let Some(id) = m.dodag_id {
-                    put(body, field::DAO_DODAG_ID.start, &id.octets());
-                }
-            }
-            Repr::DaoAck(m) => {
-                body[field::INSTANCE_ID] = m.rpl_instance_id;
-                // RFC 6550 §6.5.1: D | Reserved (7 bits).
-                body[field::DAO_FLAGS] = if m.dodag_id.is_some() { 0x80 } else { 0 } | (m.flags & 0x7f);
-                body[field::ACK_SEQUENCE] = m.sequence;
-                body[field::ACK_STATUS] = m.status;
-                if let Some(id) = m.dodag_id {
-                    put(body, field::DAO_DODAG_ID.start, &id.octets());
-                }
-            }
-            Repr::Unknown { body: raw, .. } => put(body, 0, raw),
-        }
+        let base = self.emit_base(body);
         if let Some(o) = self.options() {
             let end = base + o.buffer_len();
             o.emit(&mut body[base..end]);
         }
+    }
+
+    /// Writes the base object alone (everything before the options) into
+    /// `body` and returns its length; the caller writes the options after
+    /// it (e.g. with each option's own encoder).
+    ///
+    /// # Panics
+    /// If `body` is shorter than the base object.
+    pub fn emit_base(&self, body: &mut [u8]) -> usize {
+        // The fixed fields, then the DODAGID when there is one.
+        let (dodag_id, at) = match self {
+            Repr::Dis(m) => {
+                *fixed(body) = [m.flags, m.reserved];
+                (None, 0)
+            }
+            Repr::Dio(m) => {
+                let [r0, r1] = m.rank.to_be_bytes();
+                // RFC 6550 §6.3.1: G | 0 | MOP (3 bits) | Prf (3 bits).
+                let g_mop_prf = if m.grounded { 0x80 } else { 0 }
+                    | if m.zero_bit { 0x40 } else { 0 }
+                    | (u8::from(m.mode_of_operation) << 3)
+                    | (m.dodag_preference & 0x07);
+                *fixed(body) =
+                    [m.rpl_instance_id, m.version_number, r0, r1, g_mop_prf, m.dtsn, m.flags, m.reserved];
+                (Some(m.dodag_id), field::DIO_DODAG_ID.start)
+            }
+            Repr::Dao(m) => {
+                // RFC 6550 §6.4.1: K | D | Flags (6 bits).
+                let flags = if m.expect_ack { 0x80 } else { 0 }
+                    | if m.dodag_id.is_some() { 0x40 } else { 0 }
+                    | (m.flags & 0x3f);
+                *fixed(body) = [m.rpl_instance_id, flags, m.reserved, m.sequence];
+                (m.dodag_id, field::DAO_DODAG_ID.start)
+            }
+            Repr::DaoAck(m) => {
+                // RFC 6550 §6.5.1: D | Reserved (7 bits).
+                let flags = if m.dodag_id.is_some() { 0x80 } else { 0 } | (m.flags & 0x7f);
+                *fixed(body) = [m.rpl_instance_id, flags, m.sequence, m.status];
+                (m.dodag_id, field::DAO_DODAG_ID.start)
+            }
+            Repr::Unknown { body: raw, .. } => {
+                put(body, 0, raw);
+                (None, 0)
+            }
+        };
+        if let Some(id) = dodag_id {
+            *fixed(&mut body[at..]) = id.octets();
+        }
+        self.base_len()
     }
 }
 
