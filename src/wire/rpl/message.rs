@@ -406,6 +406,21 @@ pub enum Repr<'a> {
     },
 }
 
+/// The first `N` bytes of `body` and the rest, or [`Error::Truncated`].
+fn split<const N: usize>(body: &[u8]) -> Result<(&[u8; N], &[u8])> {
+    body.split_first_chunk().ok_or(Error::Truncated)
+}
+
+/// The DODAGID at the start of `rest` when the `D` flag says it is there,
+/// and the bytes after it.
+fn dodag_id_if(present: bool, rest: &[u8]) -> Result<(Option<Ipv6Addr>, &[u8])> {
+    if !present {
+        return Ok((None, rest));
+    }
+    let (id, rest) = split::<16>(rest)?;
+    Ok((Some(Ipv6Addr::from(*id)), rest))
+}
+
 impl<'a> Repr<'a> {
     /// Parses a RPL message body (the bytes after the ICMPv6 type, code and
     /// checksum) of ICMPv6 code `code`.
@@ -414,46 +429,70 @@ impl<'a> Repr<'a> {
     /// first error is returned, so the options of a parsed `Repr` iterate
     /// without errors.
     pub fn parse(code: u8, body: &'a [u8]) -> Result<Repr<'a>> {
-        let p = Packet::new_checked(code, body)?;
-        let options = Options::Bytes(body.get(p.base_len()..).unwrap_or(&[]));
+        // The base object is read as fixed-size arrays (one length check
+        // each, none per field); the layout is `field`'s, as for `Packet`.
         let repr = match code {
-            code::DIS => Repr::Dis(Dis { flags: p.dis_flags(), reserved: p.dis_reserved(), options }),
-            code::DIO => Repr::Dio(Dio {
-                rpl_instance_id: p.rpl_instance_id(),
-                version_number: p.dio_version_number(),
-                rank: p.dio_rank(),
-                grounded: p.dio_grounded(),
-                zero_bit: p.dio_zero_bit(),
-                mode_of_operation: p.dio_mode_of_operation(),
-                dodag_preference: p.dio_dodag_preference(),
-                dtsn: p.dio_dtsn(),
-                flags: p.dio_flags(),
-                reserved: p.dio_reserved(),
-                dodag_id: p.dio_dodag_id(),
-                options,
-            }),
-            code::DAO => Repr::Dao(Dao {
-                rpl_instance_id: p.rpl_instance_id(),
-                expect_ack: p.dao_expect_ack(),
-                flags: p.dao_flags() & 0x3f,
-                reserved: p.dao_reserved(),
-                sequence: p.dao_sequence(),
-                dodag_id: p.dao_dodag_id(),
-                options,
-            }),
-            code::DAO_ACK => Repr::DaoAck(DaoAck {
-                rpl_instance_id: p.rpl_instance_id(),
-                flags: p.dao_flags() & 0x7f,
-                sequence: p.dao_sequence(),
-                status: p.dao_ack_status(),
-                dodag_id: p.dao_dodag_id(),
-                options,
-            }),
+            code::DIS => {
+                let (&[flags, reserved], options) = split::<{ field::DIS_LEN }>(body)?;
+                Repr::Dis(Dis { flags, reserved, options: Options::Bytes(options) })
+            }
+            code::DIO => {
+                let (fixed, rest) = split::<{ field::DIO_DODAG_ID.start }>(body)?;
+                let (dodag_id, options) = split::<16>(rest)?;
+                let g_mop_prf = fixed[field::DIO_G_MOP_PRF];
+                Repr::Dio(Dio {
+                    rpl_instance_id: fixed[field::INSTANCE_ID],
+                    version_number: fixed[field::DIO_VERSION],
+                    rank: u16::from_be_bytes([
+                        fixed[field::DIO_RANK.start],
+                        fixed[field::DIO_RANK.start + 1],
+                    ]),
+                    grounded: g_mop_prf & 0x80 != 0,
+                    zero_bit: g_mop_prf & 0x40 != 0,
+                    mode_of_operation: ModeOfOperation::from(g_mop_prf >> 3),
+                    dodag_preference: g_mop_prf & 0x07,
+                    dtsn: fixed[field::DIO_DTSN],
+                    flags: fixed[field::DIO_FLAGS],
+                    reserved: fixed[field::DIO_RESERVED],
+                    dodag_id: Ipv6Addr::from(*dodag_id),
+                    options: Options::Bytes(options),
+                })
+            }
+            // DAO: instance, K | D | flags, reserved, sequence.
+            code::DAO => {
+                let (&[rpl_instance_id, flags, reserved, sequence], rest) =
+                    split::<{ field::DAO_LEN }>(body)?;
+                let (dodag_id, options) = dodag_id_if(flags & 0x40 != 0, rest)?;
+                Repr::Dao(Dao {
+                    rpl_instance_id,
+                    expect_ack: flags & 0x80 != 0,
+                    flags: flags & 0x3f,
+                    reserved,
+                    sequence,
+                    dodag_id,
+                    options: Options::Bytes(options),
+                })
+            }
+            // DAO-ACK: instance, D | reserved, sequence, status.
+            code::DAO_ACK => {
+                let (&[rpl_instance_id, flags, sequence, status], rest) = split::<{ field::DAO_LEN }>(body)?;
+                let (dodag_id, options) = dodag_id_if(flags & 0x80 != 0, rest)?;
+                Repr::DaoAck(DaoAck {
+                    rpl_instance_id,
+                    flags: flags & 0x7f,
+                    sequence,
+                    status,
+                    dodag_id,
+                    options: Options::Bytes(options),
+                })
+            }
             _ => return Ok(Repr::Unknown { code, body }),
         };
         // RFC 6550 §6.7.1 and Contiki-NG's dio_input(): a message with a
         // malformed option is dropped as a whole.
-        options.validate()?;
+        if let Some(o) = repr.options() {
+            o.validate()?;
+        }
         Ok(repr)
     }
 

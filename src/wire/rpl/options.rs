@@ -231,8 +231,10 @@ fn u32_at(b: &[u8], i: usize) -> u32 {
     u32::from_be_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]])
 }
 
-fn u16_at(b: &[u8], i: usize) -> u16 {
-    u16::from_be_bytes([b[i], b[i + 1]])
+/// `data` as an array when it holds exactly `N` bytes (a fixed-size
+/// option), else [`Error::Malformed`].
+fn exact<const N: usize>(data: &[u8]) -> Result<&[u8; N]> {
+    data.try_into().map_err(|_| Error::Malformed)
 }
 
 /// Checks a prefix length against the prefix bytes carried.
@@ -277,22 +279,20 @@ impl<'a> OptionRepr<'a> {
             }
             kind::DODAG_CONFIGURATION => {
                 // RFC 6550 §6.7.6: "Option Length: 14".
-                if len != 14 {
-                    return Err(Error::Malformed);
-                }
+                let d = exact::<14>(data)?;
                 OptionRepr::DodagConfiguration(DodagConfiguration {
-                    flags: data[0] & 0xf0,
-                    authentication_enabled: data[0] & 0x08 != 0,
-                    path_control_size: data[0] & 0x07,
-                    dio_interval_doublings: data[1],
-                    dio_interval_min: data[2],
-                    dio_redundancy_constant: data[3],
-                    max_rank_increase: u16_at(data, 4),
-                    minimum_hop_rank_increase: u16_at(data, 6),
-                    objective_code_point: u16_at(data, 8),
-                    reserved: data[10],
-                    default_lifetime: data[11],
-                    lifetime_unit: u16_at(data, 12),
+                    flags: d[0] & 0xf0,
+                    authentication_enabled: d[0] & 0x08 != 0,
+                    path_control_size: d[0] & 0x07,
+                    dio_interval_doublings: d[1],
+                    dio_interval_min: d[2],
+                    dio_redundancy_constant: d[3],
+                    max_rank_increase: u16::from_be_bytes([d[4], d[5]]),
+                    minimum_hop_rank_increase: u16::from_be_bytes([d[6], d[7]]),
+                    objective_code_point: u16::from_be_bytes([d[8], d[9]]),
+                    reserved: d[10],
+                    default_lifetime: d[11],
+                    lifetime_unit: u16::from_be_bytes([d[12], d[13]]),
                 })
             }
             kind::RPL_TARGET => {
@@ -307,59 +307,57 @@ impl<'a> OptionRepr<'a> {
             kind::TRANSIT_INFORMATION => {
                 // RFC 6550 §6.7.8: 4 bytes, plus the 16-byte parent address in
                 // non-storing mode.
-                let parent_address = match len {
-                    4 => None,
-                    20 => Some(ipv6(&data[4..20])),
-                    _ => return Err(Error::Malformed),
+                let (&[flags, path_control, path_sequence, path_lifetime], parent) =
+                    data.split_first_chunk::<4>().ok_or(Error::Malformed)?;
+                let parent_address = match parent.len() {
+                    0 => None,
+                    _ => Some(Ipv6Addr::from(*exact::<16>(parent)?)),
                 };
                 OptionRepr::TransitInformation(TransitInformation {
-                    external: data[0] & 0x80 != 0,
-                    flags: data[0] & 0x7f,
-                    path_control: data[1],
-                    path_sequence: data[2],
-                    path_lifetime: data[3],
+                    external: flags & 0x80 != 0,
+                    flags: flags & 0x7f,
+                    path_control,
+                    path_sequence,
+                    path_lifetime,
                     parent_address,
                 })
             }
             kind::SOLICITED_INFORMATION => {
                 // RFC 6550 §6.7.9: "Option Length: 19".
-                if len != 19 {
-                    return Err(Error::Malformed);
-                }
+                let d = exact::<19>(data)?;
                 OptionRepr::SolicitedInformation(SolicitedInformation {
-                    rpl_instance_id: data[0],
-                    version_predicate: data[1] & 0x80 != 0,
-                    instance_id_predicate: data[1] & 0x40 != 0,
-                    dodag_id_predicate: data[1] & 0x20 != 0,
-                    flags: data[1] & 0x1f,
-                    dodag_id: ipv6(&data[2..18]),
-                    version_number: data[18],
+                    rpl_instance_id: d[0],
+                    version_predicate: d[1] & 0x80 != 0,
+                    instance_id_predicate: d[1] & 0x40 != 0,
+                    dodag_id_predicate: d[1] & 0x20 != 0,
+                    flags: d[1] & 0x1f,
+                    dodag_id: ipv6(&d[2..18]),
+                    version_number: d[18],
                 })
             }
             kind::PREFIX_INFORMATION => {
                 // RFC 6550 §6.7.10: "Option Length: 30".
-                if len != 30 {
+                let d = exact::<30>(data)?;
+                // Prefix lengths over 128 are malformed (the 16 prefix bytes
+                // are always there).
+                if d[0] > 128 {
                     return Err(Error::Malformed);
                 }
-                check_prefix(data[0], &data[14..30])?;
                 OptionRepr::PrefixInformation(PrefixInformation {
-                    prefix_len: data[0],
-                    on_link: data[1] & 0x80 != 0,
-                    autonomous: data[1] & 0x40 != 0,
-                    router_address: data[1] & 0x20 != 0,
-                    reserved1: data[1] & 0x1f,
-                    valid_lifetime: u32_at(data, 2),
-                    preferred_lifetime: u32_at(data, 6),
-                    reserved2: u32_at(data, 10),
-                    prefix: ipv6(&data[14..30]),
+                    prefix_len: d[0],
+                    on_link: d[1] & 0x80 != 0,
+                    autonomous: d[1] & 0x40 != 0,
+                    router_address: d[1] & 0x20 != 0,
+                    reserved1: d[1] & 0x1f,
+                    valid_lifetime: u32::from_be_bytes([d[2], d[3], d[4], d[5]]),
+                    preferred_lifetime: u32::from_be_bytes([d[6], d[7], d[8], d[9]]),
+                    reserved2: u32::from_be_bytes([d[10], d[11], d[12], d[13]]),
+                    prefix: ipv6(&d[14..30]),
                 })
             }
             kind::RPL_TARGET_DESCRIPTOR => {
                 // RFC 6550 §6.7.11: "Option Length: 4".
-                if len != 4 {
-                    return Err(Error::Malformed);
-                }
-                OptionRepr::RplTargetDescriptor(u32_at(data, 0))
+                OptionRepr::RplTargetDescriptor(u32::from_be_bytes(*exact::<4>(data)?))
             }
             _ => OptionRepr::Unknown { kind, data },
         };
