@@ -49,11 +49,11 @@ use super::routes::{Route, RouteUpdate, rpl_lifetime, target_prefix};
 use super::srh::{SourceRoutes, SrhError};
 use crate::mac::{Rng, Slots};
 use crate::time::{Duration, Instant};
-use crate::wire::icmpv6;
 use crate::wire::ieee802154::Address;
 use crate::wire::ipv6::{ALL_RPL_NODES, AddressExt};
 use crate::wire::rpl::options::{RplTarget, TransitInformation};
-use crate::wire::rpl::{Dao, DaoAck, Dis, ModeOfOperation, OptionRepr, Options, Repr, code};
+use crate::wire::rpl::{Dao, DaoAck, Dio, Dis, ModeOfOperation, OptionRepr, Options, Repr, code};
+use crate::wire::{self, icmpv6};
 
 /// The longest source route a non-storing root writes (hops below it):
 /// deeper nodes are unreachable downwards (counted as no route).
@@ -453,55 +453,62 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
     /// A received RPL control message (ICMPv6 type 155, checksum verified).
     #[inline(never)]
     pub fn on_message(&mut self, now: Instant, meta: RxMeta, code: u8, body: &[u8], rng: &mut Rng) {
-        let Ok(repr) = Repr::parse(code, body) else {
-            bump(&mut self.stats.bad_messages);
-            return;
-        };
-        match repr {
-            Repr::Dio(dio) => {
-                bump(&mut self.stats.dio_rx);
-                // RFC 6550 §6.3: DIOs come from link-local addresses.
-                if !meta.src.is_link_local() {
-                    bump(&mut self.stats.bad_messages);
-                    return;
-                }
-                let was_parent = self.preferred_parent();
-                let out = self.dag.on_dio(now, meta.src, meta.ll_src, &dio, meta.link_etx, rng);
-                if was_parent == Some(meta.src) {
-                    if let Some(d) = self.dao.as_mut() {
-                        d.dio_from_parent(now, dio.dtsn, rng);
-                    }
-                }
-                self.after_outcome(now, out, rng);
-            }
-            Repr::Dis(_) => {
-                bump(&mut self.stats.dis_rx);
-                let unicast = !meta.dst.is_multicast();
-                if let Some(DagAction::ReplyDio { to }) = self.dag.on_dis(now, meta.src, unicast, rng) {
-                    self.enqueue(Queued::Dio(to));
-                }
-            }
-            Repr::Dao(dao) => {
+        // Dispatch on the code, then parse that message type alone.
+        let parsed = match code {
+            code::DIO => Dio::parse(body).map(|dio| self.on_dio(now, meta, &dio, rng)),
+            code::DIS => Dis::parse(body).map(|_| self.on_dis(now, meta, rng)),
+            code::DAO => Dao::parse(body).map(|dao| {
                 bump(&mut self.stats.dao_rx);
                 self.on_dao(now, meta, &dao);
+            }),
+            code::DAO_ACK => DaoAck::parse(body).map(|ack| self.on_dao_ack(now, &ack, rng)),
+            // Secure variants, Consistency Check, unassigned codes.
+            _ => Err(wire::Error::Malformed),
+        };
+        if parsed.is_err() {
+            bump(&mut self.stats.bad_messages);
+        }
+    }
+
+    fn on_dio(&mut self, now: Instant, meta: RxMeta, dio: &Dio<'_>, rng: &mut Rng) {
+        bump(&mut self.stats.dio_rx);
+        // RFC 6550 §6.3: DIOs come from link-local addresses.
+        if !meta.src.is_link_local() {
+            bump(&mut self.stats.bad_messages);
+            return;
+        }
+        let was_parent = self.preferred_parent();
+        let out = self.dag.on_dio(now, meta.src, meta.ll_src, dio, meta.link_etx, rng);
+        if was_parent == Some(meta.src) {
+            if let Some(d) = self.dao.as_mut() {
+                d.dio_from_parent(now, dio.dtsn, rng);
             }
-            Repr::DaoAck(ack) => {
-                bump(&mut self.stats.dao_ack_rx);
-                if Some(ack.rpl_instance_id) != self.instance_id() {
-                    bump(&mut self.stats.bad_messages);
-                    return;
-                }
-                if let Some(d) = self.dao.as_mut() {
-                    if let AckResult::Rejected(_) = d.dao_ack(now, ack.sequence, ack.status, rng) {
-                        // RFC 6550 §6.5: a rejecting parent should not be used.
-                        if let Some(p) = self.preferred_parent() {
-                            let out = self.dag.parent_unreachable(now, p, rng);
-                            self.after_outcome(now, out, rng);
-                        }
-                    }
+        }
+        self.after_outcome(now, out, rng);
+    }
+
+    fn on_dis(&mut self, now: Instant, meta: RxMeta, rng: &mut Rng) {
+        bump(&mut self.stats.dis_rx);
+        let unicast = !meta.dst.is_multicast();
+        if let Some(DagAction::ReplyDio { to }) = self.dag.on_dis(now, meta.src, unicast, rng) {
+            self.enqueue(Queued::Dio(to));
+        }
+    }
+
+    fn on_dao_ack(&mut self, now: Instant, ack: &DaoAck<'_>, rng: &mut Rng) {
+        bump(&mut self.stats.dao_ack_rx);
+        if Some(ack.rpl_instance_id) != self.instance_id() {
+            bump(&mut self.stats.bad_messages);
+            return;
+        }
+        if let Some(d) = self.dao.as_mut() {
+            if let AckResult::Rejected(_) = d.dao_ack(now, ack.sequence, ack.status, rng) {
+                // RFC 6550 §6.5: a rejecting parent should not be used.
+                if let Some(p) = self.preferred_parent() {
+                    let out = self.dag.parent_unreachable(now, p, rng);
+                    self.after_outcome(now, out, rng);
                 }
             }
-            Repr::Unknown { .. } => bump(&mut self.stats.bad_messages),
         }
     }
 

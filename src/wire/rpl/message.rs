@@ -421,6 +421,80 @@ fn dodag_id_if(present: bool, rest: &[u8]) -> Result<(Option<Ipv6Addr>, &[u8])> 
     Ok((Some(Ipv6Addr::from(*id)), rest))
 }
 
+// Each message type parses on its own, so that a receiver can dispatch on
+// the ICMPv6 code first and never build a `Repr` (the RPL instance does):
+// the base object is read as fixed-size arrays (one length check each, none
+// per field; the layout is `field`'s, as for `Packet`), then every option
+// is validated (RFC 6550 §6.7.1 and Contiki-NG's dio_input(): a message
+// with a malformed option is dropped as a whole).
+
+impl<'a> Dis<'a> {
+    /// Parses a DIS body (code 0x00), options validated.
+    pub fn parse(body: &'a [u8]) -> Result<Self> {
+        let (&[flags, reserved], options) = split::<{ field::DIS_LEN }>(body)?;
+        let options = Options::Bytes(options);
+        options.validate()?;
+        Ok(Dis { flags, reserved, options })
+    }
+}
+
+impl<'a> Dio<'a> {
+    /// Parses a DIO body (code 0x01), options validated.
+    pub fn parse(body: &'a [u8]) -> Result<Self> {
+        let (fixed, rest) = split::<{ field::DIO_DODAG_ID.start }>(body)?;
+        let (dodag_id, options) = split::<16>(rest)?;
+        let options = Options::Bytes(options);
+        options.validate()?;
+        let g_mop_prf = fixed[field::DIO_G_MOP_PRF];
+        Ok(Dio {
+            rpl_instance_id: fixed[field::INSTANCE_ID],
+            version_number: fixed[field::DIO_VERSION],
+            rank: u16::from_be_bytes([fixed[field::DIO_RANK.start], fixed[field::DIO_RANK.start + 1]]),
+            grounded: g_mop_prf & 0x80 != 0,
+            zero_bit: g_mop_prf & 0x40 != 0,
+            mode_of_operation: ModeOfOperation::from(g_mop_prf >> 3),
+            dodag_preference: g_mop_prf & 0x07,
+            dtsn: fixed[field::DIO_DTSN],
+            flags: fixed[field::DIO_FLAGS],
+            reserved: fixed[field::DIO_RESERVED],
+            dodag_id: Ipv6Addr::from(*dodag_id),
+            options,
+        })
+    }
+}
+
+impl<'a> Dao<'a> {
+    /// Parses a DAO body (code 0x02), options validated.
+    pub fn parse(body: &'a [u8]) -> Result<Self> {
+        // Instance, K | D | flags, reserved, sequence.
+        let (&[rpl_instance_id, flags, reserved, sequence], rest) = split::<{ field::DAO_LEN }>(body)?;
+        let (dodag_id, options) = dodag_id_if(flags & 0x40 != 0, rest)?;
+        let options = Options::Bytes(options);
+        options.validate()?;
+        Ok(Dao {
+            rpl_instance_id,
+            expect_ack: flags & 0x80 != 0,
+            flags: flags & 0x3f,
+            reserved,
+            sequence,
+            dodag_id,
+            options,
+        })
+    }
+}
+
+impl<'a> DaoAck<'a> {
+    /// Parses a DAO-ACK body (code 0x03), options validated.
+    pub fn parse(body: &'a [u8]) -> Result<Self> {
+        // Instance, D | reserved, sequence, status.
+        let (&[rpl_instance_id, flags, sequence, status], rest) = split::<{ field::DAO_LEN }>(body)?;
+        let (dodag_id, options) = dodag_id_if(flags & 0x80 != 0, rest)?;
+        let options = Options::Bytes(options);
+        options.validate()?;
+        Ok(DaoAck { rpl_instance_id, flags: flags & 0x7f, sequence, status, dodag_id, options })
+    }
+}
+
 impl<'a> Repr<'a> {
     /// Parses a RPL message body (the bytes after the ICMPv6 type, code and
     /// checksum) of ICMPv6 code `code`.
@@ -429,71 +503,13 @@ impl<'a> Repr<'a> {
     /// first error is returned, so the options of a parsed `Repr` iterate
     /// without errors.
     pub fn parse(code: u8, body: &'a [u8]) -> Result<Repr<'a>> {
-        // The base object is read as fixed-size arrays (one length check
-        // each, none per field); the layout is `field`'s, as for `Packet`.
-        let repr = match code {
-            code::DIS => {
-                let (&[flags, reserved], options) = split::<{ field::DIS_LEN }>(body)?;
-                Repr::Dis(Dis { flags, reserved, options: Options::Bytes(options) })
-            }
-            code::DIO => {
-                let (fixed, rest) = split::<{ field::DIO_DODAG_ID.start }>(body)?;
-                let (dodag_id, options) = split::<16>(rest)?;
-                let g_mop_prf = fixed[field::DIO_G_MOP_PRF];
-                Repr::Dio(Dio {
-                    rpl_instance_id: fixed[field::INSTANCE_ID],
-                    version_number: fixed[field::DIO_VERSION],
-                    rank: u16::from_be_bytes([
-                        fixed[field::DIO_RANK.start],
-                        fixed[field::DIO_RANK.start + 1],
-                    ]),
-                    grounded: g_mop_prf & 0x80 != 0,
-                    zero_bit: g_mop_prf & 0x40 != 0,
-                    mode_of_operation: ModeOfOperation::from(g_mop_prf >> 3),
-                    dodag_preference: g_mop_prf & 0x07,
-                    dtsn: fixed[field::DIO_DTSN],
-                    flags: fixed[field::DIO_FLAGS],
-                    reserved: fixed[field::DIO_RESERVED],
-                    dodag_id: Ipv6Addr::from(*dodag_id),
-                    options: Options::Bytes(options),
-                })
-            }
-            // DAO: instance, K | D | flags, reserved, sequence.
-            code::DAO => {
-                let (&[rpl_instance_id, flags, reserved, sequence], rest) =
-                    split::<{ field::DAO_LEN }>(body)?;
-                let (dodag_id, options) = dodag_id_if(flags & 0x40 != 0, rest)?;
-                Repr::Dao(Dao {
-                    rpl_instance_id,
-                    expect_ack: flags & 0x80 != 0,
-                    flags: flags & 0x3f,
-                    reserved,
-                    sequence,
-                    dodag_id,
-                    options: Options::Bytes(options),
-                })
-            }
-            // DAO-ACK: instance, D | reserved, sequence, status.
-            code::DAO_ACK => {
-                let (&[rpl_instance_id, flags, sequence, status], rest) = split::<{ field::DAO_LEN }>(body)?;
-                let (dodag_id, options) = dodag_id_if(flags & 0x80 != 0, rest)?;
-                Repr::DaoAck(DaoAck {
-                    rpl_instance_id,
-                    flags: flags & 0x7f,
-                    sequence,
-                    status,
-                    dodag_id,
-                    options: Options::Bytes(options),
-                })
-            }
-            _ => return Ok(Repr::Unknown { code, body }),
-        };
-        // RFC 6550 §6.7.1 and Contiki-NG's dio_input(): a message with a
-        // malformed option is dropped as a whole.
-        if let Some(o) = repr.options() {
-            o.validate()?;
+        match code {
+            code::DIS => Dis::parse(body).map(Repr::Dis),
+            code::DIO => Dio::parse(body).map(Repr::Dio),
+            code::DAO => Dao::parse(body).map(Repr::Dao),
+            code::DAO_ACK => DaoAck::parse(body).map(Repr::DaoAck),
+            _ => Ok(Repr::Unknown { code, body }),
         }
-        Ok(repr)
     }
 
     /// The ICMPv6 code of this message.
