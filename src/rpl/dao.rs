@@ -292,6 +292,7 @@ impl DaoSender {
     /// without a route for the DAO delay). Its path sequence is then the
     /// newer one, but it only removes routes through the old parent (RFC
     /// 6550 §9.8: a No-Path applies to the route via its sender).
+    #[inline(never)]
     pub fn poll(&mut self, now: Instant, rng: &mut Rng) -> Option<DaoContent> {
         if self.no_path_to.is_some() && (self.parent.is_none() || self.next_dao.is_none()) {
             if let Some(old) = self.no_path_to.take() {

@@ -830,6 +830,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
 
     /// The message a queued entry stands for; a relayed DAO goes to the
     /// preferred parent of the moment (none when detached: dropped).
+    #[inline(never)]
     fn control(&self, q: Queued) -> Option<Control> {
         Some(match q {
             Queued::Dio(to) => Control::Dio { to },
