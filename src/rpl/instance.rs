@@ -528,17 +528,21 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
         // RFC 6550 §6.7.7-8: each Transit option applies to the Targets
         // before it. sixlo's DAOs carry one target group; groups are
         // handled in order all the same.
-        let mut targets: heapless::Vec<RplTarget<'_>, 4> = heapless::Vec::new();
+        let mut targets = [RplTarget { flags: 0, prefix_len: 0, prefix: &[] }; 4];
+        let mut n = 0;
         let mut status = 0u8;
         let mut relay: Option<(RplTarget<'_>, TransitInformation)> = None;
         for opt in dao.options.iter() {
             match opt {
                 // More targets than sixlo groups under one Transit are ignored.
                 Ok(OptionRepr::RplTarget(t)) => {
-                    let _ = targets.push(t);
+                    if let Some(slot) = targets.get_mut(n) {
+                        *slot = t;
+                        n += 1;
+                    }
                 }
                 Ok(OptionRepr::TransitInformation(ti)) => {
-                    for t in targets.iter() {
+                    for t in &targets[..n] {
                         let Some((prefix, len)) = target_prefix(t) else { continue };
                         // Our own address came back to us (a transient
                         // parent loop): no route to ourselves, no relay.
@@ -584,7 +588,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
                             _ => {}
                         }
                     }
-                    targets.clear();
+                    n = 0;
                 }
                 Ok(_) => {}
                 Err(_) => {
