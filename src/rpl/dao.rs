@@ -175,6 +175,7 @@ pub struct DaoSender {
 
 impl DaoSender {
     /// The state of a node advertising `target/target_len` in DODAG `dodag_id`.
+    #[inline(never)]
     pub fn new(config: DaoConfig, target: Ipv6Addr, target_len: u8, dodag_id: Ipv6Addr) -> Self {
         DaoSender {
             config,
