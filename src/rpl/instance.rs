@@ -880,18 +880,24 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
             None => self.probe_at = Some(next(rng)),
             Some(t) if t <= now => {
                 self.probe_at = Some(next(rng));
+                // Joined: the first candidate without statistics. Detached:
+                // each candidate in turn (their statistics keep them out).
+                // The preferred parent is never probed. One walk picks it.
                 let preferred = self.preferred_parent();
                 let others = || self.dag.parents().iter().filter(move |p| Some(p.info.ip) != preferred);
-                // Joined: a candidate without statistics. Detached: each
-                // candidate in turn (their statistics keep them out).
                 let turn = self.probe_turn;
-                let target = if joined {
-                    others().find(|p| p.link_etx.is_none())
-                } else {
-                    let n = others().count();
-                    others().nth(usize::from(turn) % n.max(1))
-                };
-                let target = target.map(|p| p.info.ip);
+                let mut pick = if joined { 0 } else { usize::from(turn) % others().count().max(1) };
+                let mut target = None;
+                for p in others() {
+                    if joined && p.link_etx.is_some() {
+                        continue;
+                    }
+                    if pick == 0 {
+                        target = Some(p.info.ip);
+                        break;
+                    }
+                    pick -= 1;
+                }
                 self.probe_turn = turn.wrapping_add(1);
                 if let Some(to) = target {
                     self.enqueue(Queued::Dis(to));
