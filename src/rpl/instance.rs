@@ -658,55 +658,54 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
     }
 
     fn after_outcome(&mut self, now: Instant, out: DioOutcome, rng: &mut Rng) {
-        match out {
-            DioOutcome::NeedConfig { to } => self.enqueue(Queued::Dis(to)),
+        // One sequence for all outcomes, each step where it applies.
+        let event = match out {
+            DioOutcome::NeedConfig { to } => return self.enqueue(Queued::Dis(to)),
+            DioOutcome::Ignored | DioOutcome::NoChange => return,
+            DioOutcome::DaoNeeded => None,
             DioOutcome::Joined => {
-                bump(&mut self.stats.parent_changes);
                 let id = self.dag.dodag_id().map(|(_, id)| id);
                 if self.routes_dodag != id {
                     // Another DODAG: routes learnt in the old one go.
                     self.routes_dodag = id;
                     let _ = self.routes.table_mut().poll(Instant::MAX);
                 }
-                self.parent_failures = 0;
-                self.push_event(RplEvent::Joined);
-                self.sync_dao(now, rng);
-                // A new version: the DAO goes again (RFC 6550 §9.6).
-                if let Some(d) = self.dao.as_mut() {
-                    d.schedule(now, rng);
-                }
+                Some(RplEvent::Joined)
             }
-            DioOutcome::ParentChanged => {
+            DioOutcome::ParentChanged => Some(RplEvent::ParentChanged),
+            DioOutcome::Detached => Some(RplEvent::Detached),
+        };
+        if let Some(e) = event {
+            if e == RplEvent::Detached {
+                bump(&mut self.stats.detaches);
+            } else {
                 bump(&mut self.stats.parent_changes);
                 self.parent_failures = 0;
-                self.push_event(RplEvent::ParentChanged);
-                self.sync_dao(now, rng);
-                // Storing mode: the new parent's branch has no routes to our
-                // sub-DODAG yet; a new DTSN makes the children send their
-                // DAOs again, which we relay (RFC 6550 §9.6, as Contiki-NG).
-                if self.storing() && self.dag.role() == Role::Router {
-                    self.dtsn_pending = true;
-                    self.bump_dtsn(now, rng);
-                }
             }
-            DioOutcome::DaoNeeded => {
-                if let Some(d) = self.dao.as_mut() {
-                    d.schedule(now, rng);
-                }
-                // Storing mode: our sub-DODAG refreshes too (RFC 6550 §9.6).
-                if self.storing() && self.dag.role() == Role::Router {
-                    self.dtsn_pending = true;
-                    self.bump_dtsn(now, rng);
-                }
+            self.push_event(e);
+            self.sync_dao(now, rng);
+        }
+        // Joined (a new version too) or the parent's new DTSN: the DAO goes
+        // again (RFC 6550 §9.6).
+        if matches!(out, DioOutcome::Joined | DioOutcome::DaoNeeded) {
+            if let Some(d) = self.dao.as_mut() {
+                d.schedule(now, rng);
             }
-            DioOutcome::Detached => {
-                bump(&mut self.stats.detaches);
-                self.push_event(RplEvent::Detached);
-                self.sync_dao(now, rng);
-                // Routes through a detached node are useless to its children.
-                let _ = self.routes.table_mut().poll(Instant::MAX);
-            }
-            DioOutcome::Ignored | DioOutcome::NoChange => {}
+        }
+        // Storing mode, a new parent: its branch has no routes to our
+        // sub-DODAG yet; a new DTSN makes the children send their DAOs
+        // again, which we relay (RFC 6550 §9.6, as Contiki-NG). The
+        // parent's new DTSN: our sub-DODAG refreshes too.
+        if matches!(out, DioOutcome::ParentChanged | DioOutcome::DaoNeeded)
+            && self.storing()
+            && self.dag.role() == Role::Router
+        {
+            self.dtsn_pending = true;
+            self.bump_dtsn(now, rng);
+        }
+        if out == DioOutcome::Detached {
+            // Routes through a detached node are useless to its children.
+            let _ = self.routes.table_mut().poll(Instant::MAX);
         }
     }
 
