@@ -51,7 +51,7 @@ use crate::mac::{Rng, Slots};
 use crate::time::{Duration, Instant};
 use crate::wire::ieee802154::Address;
 use crate::wire::ipv6::{ALL_RPL_NODES, AddressExt};
-use crate::wire::rpl::options::{RplTarget, TransitInformation};
+use crate::wire::rpl::options::RplTarget;
 use crate::wire::rpl::{Dao, DaoAck, Dio, Dis, ModeOfOperation, OptionRepr, Options, Repr, code};
 use crate::wire::{self, icmpv6};
 
@@ -531,7 +531,8 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
         let mut targets = [RplTarget { flags: 0, prefix_len: 0, prefix: &[] }; 4];
         let mut n = 0;
         let mut status = 0u8;
-        let mut relay: Option<(RplTarget<'_>, TransitInformation)> = None;
+        // The target to relay upwards (the last one that needs it).
+        let mut relay = None;
         for opt in dao.options.iter() {
             match opt {
                 // More targets than sixlo groups under one Transit are ignored.
@@ -584,7 +585,14 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
                             }
                             RouteUpdate::Stale | RouteUpdate::NotFound => {}
                             RouteUpdate::Refreshed if recent => {}
-                            _ if !non_storing && !root => relay = Some((*t, ti)),
+                            _ if !non_storing && !root => {
+                                relay = Some(Queued::Relay {
+                                    target: prefix,
+                                    target_len: len,
+                                    path_sequence: ti.path_sequence,
+                                    path_lifetime: ti.path_lifetime,
+                                });
+                            }
                             _ => {}
                         }
                     }
@@ -603,15 +611,9 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
             let from = if meta.dst.is_multicast() { self.link_local } else { meta.dst };
             self.enqueue(Queued::Ack { to: meta.src, from, instance, sequence: dao.sequence, status });
         }
-        if let (Some((t, ti)), true) = (relay, self.preferred_parent().is_some()) {
-            let Some((target, target_len)) = target_prefix(&t) else { return };
+        if let (Some(r), true) = (relay, self.preferred_parent().is_some()) {
             bump(&mut self.stats.dao_relayed);
-            self.enqueue(Queued::Relay {
-                target,
-                target_len,
-                path_sequence: ti.path_sequence,
-                path_lifetime: ti.path_lifetime,
-            });
+            self.enqueue(r);
         }
     }
 
