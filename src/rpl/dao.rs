@@ -319,21 +319,23 @@ impl DaoSender {
             }
             return Some(c);
         }
-        let o = self.outstanding?;
+        let (max, ack_timeout) = (self.config.max_retransmissions, self.config.ack_timeout);
+        // Updated in place (the outstanding DAO is not copied out and back).
+        let o = self.outstanding.as_mut()?;
         if o.deadline > now {
             return None;
         }
-        if o.retransmissions >= self.config.max_retransmissions {
+        if o.retransmissions >= max {
             self.outstanding = None;
             self.gave_up = self.gave_up.saturating_add(1);
             self.schedule_refresh(now, rng);
             return None;
         }
-        let n = o.retransmissions + 1;
+        o.retransmissions += 1;
         // Exponential backoff: ack_timeout × 2^n after the n-th retransmission.
         let wait =
-            Duration::from_micros(self.config.ack_timeout.total_micros().saturating_mul(1 << n.min(32)));
-        self.outstanding = Some(Outstanding { content: o.content, retransmissions: n, deadline: now + wait });
+            Duration::from_micros(ack_timeout.total_micros().saturating_mul(1 << o.retransmissions.min(32)));
+        o.deadline = now + wait;
         Some(DaoContent { retransmission: true, ..o.content })
     }
 
