@@ -65,7 +65,7 @@ use crate::mac::{Rng, Slots};
 use crate::time::{Duration, Instant};
 use crate::wire::ieee802154::Address;
 use crate::wire::rpl::options::{DodagConfiguration, PrefixInformation};
-use crate::wire::rpl::{Dio, ModeOfOperation, OptionRepr, Options};
+use crate::wire::rpl::{Dio, ModeOfOperation, OptionRepr, Options, Repr};
 
 // RFC 6550 §7.2 lollipop counters (versions, DTSN) are shared with the
 // DAO and route code.
@@ -214,6 +214,26 @@ impl DioContent {
             let _ = v.push(OptionRepr::PrefixInformation(p));
         }
         v
+    }
+
+    /// Writes the DIO body (base object, DODAG Configuration, PIO) at the
+    /// start of `body`: its length, or `None` when it does not fit. The
+    /// same bytes as [`to_repr`](Self::to_repr) with
+    /// [`options`](Self::options), written without a generic option list.
+    #[inline(never)]
+    pub fn emit(&self, body: &mut [u8]) -> Option<usize> {
+        let base = Repr::Dio(self.to_repr(&[]));
+        let cfg = self.config.map_or(0, |_| DodagConfiguration::BUFFER_LEN);
+        let len = base.base_len() + cfg + self.prefix.map_or(0, |_| PrefixInformation::BUFFER_LEN);
+        let body = body.get_mut(..len)?;
+        let b = base.emit_base(body);
+        if let Some(config) = &self.config {
+            config.emit(&mut body[b..]);
+        }
+        if let Some(prefix) = &self.prefix {
+            prefix.emit(&mut body[b + cfg..]);
+        }
+        Some(len)
     }
 
     /// The wire DIO with `options` (usually `&self.options()`).

@@ -175,6 +175,7 @@ pub struct DaoSender {
 
 impl DaoSender {
     /// The state of a node advertising `target/target_len` in DODAG `dodag_id`.
+    #[inline(never)]
     pub fn new(config: DaoConfig, target: Ipv6Addr, target_len: u8, dodag_id: Ipv6Addr) -> Self {
         DaoSender {
             config,
@@ -292,6 +293,7 @@ impl DaoSender {
     /// without a route for the DAO delay). Its path sequence is then the
     /// newer one, but it only removes routes through the old parent (RFC
     /// 6550 §9.8: a No-Path applies to the route via its sender).
+    #[inline(never)]
     pub fn poll(&mut self, now: Instant, rng: &mut Rng) -> Option<DaoContent> {
         if self.no_path_to.is_some() && (self.parent.is_none() || self.next_dao.is_none()) {
             if let Some(old) = self.no_path_to.take() {
@@ -317,21 +319,23 @@ impl DaoSender {
             }
             return Some(c);
         }
-        let o = self.outstanding?;
+        let (max, ack_timeout) = (self.config.max_retransmissions, self.config.ack_timeout);
+        // Updated in place (the outstanding DAO is not copied out and back).
+        let o = self.outstanding.as_mut()?;
         if o.deadline > now {
             return None;
         }
-        if o.retransmissions >= self.config.max_retransmissions {
+        if o.retransmissions >= max {
             self.outstanding = None;
             self.gave_up = self.gave_up.saturating_add(1);
             self.schedule_refresh(now, rng);
             return None;
         }
-        let n = o.retransmissions + 1;
+        o.retransmissions += 1;
         // Exponential backoff: ack_timeout × 2^n after the n-th retransmission.
         let wait =
-            Duration::from_micros(self.config.ack_timeout.total_micros().saturating_mul(1 << n.min(32)));
-        self.outstanding = Some(Outstanding { content: o.content, retransmissions: n, deadline: now + wait });
+            Duration::from_micros(ack_timeout.total_micros().saturating_mul(1 << o.retransmissions.min(32)));
+        o.deadline = now + wait;
         Some(DaoContent { retransmission: true, ..o.content })
     }
 

@@ -1,6 +1,7 @@
 //! RPL control message bodies (RFC 6550 §6.2 to §6.5).
 
-use crate::wire::checksum::{put, put_u16};
+use super::fixed;
+use crate::wire::checksum::put;
 use core::net::Ipv6Addr;
 
 use super::options::Options;
@@ -405,6 +406,95 @@ pub enum Repr<'a> {
     },
 }
 
+/// The first `N` bytes of `body` and the rest, or [`Error::Truncated`].
+fn split<const N: usize>(body: &[u8]) -> Result<(&[u8; N], &[u8])> {
+    body.split_first_chunk().ok_or(Error::Truncated)
+}
+
+/// The DODAGID at the start of `rest` when the `D` flag says it is there,
+/// and the bytes after it.
+fn dodag_id_if(present: bool, rest: &[u8]) -> Result<(Option<Ipv6Addr>, &[u8])> {
+    if !present {
+        return Ok((None, rest));
+    }
+    let (id, rest) = split::<16>(rest)?;
+    Ok((Some(Ipv6Addr::from(*id)), rest))
+}
+
+// Each message type parses on its own, so that a receiver can dispatch on
+// the ICMPv6 code first and never build a `Repr` (the RPL instance does):
+// the base object is read as fixed-size arrays (one length check each, none
+// per field; the layout is `field`'s, as for `Packet`), then every option
+// is validated (RFC 6550 §6.7.1 and Contiki-NG's dio_input(): a message
+// with a malformed option is dropped as a whole).
+
+impl<'a> Dis<'a> {
+    /// Parses a DIS body (code 0x00), options validated.
+    pub fn parse(body: &'a [u8]) -> Result<Self> {
+        let (&[flags, reserved], options) = split::<{ field::DIS_LEN }>(body)?;
+        let options = Options::Bytes(options);
+        options.validate()?;
+        Ok(Dis { flags, reserved, options })
+    }
+}
+
+impl<'a> Dio<'a> {
+    /// Parses a DIO body (code 0x01), options validated.
+    pub fn parse(body: &'a [u8]) -> Result<Self> {
+        let (fixed, rest) = split::<{ field::DIO_DODAG_ID.start }>(body)?;
+        let (dodag_id, options) = split::<16>(rest)?;
+        let options = Options::Bytes(options);
+        options.validate()?;
+        let g_mop_prf = fixed[field::DIO_G_MOP_PRF];
+        Ok(Dio {
+            rpl_instance_id: fixed[field::INSTANCE_ID],
+            version_number: fixed[field::DIO_VERSION],
+            rank: u16::from_be_bytes([fixed[field::DIO_RANK.start], fixed[field::DIO_RANK.start + 1]]),
+            grounded: g_mop_prf & 0x80 != 0,
+            zero_bit: g_mop_prf & 0x40 != 0,
+            mode_of_operation: ModeOfOperation::from(g_mop_prf >> 3),
+            dodag_preference: g_mop_prf & 0x07,
+            dtsn: fixed[field::DIO_DTSN],
+            flags: fixed[field::DIO_FLAGS],
+            reserved: fixed[field::DIO_RESERVED],
+            dodag_id: Ipv6Addr::from(*dodag_id),
+            options,
+        })
+    }
+}
+
+impl<'a> Dao<'a> {
+    /// Parses a DAO body (code 0x02), options validated.
+    pub fn parse(body: &'a [u8]) -> Result<Self> {
+        // Instance, K | D | flags, reserved, sequence.
+        let (&[rpl_instance_id, flags, reserved, sequence], rest) = split::<{ field::DAO_LEN }>(body)?;
+        let (dodag_id, options) = dodag_id_if(flags & 0x40 != 0, rest)?;
+        let options = Options::Bytes(options);
+        options.validate()?;
+        Ok(Dao {
+            rpl_instance_id,
+            expect_ack: flags & 0x80 != 0,
+            flags: flags & 0x3f,
+            reserved,
+            sequence,
+            dodag_id,
+            options,
+        })
+    }
+}
+
+impl<'a> DaoAck<'a> {
+    /// Parses a DAO-ACK body (code 0x03), options validated.
+    pub fn parse(body: &'a [u8]) -> Result<Self> {
+        // Instance, D | reserved, sequence, status.
+        let (&[rpl_instance_id, flags, sequence, status], rest) = split::<{ field::DAO_LEN }>(body)?;
+        let (dodag_id, options) = dodag_id_if(flags & 0x80 != 0, rest)?;
+        let options = Options::Bytes(options);
+        options.validate()?;
+        Ok(DaoAck { rpl_instance_id, flags: flags & 0x7f, sequence, status, dodag_id, options })
+    }
+}
+
 impl<'a> Repr<'a> {
     /// Parses a RPL message body (the bytes after the ICMPv6 type, code and
     /// checksum) of ICMPv6 code `code`.
@@ -413,47 +503,13 @@ impl<'a> Repr<'a> {
     /// first error is returned, so the options of a parsed `Repr` iterate
     /// without errors.
     pub fn parse(code: u8, body: &'a [u8]) -> Result<Repr<'a>> {
-        let p = Packet::new_checked(code, body)?;
-        let options = Options::Bytes(body.get(p.base_len()..).unwrap_or(&[]));
-        let repr = match code {
-            code::DIS => Repr::Dis(Dis { flags: p.dis_flags(), reserved: p.dis_reserved(), options }),
-            code::DIO => Repr::Dio(Dio {
-                rpl_instance_id: p.rpl_instance_id(),
-                version_number: p.dio_version_number(),
-                rank: p.dio_rank(),
-                grounded: p.dio_grounded(),
-                zero_bit: p.dio_zero_bit(),
-                mode_of_operation: p.dio_mode_of_operation(),
-                dodag_preference: p.dio_dodag_preference(),
-                dtsn: p.dio_dtsn(),
-                flags: p.dio_flags(),
-                reserved: p.dio_reserved(),
-                dodag_id: p.dio_dodag_id(),
-                options,
-            }),
-            code::DAO => Repr::Dao(Dao {
-                rpl_instance_id: p.rpl_instance_id(),
-                expect_ack: p.dao_expect_ack(),
-                flags: p.dao_flags() & 0x3f,
-                reserved: p.dao_reserved(),
-                sequence: p.dao_sequence(),
-                dodag_id: p.dao_dodag_id(),
-                options,
-            }),
-            code::DAO_ACK => Repr::DaoAck(DaoAck {
-                rpl_instance_id: p.rpl_instance_id(),
-                flags: p.dao_flags() & 0x7f,
-                sequence: p.dao_sequence(),
-                status: p.dao_ack_status(),
-                dodag_id: p.dao_dodag_id(),
-                options,
-            }),
-            _ => return Ok(Repr::Unknown { code, body }),
-        };
-        // RFC 6550 §6.7.1 and Contiki-NG's dio_input(): a message with a
-        // malformed option is dropped as a whole.
-        options.validate()?;
-        Ok(repr)
+        match code {
+            code::DIS => Dis::parse(body).map(Repr::Dis),
+            code::DIO => Dio::parse(body).map(Repr::Dio),
+            code::DAO => Dao::parse(body).map(Repr::Dao),
+            code::DAO_ACK => DaoAck::parse(body).map(Repr::DaoAck),
+            _ => Ok(Repr::Unknown { code, body }),
+        }
     }
 
     /// The ICMPv6 code of this message.
@@ -478,7 +534,8 @@ impl<'a> Repr<'a> {
         }
     }
 
-    fn base_len(&self) -> usize {
+    /// Length of the base object (the message body before the options).
+    pub fn base_len(&self) -> usize {
         match self {
             Repr::Dis(_) => field::DIS_LEN,
             Repr::Dio(_) => field::DIO_LEN,
@@ -505,54 +562,60 @@ impl<'a> Repr<'a> {
     /// # Panics
     /// If `body` is shorter than `buffer_len()`.
     pub fn emit(&self, body: &mut [u8]) {
-        let base = self.base_len();
-        match self {
-            Repr::Dis(m) => {
-                body[field::DIS_FLAGS] = m.flags;
-                body[field::DIS_RESERVED] = m.reserved;
-            }
-            Repr::Dio(m) => {
-                body[field::INSTANCE_ID] = m.rpl_instance_id;
-                body[field::DIO_VERSION] = m.version_number;
-                put_u16(body, field::DIO_RANK.start, m.rank);
-                // RFC 6550 §6.3.1: G | 0 | MOP (3 bits) | Prf (3 bits).
-                body[field::DIO_G_MOP_PRF] = if m.grounded { 0x80 } else { 0 }
-                    | if m.zero_bit { 0x40 } else { 0 }
-                    | (u8::from(m.mode_of_operation) << 3)
-                    | (m.dodag_preference & 0x07);
-                body[field::DIO_DTSN] = m.dtsn;
-                body[field::DIO_FLAGS] = m.flags;
-                body[field::DIO_RESERVED] = m.reserved;
-                put(body, field::DIO_DODAG_ID.start, &m.dodag_id.octets());
-            }
-            Repr::Dao(m) => {
-                body[field::INSTANCE_ID] = m.rpl_instance_id;
-                // RFC 6550 §6.4.1: K | D | Flags (6 bits).
-                body[field::DAO_FLAGS] = if m.expect_ack { 0x80 } else { 0 }
-                    | if m.dodag_id.is_some() { 0x40 } else { 0 }
-                    | (m.flags & 0x3f);
-                body[field::DAO_RESERVED] = m.reserved;
-                body[field::DAO_SEQUENCE] = m.sequence;
-                if let Some(id) = m.dodag_id {
-                    put(body, field::DAO_DODAG_ID.start, &id.octets());
-                }
-            }
-            Repr::DaoAck(m) => {
-                body[field::INSTANCE_ID] = m.rpl_instance_id;
-                // RFC 6550 §6.5.1: D | Reserved (7 bits).
-                body[field::DAO_FLAGS] = if m.dodag_id.is_some() { 0x80 } else { 0 } | (m.flags & 0x7f);
-                body[field::ACK_SEQUENCE] = m.sequence;
-                body[field::ACK_STATUS] = m.status;
-                if let Some(id) = m.dodag_id {
-                    put(body, field::DAO_DODAG_ID.start, &id.octets());
-                }
-            }
-            Repr::Unknown { body: raw, .. } => put(body, 0, raw),
-        }
+        let base = self.emit_base(body);
         if let Some(o) = self.options() {
             let end = base + o.buffer_len();
             o.emit(&mut body[base..end]);
         }
+    }
+
+    /// Writes the base object alone (everything before the options) into
+    /// `body` and returns its length; the caller writes the options after
+    /// it (e.g. with each option's own encoder).
+    ///
+    /// # Panics
+    /// If `body` is shorter than the base object.
+    pub fn emit_base(&self, body: &mut [u8]) -> usize {
+        // The fixed fields, then the DODAGID when there is one.
+        let (dodag_id, at) = match self {
+            Repr::Dis(m) => {
+                *fixed(body) = [m.flags, m.reserved];
+                (None, 0)
+            }
+            Repr::Dio(m) => {
+                let [r0, r1] = m.rank.to_be_bytes();
+                // RFC 6550 §6.3.1: G | 0 | MOP (3 bits) | Prf (3 bits).
+                let g_mop_prf = if m.grounded { 0x80 } else { 0 }
+                    | if m.zero_bit { 0x40 } else { 0 }
+                    | (u8::from(m.mode_of_operation) << 3)
+                    | (m.dodag_preference & 0x07);
+                *fixed(body) =
+                    [m.rpl_instance_id, m.version_number, r0, r1, g_mop_prf, m.dtsn, m.flags, m.reserved];
+                (Some(m.dodag_id), field::DIO_DODAG_ID.start)
+            }
+            Repr::Dao(m) => {
+                // RFC 6550 §6.4.1: K | D | Flags (6 bits).
+                let flags = if m.expect_ack { 0x80 } else { 0 }
+                    | if m.dodag_id.is_some() { 0x40 } else { 0 }
+                    | (m.flags & 0x3f);
+                *fixed(body) = [m.rpl_instance_id, flags, m.reserved, m.sequence];
+                (m.dodag_id, field::DAO_DODAG_ID.start)
+            }
+            Repr::DaoAck(m) => {
+                // RFC 6550 §6.5.1: D | Reserved (7 bits).
+                let flags = if m.dodag_id.is_some() { 0x80 } else { 0 } | (m.flags & 0x7f);
+                *fixed(body) = [m.rpl_instance_id, flags, m.sequence, m.status];
+                (m.dodag_id, field::DAO_DODAG_ID.start)
+            }
+            Repr::Unknown { body: raw, .. } => {
+                put(body, 0, raw);
+                (None, 0)
+            }
+        };
+        if let Some(id) = dodag_id {
+            *fixed(&mut body[at..]) = id.octets();
+        }
+        self.base_len()
     }
 }
 

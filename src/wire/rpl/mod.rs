@@ -34,3 +34,12 @@ pub mod options;
 
 pub use message::{Dao, DaoAck, Dio, Dis, ICMPV6_TYPE, ModeOfOperation, Packet, Repr, code};
 pub use options::{OptionRepr, Options, OptionsIter};
+
+/// The first `N` bytes of `buffer`, to write a fixed-size part of a
+/// message or option as one array (no bounds check per field).
+///
+/// # Panics
+/// If `buffer` is shorter than `N`.
+fn fixed<const N: usize>(buffer: &mut [u8]) -> &mut [u8; N] {
+    buffer.first_chunk_mut().expect("buffer too short")
+}

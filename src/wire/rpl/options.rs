@@ -21,7 +21,8 @@
 
 use core::net::Ipv6Addr;
 
-use crate::wire::checksum::{put, put_u16, put_u32};
+use super::fixed;
+use crate::wire::checksum::{put, put_u32};
 use crate::wire::{Error, Result};
 
 /// RPL option type values (RFC 6550 §20.4).
@@ -230,8 +231,10 @@ fn u32_at(b: &[u8], i: usize) -> u32 {
     u32::from_be_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]])
 }
 
-fn u16_at(b: &[u8], i: usize) -> u16 {
-    u16::from_be_bytes([b[i], b[i + 1]])
+/// `data` as an array when it holds exactly `N` bytes (a fixed-size
+/// option), else [`Error::Malformed`].
+fn exact<const N: usize>(data: &[u8]) -> Result<&[u8; N]> {
+    data.try_into().map_err(|_| Error::Malformed)
 }
 
 /// Checks a prefix length against the prefix bytes carried.
@@ -276,22 +279,20 @@ impl<'a> OptionRepr<'a> {
             }
             kind::DODAG_CONFIGURATION => {
                 // RFC 6550 §6.7.6: "Option Length: 14".
-                if len != 14 {
-                    return Err(Error::Malformed);
-                }
+                let d = exact::<14>(data)?;
                 OptionRepr::DodagConfiguration(DodagConfiguration {
-                    flags: data[0] & 0xf0,
-                    authentication_enabled: data[0] & 0x08 != 0,
-                    path_control_size: data[0] & 0x07,
-                    dio_interval_doublings: data[1],
-                    dio_interval_min: data[2],
-                    dio_redundancy_constant: data[3],
-                    max_rank_increase: u16_at(data, 4),
-                    minimum_hop_rank_increase: u16_at(data, 6),
-                    objective_code_point: u16_at(data, 8),
-                    reserved: data[10],
-                    default_lifetime: data[11],
-                    lifetime_unit: u16_at(data, 12),
+                    flags: d[0] & 0xf0,
+                    authentication_enabled: d[0] & 0x08 != 0,
+                    path_control_size: d[0] & 0x07,
+                    dio_interval_doublings: d[1],
+                    dio_interval_min: d[2],
+                    dio_redundancy_constant: d[3],
+                    max_rank_increase: u16::from_be_bytes([d[4], d[5]]),
+                    minimum_hop_rank_increase: u16::from_be_bytes([d[6], d[7]]),
+                    objective_code_point: u16::from_be_bytes([d[8], d[9]]),
+                    reserved: d[10],
+                    default_lifetime: d[11],
+                    lifetime_unit: u16::from_be_bytes([d[12], d[13]]),
                 })
             }
             kind::RPL_TARGET => {
@@ -306,59 +307,57 @@ impl<'a> OptionRepr<'a> {
             kind::TRANSIT_INFORMATION => {
                 // RFC 6550 §6.7.8: 4 bytes, plus the 16-byte parent address in
                 // non-storing mode.
-                let parent_address = match len {
-                    4 => None,
-                    20 => Some(ipv6(&data[4..20])),
-                    _ => return Err(Error::Malformed),
+                let (&[flags, path_control, path_sequence, path_lifetime], parent) =
+                    data.split_first_chunk::<4>().ok_or(Error::Malformed)?;
+                let parent_address = match parent.len() {
+                    0 => None,
+                    _ => Some(Ipv6Addr::from(*exact::<16>(parent)?)),
                 };
                 OptionRepr::TransitInformation(TransitInformation {
-                    external: data[0] & 0x80 != 0,
-                    flags: data[0] & 0x7f,
-                    path_control: data[1],
-                    path_sequence: data[2],
-                    path_lifetime: data[3],
+                    external: flags & 0x80 != 0,
+                    flags: flags & 0x7f,
+                    path_control,
+                    path_sequence,
+                    path_lifetime,
                     parent_address,
                 })
             }
             kind::SOLICITED_INFORMATION => {
                 // RFC 6550 §6.7.9: "Option Length: 19".
-                if len != 19 {
-                    return Err(Error::Malformed);
-                }
+                let d = exact::<19>(data)?;
                 OptionRepr::SolicitedInformation(SolicitedInformation {
-                    rpl_instance_id: data[0],
-                    version_predicate: data[1] & 0x80 != 0,
-                    instance_id_predicate: data[1] & 0x40 != 0,
-                    dodag_id_predicate: data[1] & 0x20 != 0,
-                    flags: data[1] & 0x1f,
-                    dodag_id: ipv6(&data[2..18]),
-                    version_number: data[18],
+                    rpl_instance_id: d[0],
+                    version_predicate: d[1] & 0x80 != 0,
+                    instance_id_predicate: d[1] & 0x40 != 0,
+                    dodag_id_predicate: d[1] & 0x20 != 0,
+                    flags: d[1] & 0x1f,
+                    dodag_id: ipv6(&d[2..18]),
+                    version_number: d[18],
                 })
             }
             kind::PREFIX_INFORMATION => {
                 // RFC 6550 §6.7.10: "Option Length: 30".
-                if len != 30 {
+                let d = exact::<30>(data)?;
+                // Prefix lengths over 128 are malformed (the 16 prefix bytes
+                // are always there).
+                if d[0] > 128 {
                     return Err(Error::Malformed);
                 }
-                check_prefix(data[0], &data[14..30])?;
                 OptionRepr::PrefixInformation(PrefixInformation {
-                    prefix_len: data[0],
-                    on_link: data[1] & 0x80 != 0,
-                    autonomous: data[1] & 0x40 != 0,
-                    router_address: data[1] & 0x20 != 0,
-                    reserved1: data[1] & 0x1f,
-                    valid_lifetime: u32_at(data, 2),
-                    preferred_lifetime: u32_at(data, 6),
-                    reserved2: u32_at(data, 10),
-                    prefix: ipv6(&data[14..30]),
+                    prefix_len: d[0],
+                    on_link: d[1] & 0x80 != 0,
+                    autonomous: d[1] & 0x40 != 0,
+                    router_address: d[1] & 0x20 != 0,
+                    reserved1: d[1] & 0x1f,
+                    valid_lifetime: u32::from_be_bytes([d[2], d[3], d[4], d[5]]),
+                    preferred_lifetime: u32::from_be_bytes([d[6], d[7], d[8], d[9]]),
+                    reserved2: u32::from_be_bytes([d[10], d[11], d[12], d[13]]),
+                    prefix: ipv6(&d[14..30]),
                 })
             }
             kind::RPL_TARGET_DESCRIPTOR => {
                 // RFC 6550 §6.7.11: "Option Length: 4".
-                if len != 4 {
-                    return Err(Error::Malformed);
-                }
-                OptionRepr::RplTargetDescriptor(u32_at(data, 0))
+                OptionRepr::RplTargetDescriptor(u32::from_be_bytes(*exact::<4>(data)?))
             }
             _ => OptionRepr::Unknown { kind, data },
         };
@@ -391,17 +390,11 @@ impl<'a> OptionRepr<'a> {
             OptionRepr::PadN(d) | OptionRepr::DagMetricContainer(d) => d.len(),
             OptionRepr::Unknown { data, .. } => data.len(),
             OptionRepr::RouteInformation(r) => 6 + r.prefix.len(),
-            OptionRepr::DodagConfiguration(_) => 14,
-            OptionRepr::RplTarget(t) => 2 + t.prefix.len(),
-            OptionRepr::TransitInformation(t) => {
-                if t.parent_address.is_some() {
-                    20
-                } else {
-                    4
-                }
-            }
+            OptionRepr::DodagConfiguration(_) => DodagConfiguration::BUFFER_LEN - 2,
+            OptionRepr::RplTarget(t) => t.buffer_len() - 2,
+            OptionRepr::TransitInformation(t) => t.buffer_len() - 2,
             OptionRepr::SolicitedInformation(_) => 19,
-            OptionRepr::PrefixInformation(_) => 30,
+            OptionRepr::PrefixInformation(_) => PrefixInformation::BUFFER_LEN - 2,
             OptionRepr::RplTargetDescriptor(_) => 4,
         };
         len.min(MAX_DATA_LEN)
@@ -422,53 +415,23 @@ impl<'a> OptionRepr<'a> {
     /// If `buffer` is shorter than `buffer_len()`.
     pub fn emit(&self, buffer: &mut [u8]) {
         let len = self.data_len();
-        buffer[0] = self.kind();
-        if let OptionRepr::Pad1 = self {
-            return;
-        }
-        // `len <= 255` by `data_len`.
-        buffer[1] = len as u8;
-        let data = &mut buffer[2..2 + len];
         match self {
-            OptionRepr::Pad1 => {}
+            OptionRepr::Pad1 => buffer[0] = kind::PAD1,
             OptionRepr::PadN(d) | OptionRepr::DagMetricContainer(d) | OptionRepr::Unknown { data: d, .. } => {
-                put(data, 0, &d[..len]);
+                put(header(buffer, self.kind(), len), 0, &d[..len]);
             }
             OptionRepr::RouteInformation(r) => {
+                let data = header(buffer, kind::ROUTE_INFORMATION, len);
                 data[0] = r.prefix_len;
                 data[1] = ((r.preference & 0x03) << 3) | (r.reserved & 0xe7);
                 put_u32(data, 2, r.route_lifetime);
                 put(data, 6, &r.prefix[..len - 6]);
             }
-            OptionRepr::DodagConfiguration(c) => {
-                data[0] = (c.flags & 0xf0)
-                    | if c.authentication_enabled { 0x08 } else { 0 }
-                    | (c.path_control_size & 0x07);
-                data[1] = c.dio_interval_doublings;
-                data[2] = c.dio_interval_min;
-                data[3] = c.dio_redundancy_constant;
-                put_u16(data, 4, c.max_rank_increase);
-                put_u16(data, 6, c.minimum_hop_rank_increase);
-                put_u16(data, 8, c.objective_code_point);
-                data[10] = c.reserved;
-                data[11] = c.default_lifetime;
-                put_u16(data, 12, c.lifetime_unit);
-            }
-            OptionRepr::RplTarget(t) => {
-                data[0] = t.flags;
-                data[1] = t.prefix_len;
-                put(data, 2, &t.prefix[..len - 2]);
-            }
-            OptionRepr::TransitInformation(t) => {
-                data[0] = if t.external { 0x80 } else { 0 } | (t.flags & 0x7f);
-                data[1] = t.path_control;
-                data[2] = t.path_sequence;
-                data[3] = t.path_lifetime;
-                if let Some(a) = t.parent_address {
-                    put(data, 4, &a.octets());
-                }
-            }
+            OptionRepr::DodagConfiguration(c) => c.emit(buffer),
+            OptionRepr::RplTarget(t) => t.emit(buffer),
+            OptionRepr::TransitInformation(t) => t.emit(buffer),
             OptionRepr::SolicitedInformation(s) => {
+                let data = header(buffer, kind::SOLICITED_INFORMATION, len);
                 data[0] = s.rpl_instance_id;
                 data[1] = if s.version_predicate { 0x80 } else { 0 }
                     | if s.instance_id_predicate { 0x40 } else { 0 }
@@ -477,18 +440,148 @@ impl<'a> OptionRepr<'a> {
                 put(data, 2, &s.dodag_id.octets());
                 data[18] = s.version_number;
             }
-            OptionRepr::PrefixInformation(p) => {
-                data[0] = p.prefix_len;
-                data[1] = if p.on_link { 0x80 } else { 0 }
-                    | if p.autonomous { 0x40 } else { 0 }
-                    | if p.router_address { 0x20 } else { 0 }
-                    | (p.reserved1 & 0x1f);
-                put_u32(data, 2, p.valid_lifetime);
-                put_u32(data, 6, p.preferred_lifetime);
-                put_u32(data, 10, p.reserved2);
-                put(data, 14, &p.prefix.octets());
+            OptionRepr::PrefixInformation(p) => p.emit(buffer),
+            OptionRepr::RplTargetDescriptor(d) => {
+                put_u32(header(buffer, kind::RPL_TARGET_DESCRIPTOR, len), 0, *d)
             }
-            OptionRepr::RplTargetDescriptor(d) => put_u32(data, 0, *d),
+        }
+    }
+}
+
+/// Writes an option's type and length (`len <= 255`) at the start of
+/// `buffer` and returns its `len` data bytes.
+fn header(buffer: &mut [u8], kind: u8, len: usize) -> &mut [u8] {
+    buffer[0] = kind;
+    // `len <= 255` by `data_len`.
+    buffer[1] = len as u8;
+    &mut buffer[2..2 + len]
+}
+
+// The encoders of the options a node sends (DIO: DODAG Configuration and
+// Prefix Information; DAO: RPL Target and Transit Information), shared by
+// `OptionRepr::emit` and by callers that write one known option without
+// going through `OptionRepr` (the RPL instance: see `Rpl::emit`).
+
+impl DodagConfiguration {
+    /// Bytes the option takes on the wire.
+    pub const BUFFER_LEN: usize = 16;
+
+    /// Writes the option (type, length, data) into the first
+    /// [`BUFFER_LEN`](Self::BUFFER_LEN) bytes of `buffer`.
+    ///
+    /// # Panics
+    /// If `buffer` is shorter than `BUFFER_LEN`.
+    pub fn emit(&self, buffer: &mut [u8]) {
+        let [r0, r1] = self.max_rank_increase.to_be_bytes();
+        let [m0, m1] = self.minimum_hop_rank_increase.to_be_bytes();
+        let [o0, o1] = self.objective_code_point.to_be_bytes();
+        let [u0, u1] = self.lifetime_unit.to_be_bytes();
+        *fixed(buffer) = [
+            kind::DODAG_CONFIGURATION,
+            (Self::BUFFER_LEN - 2) as u8,
+            (self.flags & 0xf0)
+                | if self.authentication_enabled { 0x08 } else { 0 }
+                | (self.path_control_size & 0x07),
+            self.dio_interval_doublings,
+            self.dio_interval_min,
+            self.dio_redundancy_constant,
+            r0,
+            r1,
+            m0,
+            m1,
+            o0,
+            o1,
+            self.reserved,
+            self.default_lifetime,
+            u0,
+            u1,
+        ];
+    }
+}
+
+impl PrefixInformation {
+    /// Bytes the option takes on the wire.
+    pub const BUFFER_LEN: usize = 32;
+
+    /// Writes the option (type, length, data) into the first
+    /// [`BUFFER_LEN`](Self::BUFFER_LEN) bytes of `buffer`.
+    ///
+    /// # Panics
+    /// If `buffer` is shorter than `BUFFER_LEN`.
+    pub fn emit(&self, buffer: &mut [u8]) {
+        let [v0, v1, v2, v3] = self.valid_lifetime.to_be_bytes();
+        let [p0, p1, p2, p3] = self.preferred_lifetime.to_be_bytes();
+        let [r0, r1, r2, r3] = self.reserved2.to_be_bytes();
+        let (head, prefix) = fixed::<{ Self::BUFFER_LEN }>(buffer).split_at_mut(16);
+        let flags = if self.on_link { 0x80 } else { 0 }
+            | if self.autonomous { 0x40 } else { 0 }
+            | if self.router_address { 0x20 } else { 0 }
+            | (self.reserved1 & 0x1f);
+        *fixed(head) = [
+            kind::PREFIX_INFORMATION,
+            (Self::BUFFER_LEN - 2) as u8,
+            self.prefix_len,
+            flags,
+            v0,
+            v1,
+            v2,
+            v3,
+            p0,
+            p1,
+            p2,
+            p3,
+            r0,
+            r1,
+            r2,
+            r3,
+        ];
+        *fixed(prefix) = self.prefix.octets();
+    }
+}
+
+impl RplTarget<'_> {
+    /// Bytes the option takes on the wire (a prefix longer than the
+    /// one-byte length allows is cut).
+    pub fn buffer_len(&self) -> usize {
+        2 + (2 + self.prefix.len()).min(MAX_DATA_LEN)
+    }
+
+    /// Writes the option (type, length, data) into the first
+    /// [`buffer_len`](Self::buffer_len) bytes of `buffer`.
+    ///
+    /// # Panics
+    /// If `buffer` is shorter than `buffer_len()`.
+    pub fn emit(&self, buffer: &mut [u8]) {
+        let n = self.buffer_len();
+        // `n - 2 <= 255` by `buffer_len`.
+        *fixed(buffer) = [kind::RPL_TARGET, (n - 2) as u8, self.flags, self.prefix_len];
+        put(buffer, 4, &self.prefix[..n - 4]);
+    }
+}
+
+impl TransitInformation {
+    /// Bytes the option takes on the wire: 6, or 22 with a parent address.
+    pub fn buffer_len(&self) -> usize {
+        if self.parent_address.is_some() { 22 } else { 6 }
+    }
+
+    /// Writes the option (type, length, data) into the first
+    /// [`buffer_len`](Self::buffer_len) bytes of `buffer`.
+    ///
+    /// # Panics
+    /// If `buffer` is shorter than `buffer_len()`.
+    pub fn emit(&self, buffer: &mut [u8]) {
+        let b = fixed::<6>(buffer);
+        *b = [
+            kind::TRANSIT_INFORMATION,
+            (self.buffer_len() - 2) as u8,
+            if self.external { 0x80 } else { 0 } | (self.flags & 0x7f),
+            self.path_control,
+            self.path_sequence,
+            self.path_lifetime,
+        ];
+        if let Some(a) = self.parent_address {
+            *fixed(&mut buffer[6..]) = a.octets();
         }
     }
 }
