@@ -63,17 +63,31 @@ impl<S: Slots<DedupEntry>> DedupTable<S> {
         if src == Address::Absent {
             return false;
         }
+        let heard = InstantMillis::floor(now);
         let entries = self.entries.as_mut();
-        if let Some(e) = entries.iter_mut().find(|e| e.src == src) {
-            let dup = e.seq == seq && now.saturating_duration_since(e.heard.to_instant()) < lifetime;
-            e.seq = seq;
-            e.heard = InstantMillis::floor(now);
-            return dup;
+        // Plain loops: smaller code than `find` and `min_by_key` over a
+        // (bool, stamp) key.
+        for e in entries.iter_mut() {
+            if e.src == src {
+                let dup = e.seq == seq && now.saturating_duration_since(e.heard.to_instant()) < lifetime;
+                e.seq = seq;
+                e.heard = heard;
+                return dup;
+            }
         }
-        // Free entry first, else the one heard longest ago.
-        let victim = entries.iter_mut().min_by_key(|e| (e.src != Address::Absent, e.heard));
+        // The first free entry, else the first of those heard longest ago.
+        let mut victim: Option<&mut DedupEntry> = None;
+        for e in entries.iter_mut() {
+            if e.src == Address::Absent {
+                victim = Some(e);
+                break;
+            }
+            if victim.as_ref().is_none_or(|v| e.heard < v.heard) {
+                victim = Some(e);
+            }
+        }
         if let Some(e) = victim {
-            *e = DedupEntry { src, seq, heard: InstantMillis::floor(now) };
+            *e = DedupEntry { src, seq, heard };
         }
         false
     }

@@ -604,9 +604,9 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
         // sequence number would need an Enh-Ack, which we do not send.
         let ack_seq = repr.sequence_number.filter(|_| repr.ack_request && !repr.dst_addr.is_broadcast());
         if let (Some(seq), false) = (ack_seq, radio.caps().hw_ack) {
-            let ack = FrameRepr::imm_ack(seq, false);
-            let mut buf = [0u8; 3];
-            ack.emit(&mut Frame::new_unchecked(&mut buf[..]));
+            // `FrameRepr::imm_ack(seq, false)` emitted: a 2003 Imm-Ack is
+            // Frame Control 0x0002 (little-endian) and the DSN, nothing else.
+            let buf = [0x02, 0x00, seq];
             if radio.transmit(&buf).is_ok() {
                 self.stats.acks_sent = self.stats.acks_sent.wrapping_add(1);
                 self.radio_free_at = now + TURNAROUND + airtime(buf.len() + FCS_LEN);
