@@ -43,7 +43,7 @@ use super::consts::{
 use super::neighbor::Rovr;
 use super::{
     ALL_ROUTERS, Aro, HOP_LIMIT, NdInput, NdMessage, NdStats, Transmit, addr_from_prefix, iid_from_eui64,
-    link_local_from_eui64, lla_of, minutes,
+    link_local_from_eui64, minutes, sllao_of,
 };
 use crate::lowpan::{Context, ContextTable};
 use crate::mac::Rng;
@@ -384,7 +384,7 @@ impl Host {
                     self.stats.ignored += 1;
                     return None;
                 }
-                let sllao = lla_of(options.source_lladdr());
+                let sllao = sllao_of(&options);
                 let ll_dst = sllao.unwrap_or(input.ll_src);
                 if input.src.is_unspecified() || ll_dst == Address::Absent {
                     // DAD probes: RFC 6775 §5.6 hosts do no multicast DAD.
@@ -417,7 +417,7 @@ impl Host {
     }
 
     fn process_ra(&mut self, now: Instant, input: &NdInput<'_>, lifetime: u16, options: ndisc::Options<'_>) {
-        let lladdr = lla_of(options.source_lladdr()).unwrap_or(input.ll_src);
+        let lladdr = sllao_of(&options).unwrap_or(input.ll_src);
         // Default router list (RFC 4861 §6.3.4).
         if lifetime == 0 {
             if self.routers.iter().any(|r| r.addr == input.src) {

@@ -342,6 +342,13 @@ fn minutes(lifetime: u16) -> Duration {
     Duration::from_secs(u64::from(lifetime) * 60)
 }
 
+/// The 802.15.4 address of the first SLLAO in `options`, if any. Out of
+/// line: the option walk is shared by the RS and NS paths of both roles.
+#[inline(never)]
+fn sllao_of(options: &Options<'_>) -> Option<Address> {
+    lla_of(options.source_lladdr())
+}
+
 /// The 802.15.4 address of an SLLAO / TLLAO, if it is one.
 fn lla_of(l: Option<LinkLayerAddress<'_>>) -> Option<Address> {
     match l {

@@ -194,19 +194,30 @@ impl<S: Slots<Neighbor>> NeighborTable<S> {
         }
     }
 
-    /// A slot for a new entry: a free one, else the least recently used
-    /// garbage-collectible one.
+    /// The index of the entry of `ip`.
+    fn position(&self, ip: &Ipv6Addr) -> Option<usize> {
+        self.entries.as_ref().iter().position(|e| !e.is_free() && e.addr == *ip)
+    }
+
+    /// The index of a slot for a new entry: a free one, else the least
+    /// recently used garbage-collectible one (the first of those on ties).
+    fn alloc_index(&self) -> Option<usize> {
+        let mut victim: Option<(usize, InstantSecs)> = None;
+        for (i, e) in self.entries.as_ref().iter().enumerate() {
+            if e.is_free() {
+                return Some(i);
+            }
+            if !e.is_pinned() && victim.is_none_or(|(_, t)| e.last_used < t) {
+                victim = Some((i, e.last_used));
+            }
+        }
+        victim.map(|(i, _)| i)
+    }
+
+    /// A slot for a new entry (see [`NeighborTable::alloc_index`]).
     fn alloc(&mut self) -> Option<&mut Neighbor> {
-        let entries = self.entries.as_mut();
-        let idx = entries.iter().position(Neighbor::is_free).or_else(|| {
-            entries
-                .iter()
-                .enumerate()
-                .filter(|(_, e)| !e.is_pinned())
-                .min_by_key(|(_, e)| e.last_used)
-                .map(|(i, _)| i)
-        })?;
-        entries.get_mut(idx)
+        let i = self.alloc_index()?;
+        self.entries.as_mut().get_mut(i)
     }
 
     /// Learns `ip` -> `lladdr` from an SLLAO / TLLAO (RFC 4861 §7.2.3,
@@ -265,7 +276,10 @@ impl<S: Slots<Neighbor>> NeighborTable<S> {
         lifetime: Duration,
         now: Instant,
     ) -> RegisterOutcome {
-        if let Some(e) = self.get_mut(&ip) {
+        let found = self.position(&ip);
+        let entries = self.entries.as_mut();
+        let mut is_router = false;
+        if let Some(e) = found.and_then(|i| entries.get_mut(i)) {
             // RFC 6775 §6.5.2: the same address with another EUI-64 is a
             // duplicate.
             if e.is_pinned() && e.rovr != rovr {
@@ -274,39 +288,25 @@ impl<S: Slots<Neighbor>> NeighborTable<S> {
             if lifetime == Duration::ZERO {
                 // RFC 6775 §6.5.3 / RFC 8505 §5.1: de-registration.
                 *e = Neighbor::EMPTY;
-                return RegisterOutcome::Deregistered;
             }
-            *e = Neighbor {
-                addr: ip,
-                lladdr,
-                state: NeighborState::Registered,
-                rovr,
-                tid,
-                is_router: e.is_router,
-                expires: Some(InstantSecs::deadline(now, lifetime)),
-                last_used: InstantSecs::floor(now),
-            };
-            return RegisterOutcome::Registered;
+            is_router = e.is_router;
         }
         if lifetime == Duration::ZERO {
             return RegisterOutcome::Deregistered;
         }
-        match self.alloc() {
-            Some(e) => {
-                *e = Neighbor {
-                    addr: ip,
-                    lladdr,
-                    state: NeighborState::Registered,
-                    rovr,
-                    tid,
-                    is_router: false,
-                    expires: Some(InstantSecs::deadline(now, lifetime)),
-                    last_used: InstantSecs::floor(now),
-                };
-                RegisterOutcome::Registered
-            }
-            None => RegisterOutcome::Full,
-        }
+        let Some(i) = found.or_else(|| self.alloc_index()) else { return RegisterOutcome::Full };
+        let Some(e) = self.entries.as_mut().get_mut(i) else { return RegisterOutcome::Full };
+        *e = Neighbor {
+            addr: ip,
+            lladdr,
+            state: NeighborState::Registered,
+            rovr,
+            tid,
+            is_router,
+            expires: Some(InstantSecs::deadline(now, lifetime)),
+            last_used: InstantSecs::floor(now),
+        };
+        RegisterOutcome::Registered
     }
 
     /// Creates a Tentative entry for `ip` (RFC 6775 §3.5, e.g. while a
@@ -372,7 +372,16 @@ impl<S: Slots<Neighbor>> NeighborTable<S> {
 
     /// The next instant at which [`NeighborTable::expire`] has work.
     pub fn poll_at(&self) -> Option<Instant> {
-        self.iter().filter_map(|e| e.expires).min().map(InstantSecs::to_instant)
+        let mut at: Option<InstantSecs> = None;
+        for e in self.entries.as_ref() {
+            // A free entry has no deadline.
+            if let Some(t) = e.expires {
+                if at.is_none_or(|a| t < a) {
+                    at = Some(t);
+                }
+            }
+        }
+        at.map(InstantSecs::to_instant)
     }
 }
 

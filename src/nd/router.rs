@@ -11,7 +11,7 @@ use core::net::Ipv6Addr;
 use super::neighbor::{Neighbor, NeighborTable, RegisterOutcome, Rovr};
 use super::{
     ALL_NODES, Aro, HOP_LIMIT, MAX_CONTEXTS, MAX_PREFIXES, NdInput, NdMessage, NdStats, Transmit,
-    link_local_from_eui64, lla_of, minutes,
+    link_local_from_eui64, minutes, sllao_of,
 };
 use crate::mac::Slots;
 use crate::time::Instant;
@@ -114,7 +114,7 @@ impl<S: Slots<Neighbor>> Router<S> {
         match input.repr {
             ndisc::Repr::RouterSolicit { options } => {
                 self.stats.rs_received += 1;
-                let sllao = lla_of(options.source_lladdr());
+                let sllao = sllao_of(&options);
                 // RFC 4861 §6.1.1: no SLLAO with an unspecified source.
                 if input.src.is_unspecified() && sllao.is_some() {
                     self.stats.bad += 1;
@@ -156,7 +156,7 @@ impl<S: Slots<Neighbor>> Router<S> {
                     self.stats.bad += 1;
                     return None;
                 }
-                let sllao = lla_of(options.source_lladdr());
+                let sllao = sllao_of(&options);
                 if let Some(aro) = options.address_registration() {
                     return self.register(now, input, target_addr, sllao, aro);
                 }
