@@ -283,7 +283,15 @@ impl<G: Slots<Option<AddrEntry>>, M: Slots<Option<Ipv6Addr>>> Addresses<G, M> {
         }
         if addr.is_solicited_node() {
             // RFC 4291 §2.7.1: one group per distinct low 24 bits.
-            return self.unicast().any(|u| u.solicited_node() == *addr);
+            // Equal to `self.unicast().any(|u| u.solicited_node() == *addr)`:
+            // the group carries the low 24 bits of the address, which for our
+            // link-local ones are the low 3 bytes of the IID.
+            let o = addr.octets();
+            let low = [o[13], o[14], o[15]];
+            let iid_low = |i: &Iid| i[5..] == low;
+            return iid_low(&self.eui64_iid)
+                || self.short_iid.as_ref().is_some_and(iid_low)
+                || self.globals.as_ref().iter().flatten().any(|e| e.addr.octets()[13..] == low);
         }
         self.groups.as_ref().iter().flatten().any(|g| g == addr)
     }
@@ -309,8 +317,17 @@ impl<G: Slots<Option<AddrEntry>>, M: Slots<Option<Ipv6Addr>>> Addresses<G, M> {
         if link_scope {
             return Some(self.link_local());
         }
+        // A plain loop: smaller than `max_by_key` (which keeps the last of
+        // equal keys, as this does with `>=`).
         let now = self.now;
-        self.globals().max_by_key(|e| (e.is_preferred(now), common_prefix_len(&e.addr, dst))).map(|e| e.addr)
+        let mut best: Option<(Ipv6Addr, (bool, u8))> = None;
+        for e in self.globals.as_ref().iter().flatten() {
+            let key = (e.is_preferred(now), common_prefix_len(&e.addr, dst));
+            if best.is_none_or(|(_, k)| key >= k) {
+                best = Some((e.addr, key));
+            }
+        }
+        best.map(|(a, _)| a)
     }
 
     /// Removes addresses whose valid lifetime ended (RFC 4862 §5.5.4);
@@ -375,6 +392,11 @@ mod tests {
         assert!(t.accepts_multicast(&ip("ff02::1:ff00:1")));
         t.set_short_address(None, None);
         assert!(!t.is_ours(&ip("fe80::ff:fe00:1")));
+        assert!(!t.accepts_multicast(&ip("ff02::1:ff00:1")));
+        // A global address with an IID of its own has its own group.
+        t.add_address(Instant::ZERO, ip("2001:db8::ab:cdef"), Duration::MAX, Duration::MAX).unwrap();
+        assert!(t.accepts_multicast(&ip("ff02::1:ffab:cdef")));
+        assert!(!t.accepts_multicast(&ip("ff02::1:ffab:cdee")));
     }
 
     #[test]
