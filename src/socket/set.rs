@@ -207,9 +207,18 @@ impl<'a, S: Slots<SocketSlot<'a>>> SocketSet<'a, S> {
     fn next_tx_index(&self) -> Option<usize> {
         let slots = self.slots();
         let n = slots.len();
-        (0..n)
-            .map(|k| (self.next_tx + k) % n)
-            .find(|&i| slots[i].socket.as_ref().is_some_and(|s| s.send_queue() > 0))
+        // `next_tx <= n`: wrap without dividing.
+        let mut i = self.next_tx;
+        for _ in 0..n {
+            if i >= n {
+                i = 0;
+            }
+            if slots[i].socket.as_ref().is_some_and(|s| s.send_queue() > 0) {
+                return Some(i);
+            }
+            i += 1;
+        }
+        None
     }
 
     /// Shows the datagram [`SocketSet::dequeue_tx`] would hand out next.
@@ -231,12 +240,12 @@ impl<'a, S: Slots<SocketSlot<'a>>> SocketSet<'a, S> {
         f: impl FnOnce(SocketHandle, &TxMeta, &[u8]) -> Result<R, E>,
     ) -> Option<Result<R, E>> {
         let i = self.next_tx_index()?;
-        let n = self.slots().len();
         let slot = &mut self.slots_mut()[i];
         let handle = SocketHandle { index: i as u16, generation: slot.generation };
         let result = slot.socket.as_mut()?.dequeue_tx(|meta, payload| f(handle, meta, payload))?;
         if result.is_ok() {
-            self.next_tx = (i + 1) % n;
+            // May be `n`: `next_tx_index` wraps it.
+            self.next_tx = i + 1;
             self.stats.tx_datagrams = self.stats.tx_datagrams.wrapping_add(1);
         }
         Some(result)
