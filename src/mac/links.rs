@@ -152,9 +152,19 @@ impl<S: Slots<LinkStats>> LinkTable<S> {
         let i = match pos {
             Some(i) => i,
             None if create => {
-                // Free entry first (None sorts first), else seen longest ago.
-                let (i, _) =
-                    entries.iter().enumerate().min_by_key(|(_, e)| (e.addr != Address::Absent, e.seen))?;
+                // The first free entry, else the first of those seen longest
+                // ago (a plain loop: smaller than `min_by_key`).
+                let mut victim: Option<usize> = None;
+                for (i, e) in entries.iter().enumerate() {
+                    if e.addr == Address::Absent {
+                        victim = Some(i);
+                        break;
+                    }
+                    if victim.is_none_or(|v| e.seen < entries[v].seen) {
+                        victim = Some(i);
+                    }
+                }
+                let i = victim?;
                 entries[i] = LinkStats { addr, ..LinkStats::EMPTY };
                 i
             }

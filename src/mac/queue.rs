@@ -121,14 +121,16 @@ impl<S: Slots<TxSlot>> TxQueue<S> {
 
     fn oldest(&self, pred: impl Fn(&TxSlot) -> bool) -> Option<usize> {
         let base = self.next_order;
-        self.slots
-            .as_ref()
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| pred(s))
-            // Age relative to the next order number survives wrap-around.
-            .max_by_key(|(_, s)| base.wrapping_sub(s.handle.0))
-            .map(|(i, _)| i)
+        // The oldest; on equal ages the last, as `max_by_key` would. Age
+        // relative to the next order number survives wrap-around.
+        let mut best: Option<(usize, u32)> = None;
+        for (i, s) in self.slots.as_ref().iter().enumerate() {
+            let age = base.wrapping_sub(s.handle.0);
+            if pred(s) && best.is_none_or(|(_, a)| age >= a) {
+                best = Some((i, age));
+            }
+        }
+        best.map(|(i, _)| i)
     }
 
     /// Index of the oldest queued frame.

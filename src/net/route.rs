@@ -226,7 +226,14 @@ impl<S: Slots<Option<Route>>> RouteTable<S> {
 
     /// The longest-prefix match for `dst`, the default route not included.
     pub fn lookup(&self, dst: &Ipv6Addr) -> Option<&Route> {
-        self.iter().filter(|r| r.matches(dst)).max_by_key(|r| r.prefix_len)
+        // The last of the longest matches, as `max_by_key` would.
+        let mut best: Option<&Route> = None;
+        for r in self.iter() {
+            if r.matches(dst) && best.is_none_or(|b| r.prefix_len >= b.prefix_len) {
+                best = Some(r);
+            }
+        }
+        best
     }
 
     /// The next hop for `dst`: the longest-prefix match, else the default
