@@ -270,6 +270,8 @@ impl fmt::Display for InstantSecs {
 /// frame, so ordering by it is as good as by the microsecond. The stamp
 /// rounds *down* ([`InstantMillis::floor`]). Against an 8-byte `Instant`
 /// it saves 2 bytes and the 8-byte alignment (up to 6 more of padding).
+// The low 16 bits first: on a little-endian target the two low words read
+// as one 32-bit load, so `total_millis` (every comparison) is smaller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct InstantMillis([u16; 3]);
 
@@ -285,11 +287,11 @@ impl InstantMillis {
         if ms >= 1 << 48 {
             return InstantMillis::MAX;
         }
-        InstantMillis([(ms >> 32) as u16, (ms >> 16) as u16, ms as u16])
+        InstantMillis([ms as u16, (ms >> 16) as u16, (ms >> 32) as u16])
     }
     /// Whole milliseconds since the epoch.
     pub const fn total_millis(self) -> u64 {
-        (self.0[0] as u64) << 32 | (self.0[1] as u64) << 16 | self.0[2] as u64
+        (self.0[2] as u64) << 32 | (self.0[1] as u64) << 16 | self.0[0] as u64
     }
     /// As an [`Instant`].
     pub const fn to_instant(self) -> Instant {
