@@ -44,11 +44,12 @@ use heapless::Deque;
 use super::DEFAULT_MAX_RANK_INCREASE;
 use super::dag::{Dag, DagAction, DioOutcome, Role, RootConfig};
 use super::dao::{AckResult, DaoConfig, DaoContent, DaoSender};
+use super::deadline_ms;
 use super::parents::{ParentEntry, ParentSet};
 use super::routes::{Route, RouteUpdate, rpl_lifetime, target_prefix};
 use super::srh::{SourceRoutes, SrhError};
 use crate::mac::{Rng, Slots};
-use crate::time::{Duration, Instant};
+use crate::time::{Duration, Instant, InstantMillis, InstantSecs};
 use crate::wire::ieee802154::Address;
 use crate::wire::ipv6::{ALL_RPL_NODES, AddressExt};
 use crate::wire::rpl::options::RplTarget;
@@ -264,10 +265,11 @@ pub struct Rpl<P: Slots<ParentEntry>, R: Slots<Route>> {
     queue: Deque<Queued, QUEUE_CAPACITY>,
     events: Deque<RplEvent, 4>,
     parent_failures: u8,
-    probe_at: Option<Instant>,
+    probe_at: Option<InstantMillis>,
     probe_turn: u8,
-    /// The last DTSN bump for a parent change, and whether one waits.
-    dtsn_bumped: Option<Instant>,
+    /// The end of the hold-off after the last DTSN bump for a parent
+    /// change (a minute: whole seconds will do), and whether one waits.
+    dtsn_due: Option<InstantSecs>,
     dtsn_pending: bool,
     /// The DODAG the downward routes belong to.
     routes_dodag: Option<Ipv6Addr>,
@@ -299,7 +301,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
             parent_failures: 0,
             probe_at: None,
             probe_turn: 0,
-            dtsn_bumped: None,
+            dtsn_due: None,
             dtsn_pending: false,
             routes_dodag: matches!(config.role, RplRole::Root(_)).then_some(root),
             stats: RplStats::default(),
@@ -333,17 +335,17 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
     /// The prefix of the DODAG's PIO when its A flag allows forming an
     /// address in it (RFC 6550 §6.7.10): (prefix, length).
     pub fn autoconf_prefix(&self) -> Option<(Ipv6Addr, u8)> {
-        let p = self.dag.dio()?.prefix?;
+        let p = self.dag.advertised()?.prefix?;
         p.autonomous.then_some((p.prefix, p.prefix_len))
     }
 
     /// The DODAG's mode of operation, once known.
     pub fn mode_of_operation(&self) -> Option<ModeOfOperation> {
-        self.dag.dio().map(|d| d.mop)
+        self.dag.advertised().map(|d| d.mop)
     }
     /// The DODAG's MinHopRankIncrease (1 before one is known).
     pub fn min_hop_rank_increase(&self) -> u16 {
-        self.dag.dio().and_then(|d| d.config).map_or(1, |c| c.minimum_hop_rank_increase)
+        self.dag.advertised().map_or(1, |d| d.config.minimum_hop_rank_increase)
     }
 
     /// Whether the DODAG runs in storing mode (MOP 2 or 3).
@@ -522,7 +524,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
             bump(&mut self.stats.bad_messages);
             return;
         }
-        let lifetime_unit = self.dag.dio().and_then(|d| d.config).map_or(60, |c| c.lifetime_unit);
+        let lifetime_unit = self.dag.advertised().map_or(60, |d| d.config.lifetime_unit);
         let root = self.dag.role() == Role::Root;
         let non_storing = self.non_storing();
         // RFC 6550 §6.7.7-8: each Transit option applies to the Targets
@@ -636,7 +638,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
         else {
             return;
         };
-        let config = self.dag.dio().and_then(|d| d.config);
+        let config = self.dag.advertised().map(|d| d.config);
         // Moved to another DODAG: the DAOs go there now.
         if self.dao.as_ref().is_some_and(|d| d.dodag_id() != dodag_id) {
             self.dao = None;
@@ -714,18 +716,14 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
     /// The DTSN bump a parent change asked for, unless one was made less
     /// than [`DTSN_HOLDOFF`] ago.
     fn bump_dtsn(&mut self, now: Instant, rng: &mut Rng) {
-        if !self.dtsn_pending || self.dtsn_due().is_some_and(|t| t > now) {
+        if !self.dtsn_pending || self.dtsn_due.is_some_and(|t| !t.reached(now)) {
             return;
         }
         self.dtsn_pending = false;
         if self.dag.joined() {
-            self.dtsn_bumped = Some(now);
+            self.dtsn_due = Some(InstantSecs::deadline(now, DTSN_HOLDOFF));
             self.dag.increment_dtsn(now, rng);
         }
-    }
-
-    fn dtsn_due(&self) -> Option<Instant> {
-        self.dtsn_bumped.map(|t| t + DTSN_HOLDOFF)
     }
 
     /// A unicast frame to `to` failed after all MAC retries. After
@@ -875,11 +873,13 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
         let joined = self.dag.joined();
         let next = |rng: &mut Rng| {
             let i = PROBE_INTERVAL.total_micros() / if joined { 1 } else { 4 };
-            now + Duration::from_micros(i / 2 + u64::from(rng.up_to(i.min(u64::from(u32::MAX)) as u32)))
+            deadline_ms(
+                now + Duration::from_micros(i / 2 + u64::from(rng.up_to(i.min(u64::from(u32::MAX)) as u32))),
+            )
         };
         match self.probe_at {
             None => self.probe_at = Some(next(rng)),
-            Some(t) if t <= now => {
+            Some(t) if t.to_instant() <= now => {
                 self.probe_at = Some(next(rng));
                 // Joined: the first candidate without statistics. Detached:
                 // each candidate in turn (their statistics keep them out).
@@ -890,7 +890,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
                 let mut pick = if joined { 0 } else { usize::from(turn) % others().count().max(1) };
                 let mut target = None;
                 for p in others() {
-                    if joined && p.link_etx.is_some() {
+                    if joined && p.link_etx().is_some() {
                         continue;
                     }
                     if pick == 0 {
@@ -927,10 +927,10 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
             at = at.min(t);
         }
         if self.probing() {
-            at = at.min(self.probe_at.unwrap_or(Instant::ZERO));
+            at = at.min(self.probe_at.map_or(Instant::ZERO, InstantMillis::to_instant));
         }
         if self.dtsn_pending {
-            at = at.min(self.dtsn_due().unwrap_or(Instant::ZERO));
+            at = at.min(self.dtsn_due.map_or(Instant::ZERO, InstantSecs::to_instant));
         }
         at
     }
