@@ -57,13 +57,12 @@ use core::net::Ipv6Addr;
 
 use heapless::Vec;
 
-use super::deadline_ms;
 use super::of::ObjectiveFunction;
 use super::parents::{DioInfo, ParentEntry, ParentSet, Update};
 use super::trickle::{Trickle, TrickleParams};
 use super::{DEFAULT_MAX_RANK_INCREASE, INFINITE_RANK, Of, root_rank};
 use crate::mac::{Rng, Slots};
-use crate::time::{Duration, Instant, InstantMillis};
+use crate::time::{Duration, Instant};
 use crate::wire::ieee802154::Address;
 use crate::wire::rpl::options::{DodagConfiguration, PrefixInformation};
 use crate::wire::rpl::{Dio, ModeOfOperation, OptionRepr, Options, Repr};
@@ -338,9 +337,9 @@ pub struct Dag<S> {
     /// The last DTSN heard from the preferred parent.
     parent_dtsn: Option<u8>,
     /// End of the poisoning period of a local repair.
-    poison_until: Option<InstantMillis>,
+    poison_until: Option<Instant>,
     /// Next DIS (None: to be armed at the next poll).
-    dis_at: Option<InstantMillis>,
+    dis_at: Option<Instant>,
     /// The DIS interval in whole seconds (its bounds are whole seconds).
     dis_interval: u8,
 }
@@ -858,8 +857,7 @@ impl<S: Slots<ParentEntry>> Dag<S> {
         self.trickle.stop();
         if self.role == Role::Router && self.dodag.is_some() {
             let imin = self.trickle.params().imin.total_micros().max(1);
-            let until = now + Duration::from_micros(imin.saturating_mul(POISON_IMINS));
-            self.poison_until = Some(deadline_ms(until));
+            self.poison_until = Some(now + Duration::from_micros(imin.saturating_mul(POISON_IMINS)));
             // Start at Imin so the poison spreads at once.
             self.trickle.start(now, rng);
         }
@@ -960,7 +958,7 @@ impl<S: Slots<ParentEntry>> Dag<S> {
     /// a multicast DIS when no DODAG is joined. Also ends a poisoning
     /// period and starts a root's Trickle timer.
     pub fn poll(&mut self, now: Instant, rng: &mut Rng) -> Option<DagAction> {
-        if self.poison_until.is_some_and(|t| now >= t.to_instant()) {
+        if self.poison_until.is_some_and(|t| now >= t) {
             self.poison_until = None;
             self.trickle.stop();
         }
@@ -978,12 +976,12 @@ impl<S: Slots<ParentEntry>> Dag<S> {
         match self.dis_at {
             None => {
                 let delay = uniform_below(rng, DIS_START_DELAY.total_micros());
-                self.dis_at = Some(deadline_ms(now + Duration::from_micros(delay)));
+                self.dis_at = Some(now + Duration::from_micros(delay));
                 self.dis_interval = DIS_INITIAL_SECS;
                 None
             }
-            Some(t) if now >= t.to_instant() => {
-                self.dis_at = Some(deadline_ms(now + Duration::from_secs(u64::from(self.dis_interval))));
+            Some(t) if now >= t => {
+                self.dis_at = Some(now + Duration::from_secs(u64::from(self.dis_interval)));
                 self.dis_interval = self.dis_interval.saturating_mul(2).min(DIS_MAX_SECS);
                 Some(DagAction::MulticastDis)
             }
@@ -995,7 +993,7 @@ impl<S: Slots<ParentEntry>> Dag<S> {
     pub fn poll_at(&self) -> Instant {
         let mut at = Instant::MAX;
         if let Some(t) = self.poison_until {
-            at = at.min(t.to_instant());
+            at = at.min(t);
         }
         if self.role == Role::Root && !self.trickle.is_running() {
             return Instant::ZERO;
@@ -1006,7 +1004,7 @@ impl<S: Slots<ParentEntry>> Dag<S> {
         if self.joined() {
             return at;
         }
-        at.min(self.dis_at.map_or(Instant::ZERO, InstantMillis::to_instant))
+        at.min(self.dis_at.unwrap_or(Instant::ZERO))
     }
 }
 

@@ -35,10 +35,9 @@
 
 use core::net::Ipv6Addr;
 
-use super::deadline_ms;
 use super::routes::{LOLLIPOP_INIT, lollipop_increment, lollipop_newer};
 use crate::mac::Rng;
-use crate::time::{Duration, Instant, InstantMillis};
+use crate::time::{Duration, Instant};
 use crate::wire::rpl::options::TransitInformation;
 
 /// The DAO parameters.
@@ -148,12 +147,12 @@ pub enum AckResult {
     Unmatched,
 }
 
-/// The DAO awaiting its ACK, in 10 bytes: the rest of its content is the
+/// The DAO awaiting its ACK, in 16 bytes: the rest of its content is the
 /// sender's (the parent cannot change while it waits: a parent change
 /// drops it; the DODAG, target and K flag never change).
 #[derive(Debug, Clone, Copy)]
 struct Outstanding {
-    deadline: InstantMillis,
+    deadline: Instant,
     sequence: u8,
     path_sequence: u8,
     path_lifetime: u8,
@@ -173,7 +172,7 @@ pub struct DaoSender {
     path_sequence: u8,
     parent_dtsn: Option<u8>,
     no_path_to: Option<Ipv6Addr>,
-    next_dao: Option<InstantMillis>,
+    next_dao: Option<Instant>,
     outstanding: Option<Outstanding>,
     gave_up: u32,
     acked: u32,
@@ -240,7 +239,6 @@ impl DaoSender {
     pub fn schedule(&mut self, now: Instant, rng: &mut Rng) {
         let d = self.config.dao_delay.total_micros();
         let at = now + Duration::from_micros(d / 2 + u64::from(rng.up_to(d.min(u64::from(u32::MAX)) as u32)));
-        let at = deadline_ms(at);
         self.next_dao = Some(self.next_dao.map_or(at, |n| n.min(at)));
     }
 
@@ -276,7 +274,7 @@ impl DaoSender {
         let base = life / 100 * u64::from(self.config.refresh_percent.clamp(1, 100));
         // Jitter: up to a tenth of the lifetime earlier, never below zero.
         let jitter = u64::from(rng.up_to((life / 10).min(u64::from(u32::MAX)) as u32));
-        self.next_dao = Some(deadline_ms(now + Duration::from_micros(base.saturating_sub(jitter))));
+        self.next_dao = Some(now + Duration::from_micros(base.saturating_sub(jitter)));
     }
 
     /// When [`poll`](Self::poll) has something to do.
@@ -284,8 +282,7 @@ impl DaoSender {
         if self.no_path_to.is_some() && (self.parent.is_none() || self.next_dao.is_none()) {
             return Some(Instant::ZERO);
         }
-        let next = self.next_dao.map(InstantMillis::to_instant);
-        crate::time::earliest(next, self.outstanding.map(|o| o.deadline.to_instant()))
+        crate::time::earliest(self.next_dao, self.outstanding.map(|o| o.deadline))
     }
 
     /// The DAO to send now, if any (call again until `None`): a scheduled
@@ -304,12 +301,12 @@ impl DaoSender {
                 return Some(self.no_path(old));
             }
         }
-        if self.next_dao.is_some_and(|t| t.to_instant() <= now) {
+        if self.next_dao.is_some_and(|t| t <= now) {
             self.next_dao = None;
             self.parent?;
             self.next_sequences();
             let sent = Outstanding {
-                deadline: deadline_ms(now + self.config.ack_timeout),
+                deadline: now + self.config.ack_timeout,
                 sequence: self.dao_sequence,
                 path_sequence: self.path_sequence,
                 path_lifetime: self.config.default_lifetime,
@@ -325,7 +322,7 @@ impl DaoSender {
         let (max, ack_timeout) = (self.config.max_retransmissions, self.config.ack_timeout);
         // Updated in place (the outstanding DAO is not copied out and back).
         let o = self.outstanding.as_mut()?;
-        if o.deadline.to_instant() > now {
+        if o.deadline > now {
             return None;
         }
         if o.retransmissions >= max {
@@ -338,7 +335,7 @@ impl DaoSender {
         // Exponential backoff: ack_timeout × 2^n after the n-th retransmission.
         let wait =
             Duration::from_micros(ack_timeout.total_micros().saturating_mul(1 << o.retransmissions.min(32)));
-        o.deadline = deadline_ms(now + wait);
+        o.deadline = now + wait;
         let o = *o;
         self.to_parent(o, true)
     }

@@ -44,12 +44,11 @@ use heapless::Deque;
 use super::DEFAULT_MAX_RANK_INCREASE;
 use super::dag::{Dag, DagAction, DioOutcome, Role, RootConfig};
 use super::dao::{AckResult, DaoConfig, DaoContent, DaoSender};
-use super::deadline_ms;
 use super::parents::{ParentEntry, ParentSet};
 use super::routes::{Route, RouteUpdate, rpl_lifetime, target_prefix};
 use super::srh::{SourceRoutes, SrhError};
 use crate::mac::{Rng, Slots};
-use crate::time::{Duration, Instant, InstantMillis, InstantSecs};
+use crate::time::{Duration, Instant};
 use crate::wire::ieee802154::Address;
 use crate::wire::ipv6::{ALL_RPL_NODES, AddressExt};
 use crate::wire::rpl::options::RplTarget;
@@ -265,11 +264,11 @@ pub struct Rpl<P: Slots<ParentEntry>, R: Slots<Route>> {
     queue: Deque<Queued, QUEUE_CAPACITY>,
     events: Deque<RplEvent, 4>,
     parent_failures: u8,
-    probe_at: Option<InstantMillis>,
+    probe_at: Option<Instant>,
     probe_turn: u8,
     /// The end of the hold-off after the last DTSN bump for a parent
-    /// change (a minute: whole seconds will do), and whether one waits.
-    dtsn_due: Option<InstantSecs>,
+    /// change, and whether one waits.
+    dtsn_due: Option<Instant>,
     dtsn_pending: bool,
     /// The DODAG the downward routes belong to.
     routes_dodag: Option<Ipv6Addr>,
@@ -716,12 +715,12 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
     /// The DTSN bump a parent change asked for, unless one was made less
     /// than [`DTSN_HOLDOFF`] ago.
     fn bump_dtsn(&mut self, now: Instant, rng: &mut Rng) {
-        if !self.dtsn_pending || self.dtsn_due.is_some_and(|t| !t.reached(now)) {
+        if !self.dtsn_pending || self.dtsn_due.is_some_and(|t| t > now) {
             return;
         }
         self.dtsn_pending = false;
         if self.dag.joined() {
-            self.dtsn_due = Some(InstantSecs::deadline(now, DTSN_HOLDOFF));
+            self.dtsn_due = Some(now + DTSN_HOLDOFF);
             self.dag.increment_dtsn(now, rng);
         }
     }
@@ -873,13 +872,11 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
         let joined = self.dag.joined();
         let next = |rng: &mut Rng| {
             let i = PROBE_INTERVAL.total_micros() / if joined { 1 } else { 4 };
-            deadline_ms(
-                now + Duration::from_micros(i / 2 + u64::from(rng.up_to(i.min(u64::from(u32::MAX)) as u32))),
-            )
+            now + Duration::from_micros(i / 2 + u64::from(rng.up_to(i.min(u64::from(u32::MAX)) as u32)))
         };
         match self.probe_at {
             None => self.probe_at = Some(next(rng)),
-            Some(t) if t.to_instant() <= now => {
+            Some(t) if t <= now => {
                 self.probe_at = Some(next(rng));
                 // Joined: the first candidate without statistics. Detached:
                 // each candidate in turn (their statistics keep them out).
@@ -927,10 +924,10 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
             at = at.min(t);
         }
         if self.probing() {
-            at = at.min(self.probe_at.map_or(Instant::ZERO, InstantMillis::to_instant));
+            at = at.min(self.probe_at.unwrap_or(Instant::ZERO));
         }
         if self.dtsn_pending {
-            at = at.min(self.dtsn_due.map_or(Instant::ZERO, InstantSecs::to_instant));
+            at = at.min(self.dtsn_due.unwrap_or(Instant::ZERO));
         }
         at
     }

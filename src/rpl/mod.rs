@@ -18,8 +18,6 @@
 //! Ranks are `u16` in RFC 6550 §3.5 units; [`INFINITE_RANK`] is 0xffff.
 //! Link metrics are ETX × 128 (RFC 6551 §4.3.2), as the MAC keeps them.
 
-use crate::time::{Duration, Instant, InstantMillis};
-
 pub mod dag;
 pub mod dao;
 pub mod datapath;
@@ -41,15 +39,6 @@ pub use parents::{DioInfo, ParentEntry, ParentSet, Update};
 pub use routes::{Route, RouteTable, RouteUpdate, lollipop_cmp, lollipop_increment, lollipop_newer};
 pub use srh::{SourceRouteEntry, SourceRoutes, SrhError, WrittenSrh, write_srh};
 pub use trickle::{Trickle, TrickleParams};
-
-/// A timer deadline `t` kept to the millisecond, rounded up so that no
-/// timer fires early (at most 1 ms late): 6 bytes instead of 8 (16 as an
-/// `Option<Instant>`), for the sub-second timers of DIS, DAO, poisoning
-/// and probing. Out of line: one copy for all of them.
-#[inline(never)]
-pub(crate) fn deadline_ms(t: Instant) -> InstantMillis {
-    InstantMillis::floor(t + Duration::from_micros(999))
-}
 
 /// RFC 6550 §17: INFINITE_RANK, the rank of a node with no route up.
 pub const INFINITE_RANK: u16 = 0xffff;
