@@ -82,6 +82,10 @@ pub const DIS_INITIAL_INTERVAL: Duration = Duration::from_secs(4);
 /// five doublings).
 pub const DIS_MAX_INTERVAL: Duration = Duration::from_secs(64);
 
+// The DIS interval as `Dag` keeps it, in a byte.
+const DIS_INITIAL_SECS: u8 = DIS_INITIAL_INTERVAL.total_secs() as u8;
+const DIS_MAX_SECS: u8 = DIS_MAX_INTERVAL.total_secs() as u8;
+
 /// How long a detached router advertises INFINITE_RANK (RFC 6550
 /// §8.2.2.5), in units of the DODAG's Imin: three Imin cover the first
 /// two Trickle intervals, so two poisoning DIOs go out unless suppressed.
@@ -309,16 +313,16 @@ pub enum DagAction {
 
 /// The DODAG a node is in (or knows, while detached).
 #[derive(Debug, Clone, Copy)]
-struct Dodag {
-    instance_id: u8,
-    dodag_id: Ipv6Addr,
-    version: u8,
-    mop: ModeOfOperation,
-    grounded: bool,
-    preference: u8,
-    config: DodagConfiguration,
-    prefix: Option<PrefixInformation>,
-    of: Of,
+pub(crate) struct Dodag {
+    pub(crate) instance_id: u8,
+    pub(crate) dodag_id: Ipv6Addr,
+    pub(crate) version: u8,
+    pub(crate) mop: ModeOfOperation,
+    pub(crate) grounded: bool,
+    pub(crate) preference: u8,
+    pub(crate) config: DodagConfiguration,
+    pub(crate) prefix: Option<PrefixInformation>,
+    pub(crate) of: Of,
 }
 
 /// The DODAG state machine of one RPL instance (see the module docs).
@@ -336,7 +340,8 @@ pub struct Dag<S> {
     poison_until: Option<Instant>,
     /// Next DIS (None: to be armed at the next poll).
     dis_at: Option<Instant>,
-    dis_interval: Duration,
+    /// The DIS interval in whole seconds (its bounds are whole seconds).
+    dis_interval: u8,
 }
 
 impl<S: Slots<ParentEntry>> Dag<S> {
@@ -367,7 +372,7 @@ impl<S: Slots<ParentEntry>> Dag<S> {
             parent_dtsn: None,
             poison_until: None,
             dis_at: None,
-            dis_interval: DIS_INITIAL_INTERVAL,
+            dis_interval: DIS_INITIAL_SECS,
         }
     }
 
@@ -393,7 +398,7 @@ impl<S: Slots<ParentEntry>> Dag<S> {
             parent_dtsn: None,
             poison_until: None,
             dis_at: None,
-            dis_interval: DIS_INITIAL_INTERVAL,
+            dis_interval: DIS_INITIAL_SECS,
         }
     }
 
@@ -459,10 +464,7 @@ impl<S: Slots<ParentEntry>> Dag<S> {
     /// leaf gets its values too, but [`Dag::poll`] and [`Dag::on_dis`]
     /// never ask it to send them.
     pub fn dio(&self) -> Option<DioContent> {
-        let d = self.dodag.as_ref()?;
-        if !self.joined() && !self.poisoning() {
-            return None;
-        }
+        let d = self.advertised()?;
         Some(DioContent {
             instance_id: d.instance_id,
             version: d.version,
@@ -477,8 +479,16 @@ impl<S: Slots<ParentEntry>> Dag<S> {
         })
     }
 
+    /// The DODAG whose values [`Dag::dio`] advertises (same condition),
+    /// read in place: the instance's per-packet questions (mode of
+    /// operation, lifetimes) need one field, not a whole [`DioContent`].
+    pub(crate) fn advertised(&self) -> Option<&Dodag> {
+        let d = self.dodag.as_ref()?;
+        (self.joined() || self.poisoning()).then_some(d)
+    }
+
     fn sends_dio(&self) -> bool {
-        self.role != Role::Leaf && self.dio().is_some()
+        self.role != Role::Leaf && self.advertised().is_some()
     }
 
     /// Processes a parsed DIO from `from_ip` / `from_ll` whose link has
@@ -818,7 +828,7 @@ impl<S: Slots<ParentEntry>> Dag<S> {
 
     fn enter_joined(&mut self, now: Instant, rng: &mut Rng) {
         self.dis_at = None;
-        self.dis_interval = DIS_INITIAL_INTERVAL;
+        self.dis_interval = DIS_INITIAL_SECS;
         if self.role == Role::Router && !self.trickle.is_running() {
             // RFC 6550 §8.3: joining is an inconsistency: start at Imin.
             self.trickle.start(now, rng);
@@ -843,7 +853,7 @@ impl<S: Slots<ParentEntry>> Dag<S> {
         self.parent_dtsn = None;
         self.rank = INFINITE_RANK;
         self.dis_at = None;
-        self.dis_interval = DIS_INITIAL_INTERVAL;
+        self.dis_interval = DIS_INITIAL_SECS;
         self.trickle.stop();
         if self.role == Role::Router && self.dodag.is_some() {
             let imin = self.trickle.params().imin.total_micros().max(1);
@@ -967,13 +977,12 @@ impl<S: Slots<ParentEntry>> Dag<S> {
             None => {
                 let delay = uniform_below(rng, DIS_START_DELAY.total_micros());
                 self.dis_at = Some(now + Duration::from_micros(delay));
-                self.dis_interval = DIS_INITIAL_INTERVAL;
+                self.dis_interval = DIS_INITIAL_SECS;
                 None
             }
             Some(t) if now >= t => {
-                self.dis_at = Some(now + self.dis_interval);
-                let doubled = Duration::from_micros(self.dis_interval.total_micros().saturating_mul(2));
-                self.dis_interval = if doubled > DIS_MAX_INTERVAL { DIS_MAX_INTERVAL } else { doubled };
+                self.dis_at = Some(now + Duration::from_secs(u64::from(self.dis_interval)));
+                self.dis_interval = self.dis_interval.saturating_mul(2).min(DIS_MAX_SECS);
                 Some(DagAction::MulticastDis)
             }
             Some(_) => None,

@@ -147,11 +147,16 @@ pub enum AckResult {
     Unmatched,
 }
 
+/// The DAO awaiting its ACK, in 16 bytes: the rest of its content is the
+/// sender's (the parent cannot change while it waits: a parent change
+/// drops it; the DODAG, target and K flag never change).
 #[derive(Debug, Clone, Copy)]
 struct Outstanding {
-    content: DaoContent,
-    retransmissions: u8,
     deadline: Instant,
+    sequence: u8,
+    path_sequence: u8,
+    path_lifetime: u8,
+    retransmissions: u8,
 }
 
 /// A node's DAO sending state (see the module docs).
@@ -240,7 +245,7 @@ impl DaoSender {
     /// A DAO-ACK with `sequence` and `status` arrived.
     pub fn dao_ack(&mut self, now: Instant, sequence: u8, status: u8, rng: &mut Rng) -> AckResult {
         match self.outstanding {
-            Some(o) if o.content.sequence == sequence => {
+            Some(o) if o.sequence == sequence => {
                 self.outstanding = None;
                 if status >= 128 {
                     // Try again at refresh time unless the caller switches parents.
@@ -277,11 +282,7 @@ impl DaoSender {
         if self.no_path_to.is_some() && (self.parent.is_none() || self.next_dao.is_none()) {
             return Some(Instant::ZERO);
         }
-        let retx = self.outstanding.map(|o| o.deadline);
-        match (self.next_dao, retx) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        crate::time::earliest(self.next_dao, self.outstanding.map(|o| o.deadline))
     }
 
     /// The DAO to send now, if any (call again until `None`): a scheduled
@@ -297,27 +298,26 @@ impl DaoSender {
     pub fn poll(&mut self, now: Instant, rng: &mut Rng) -> Option<DaoContent> {
         if self.no_path_to.is_some() && (self.parent.is_none() || self.next_dao.is_none()) {
             if let Some(old) = self.no_path_to.take() {
-                return Some(self.new_dao(old, 0, false));
+                return Some(self.no_path(old));
             }
         }
         if self.next_dao.is_some_and(|t| t <= now) {
             self.next_dao = None;
-            let (ll, global) = self.parent?;
-            let (dest, transit_parent) = if self.config.non_storing {
-                // RFC 6550 §9.7: non-storing DAOs go to the root and name the parent.
-                (self.dodag_id, Some(global))
-            } else {
-                (ll, None)
+            self.parent?;
+            self.next_sequences();
+            let sent = Outstanding {
+                deadline: now + self.config.ack_timeout,
+                sequence: self.dao_sequence,
+                path_sequence: self.path_sequence,
+                path_lifetime: self.config.default_lifetime,
+                retransmissions: 0,
             };
-            let mut c = self.new_dao(dest, self.config.default_lifetime, self.config.request_ack);
-            c.parent_address = transit_parent;
-            if c.expect_ack {
-                let deadline = now + self.config.ack_timeout;
-                self.outstanding = Some(Outstanding { content: c, retransmissions: 0, deadline });
+            if self.config.request_ack {
+                self.outstanding = Some(sent);
             } else {
                 self.schedule_refresh(now, rng);
             }
-            return Some(c);
+            return self.to_parent(sent, false);
         }
         let (max, ack_timeout) = (self.config.max_retransmissions, self.config.ack_timeout);
         // Updated in place (the outstanding DAO is not copied out and back).
@@ -336,22 +336,50 @@ impl DaoSender {
         let wait =
             Duration::from_micros(ack_timeout.total_micros().saturating_mul(1 << o.retransmissions.min(32)));
         o.deadline = now + wait;
-        Some(DaoContent { retransmission: true, ..o.content })
+        let o = *o;
+        self.to_parent(o, true)
     }
 
-    fn new_dao(&mut self, destination: Ipv6Addr, path_lifetime: u8, expect_ack: bool) -> DaoContent {
+    /// The DAO `o` describes, to the preferred parent (storing) or to the
+    /// root naming the parent (non-storing, RFC 6550 §9.7).
+    fn to_parent(&self, o: Outstanding, retransmission: bool) -> Option<DaoContent> {
+        let (ll, global) = self.parent?;
+        let (destination, parent_address) =
+            if self.config.non_storing { (self.dodag_id, Some(global)) } else { (ll, None) };
+        Some(DaoContent {
+            destination,
+            rpl_instance_id: self.config.rpl_instance_id,
+            sequence: o.sequence,
+            expect_ack: self.config.request_ack,
+            dodag_id: self.dodag_id,
+            target: self.target,
+            target_len: self.target_len,
+            path_sequence: o.path_sequence,
+            path_lifetime: o.path_lifetime,
+            parent_address,
+            retransmission,
+        })
+    }
+
+    /// Every new DAO takes the next DAOSequence and Path Sequence.
+    fn next_sequences(&mut self) {
         self.dao_sequence = lollipop_increment(self.dao_sequence);
         self.path_sequence = lollipop_increment(self.path_sequence);
+    }
+
+    /// A No-Path DAO (sent once, without K) to `destination`.
+    fn no_path(&mut self, destination: Ipv6Addr) -> DaoContent {
+        self.next_sequences();
         DaoContent {
             destination,
             rpl_instance_id: self.config.rpl_instance_id,
             sequence: self.dao_sequence,
-            expect_ack,
+            expect_ack: false,
             dodag_id: self.dodag_id,
             target: self.target,
             target_len: self.target_len,
             path_sequence: self.path_sequence,
-            path_lifetime,
+            path_lifetime: 0,
             parent_address: None,
             retransmission: false,
         }

@@ -266,8 +266,9 @@ pub struct Rpl<P: Slots<ParentEntry>, R: Slots<Route>> {
     parent_failures: u8,
     probe_at: Option<Instant>,
     probe_turn: u8,
-    /// The last DTSN bump for a parent change, and whether one waits.
-    dtsn_bumped: Option<Instant>,
+    /// The end of the hold-off after the last DTSN bump for a parent
+    /// change, and whether one waits.
+    dtsn_due: Option<Instant>,
     dtsn_pending: bool,
     /// The DODAG the downward routes belong to.
     routes_dodag: Option<Ipv6Addr>,
@@ -299,7 +300,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
             parent_failures: 0,
             probe_at: None,
             probe_turn: 0,
-            dtsn_bumped: None,
+            dtsn_due: None,
             dtsn_pending: false,
             routes_dodag: matches!(config.role, RplRole::Root(_)).then_some(root),
             stats: RplStats::default(),
@@ -333,17 +334,17 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
     /// The prefix of the DODAG's PIO when its A flag allows forming an
     /// address in it (RFC 6550 §6.7.10): (prefix, length).
     pub fn autoconf_prefix(&self) -> Option<(Ipv6Addr, u8)> {
-        let p = self.dag.dio()?.prefix?;
+        let p = self.dag.advertised()?.prefix?;
         p.autonomous.then_some((p.prefix, p.prefix_len))
     }
 
     /// The DODAG's mode of operation, once known.
     pub fn mode_of_operation(&self) -> Option<ModeOfOperation> {
-        self.dag.dio().map(|d| d.mop)
+        self.dag.advertised().map(|d| d.mop)
     }
     /// The DODAG's MinHopRankIncrease (1 before one is known).
     pub fn min_hop_rank_increase(&self) -> u16 {
-        self.dag.dio().and_then(|d| d.config).map_or(1, |c| c.minimum_hop_rank_increase)
+        self.dag.advertised().map_or(1, |d| d.config.minimum_hop_rank_increase)
     }
 
     /// Whether the DODAG runs in storing mode (MOP 2 or 3).
@@ -522,7 +523,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
             bump(&mut self.stats.bad_messages);
             return;
         }
-        let lifetime_unit = self.dag.dio().and_then(|d| d.config).map_or(60, |c| c.lifetime_unit);
+        let lifetime_unit = self.dag.advertised().map_or(60, |d| d.config.lifetime_unit);
         let root = self.dag.role() == Role::Root;
         let non_storing = self.non_storing();
         // RFC 6550 §6.7.7-8: each Transit option applies to the Targets
@@ -636,7 +637,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
         else {
             return;
         };
-        let config = self.dag.dio().and_then(|d| d.config);
+        let config = self.dag.advertised().map(|d| d.config);
         // Moved to another DODAG: the DAOs go there now.
         if self.dao.as_ref().is_some_and(|d| d.dodag_id() != dodag_id) {
             self.dao = None;
@@ -714,18 +715,14 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
     /// The DTSN bump a parent change asked for, unless one was made less
     /// than [`DTSN_HOLDOFF`] ago.
     fn bump_dtsn(&mut self, now: Instant, rng: &mut Rng) {
-        if !self.dtsn_pending || self.dtsn_due().is_some_and(|t| t > now) {
+        if !self.dtsn_pending || self.dtsn_due.is_some_and(|t| t > now) {
             return;
         }
         self.dtsn_pending = false;
         if self.dag.joined() {
-            self.dtsn_bumped = Some(now);
+            self.dtsn_due = Some(now + DTSN_HOLDOFF);
             self.dag.increment_dtsn(now, rng);
         }
-    }
-
-    fn dtsn_due(&self) -> Option<Instant> {
-        self.dtsn_bumped.map(|t| t + DTSN_HOLDOFF)
     }
 
     /// A unicast frame to `to` failed after all MAC retries. After
@@ -890,7 +887,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
                 let mut pick = if joined { 0 } else { usize::from(turn) % others().count().max(1) };
                 let mut target = None;
                 for p in others() {
-                    if joined && p.link_etx.is_some() {
+                    if joined && p.link_etx().is_some() {
                         continue;
                     }
                     if pick == 0 {
@@ -930,7 +927,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
             at = at.min(self.probe_at.unwrap_or(Instant::ZERO));
         }
         if self.dtsn_pending {
-            at = at.min(self.dtsn_due().unwrap_or(Instant::ZERO));
+            at = at.min(self.dtsn_due.unwrap_or(Instant::ZERO));
         }
         at
     }

@@ -20,7 +20,7 @@
 //! broken by the oldest DIO. The new candidate is rejected
 //! ([`Update::Rejected`]) when it is no better than that worst entry, or
 //! when the preferred parent is the only entry. The preferred parent is
-//! never evicted. Each entry costs 42 bytes on any target; a node
+//! never evicted. Each entry costs 40 bytes on any target; a node
 //! needs about [`super::mrhof::PARENT_SET_SIZE`] (3) plus a few spares.
 
 use core::cmp::Ordering;
@@ -64,11 +64,17 @@ impl DioInfo {
     }
 }
 
+/// The stored ETX of a link without statistics: ETX × 128 is never 0 (the
+/// MAC's estimate is at least 1), so a snapshot of `Some(0)` reads back as
+/// `None`.
+const NO_ETX: u16 = 0;
+
 /// One parent candidate.
 ///
-/// 42 bytes, 2-byte aligned (was 48): the DIO's fields 30, the ETX
-/// snapshot 4, the in-use flag, and the time of the last DIO as an
-/// [`InstantMillis`] of 6, fine enough for the "fresher DIO" tie-break.
+/// 40 bytes, 2-byte aligned (was 48): the DIO's fields 30, the ETX
+/// snapshot 2 (0 for "no statistics"), the in-use flag, and the time of
+/// the last DIO as an [`InstantMillis`] of 6, fine enough for the
+/// "fresher DIO" tie-break.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ParentEntry {
     /// The DIO's fields.
@@ -76,8 +82,10 @@ pub struct ParentEntry {
     /// When the last DIO from the candidate arrived (to the millisecond,
     /// rounded down).
     pub last_dio: InstantMillis,
-    /// ETX × 128 of the link, as last snapshot from the MAC.
-    pub link_etx: Option<u16>,
+    /// ETX × 128 of the link, as last snapshot from the MAC; 0: none (a
+    /// real link's is at least 1, the MAC's floor). See
+    /// [`ParentEntry::link_etx`].
+    etx: u16,
     used: bool,
 }
 
@@ -93,15 +101,21 @@ impl ParentEntry {
             preference: 0,
         },
         last_dio: InstantMillis::ZERO,
-        link_etx: None,
+        etx: NO_ETX,
         used: false,
     };
+
+    /// ETX × 128 of the link, as last snapshot from the MAC (`None`
+    /// without statistics).
+    pub fn link_etx(&self) -> Option<u16> {
+        (self.etx != NO_ETX).then_some(self.etx)
+    }
 
     /// The OF's view of this entry.
     pub fn candidate(&self, is_preferred: bool) -> Candidate {
         Candidate {
             rank: self.info.rank,
-            link_etx: self.link_etx,
+            link_etx: self.link_etx(),
             grounded: self.info.grounded,
             preference: self.info.preference,
             last_dio: self.last_dio.to_instant(),
@@ -230,7 +244,7 @@ impl<S: Slots<ParentEntry>> ParentSet<S> {
     /// The node's rank through its preferred parent, [`INFINITE_RANK`]
     /// without one.
     pub fn rank<O: ObjectiveFunction + ?Sized>(&self, of: &O) -> u16 {
-        self.preferred().map_or(INFINITE_RANK, |p| of.rank(p.info.rank, p.link_etx))
+        self.preferred().map_or(INFINITE_RANK, |p| of.rank(p.info.rank, p.link_etx()))
     }
 
     /// Adds or refreshes the candidate that sent a DIO, with the current
@@ -243,7 +257,8 @@ impl<S: Slots<ParentEntry>> ParentSet<S> {
         link_etx: Option<u16>,
         now: Instant,
     ) -> Update {
-        let new = ParentEntry { info, last_dio: InstantMillis::floor(now), link_etx, used: true };
+        let etx = link_etx.unwrap_or(NO_ETX);
+        let new = ParentEntry { info, last_dio: InstantMillis::floor(now), etx, used: true };
         let entries = self.entries.as_mut();
         if let Some(e) = entries.iter_mut().find(|e| e.used && e.info.ip == info.ip) {
             *e = new;
@@ -301,7 +316,7 @@ impl<S: Slots<ParentEntry>> ParentSet<S> {
     /// `|ll| mac.etx(ll)`.
     pub fn update_link_metrics(&mut self, mut etx: impl FnMut(Address) -> Option<u16>) {
         for e in self.entries.as_mut().iter_mut().filter(|e| e.used) {
-            e.link_etx = etx(e.info.ll);
+            e.etx = etx(e.info.ll).unwrap_or(NO_ETX);
         }
     }
 
@@ -324,7 +339,7 @@ impl<S: Slots<ParentEntry>> ParentSet<S> {
             .filter(|(_, e)| e.used && version.is_none_or(|v| e.info.version == v))
             .filter(|(i, e)| {
                 let c = e.candidate(Some(*i) == current);
-                let via = of.rank(e.info.rank, e.link_etx);
+                let via = of.rank(e.info.rank, e.link_etx());
                 of.acceptable(&c) && via > e.info.rank && via <= limit
             })
             .min_by(|(i, a), (j, b)| {
@@ -354,7 +369,7 @@ mod tests {
 
     #[test]
     fn entry_size_as_documented() {
-        assert_eq!(core::mem::size_of::<ParentEntry>(), 42);
+        assert_eq!(core::mem::size_of::<ParentEntry>(), 40);
     }
 
     #[test]
@@ -366,7 +381,7 @@ mod tests {
         assert_eq!(ps.update(&of, dio(1, 512), Some(128), Instant::from_secs(2)), Update::Updated);
         let e = ps.get(&ip(1)).unwrap();
         assert_eq!(
-            (e.info.rank, e.link_etx, e.last_dio.to_instant()),
+            (e.info.rank, e.link_etx(), e.last_dio.to_instant()),
             (512, Some(128), Instant::from_secs(2))
         );
         assert_eq!(ps.len(), 1);
@@ -449,7 +464,7 @@ mod tests {
         let mut ps = ParentSet::new([ParentEntry::EMPTY; 2], 7 * 256);
         ps.update(&of, dio(1, 256), None, Instant::ZERO);
         ps.update_link_metrics(|ll| (ll == Address::Short([0, 1])).then_some(600));
-        assert_eq!(ps.get(&ip(1)).unwrap().link_etx, Some(600));
+        assert_eq!(ps.get(&ip(1)).unwrap().link_etx(), Some(600));
         assert_eq!(ps.select_preferred(&of), None, "ETX 4.7 > MAX_LINK_METRIC");
     }
 }
