@@ -467,15 +467,23 @@ impl<'a> Repr<'a> {
     pub fn parse<T: AsRef<[u8]> + ?Sized>(packet: &Packet<&'a T>) -> Result<Repr<'a>> {
         packet.check_len()?;
         let data: &'a [u8] = packet.buffer.as_ref();
-        let code = packet.msg_code();
-        let msg_type = packet.msg_type();
-        let payload = &data[header_len(msg_type)..];
+        // Type, code, checksum and the 32-bit word after them, read from a
+        // zero-padded copy (no bounds check per field).
+        let mut h = [0u8; ERROR_HEADER_LEN];
+        let n = data.len().min(ERROR_HEADER_LEN);
+        h[..n].copy_from_slice(&data[..n]);
+        let code = h[field::CODE];
+        let msg_type = Message::from(h[field::TYPE]);
+        let word = u32::from_be_bytes([h[4], h[5], h[6], h[7]]);
+        let payload = data.get(header_len(msg_type)..).unwrap_or(&[]);
+        let body = data.get(field::BODY..).unwrap_or(&[]);
         match msg_type {
             Message::EchoRequest | Message::EchoReply => {
                 if code != 0 {
                     return Err(Error::Malformed);
                 }
-                let (ident, seq_no) = (packet.echo_ident(), packet.echo_seq_no());
+                // RFC 4443 §4.1: identifier and sequence number.
+                let (ident, seq_no) = ((word >> 16) as u16, word as u16);
                 Ok(if msg_type == Message::EchoRequest {
                     Repr::EchoRequest { ident, seq_no, data: payload }
                 } else {
@@ -485,24 +493,20 @@ impl<'a> Repr<'a> {
             Message::DstUnreachable => {
                 Ok(Repr::DstUnreachable { reason: DstUnreachable::from(code), invoking: payload })
             }
-            Message::PacketTooBig => {
-                Ok(Repr::PacketTooBig { mtu: packet.pkt_too_big_mtu(), invoking: payload })
-            }
+            Message::PacketTooBig => Ok(Repr::PacketTooBig { mtu: word, invoking: payload }),
             Message::TimeExceeded => {
                 Ok(Repr::TimeExceeded { reason: TimeExceeded::from(code), invoking: payload })
             }
-            Message::ParamProblem => Ok(Repr::ParamProblem {
-                reason: ParamProblem::from(code),
-                pointer: packet.param_problem_ptr(),
-                invoking: payload,
-            }),
+            Message::ParamProblem => {
+                Ok(Repr::ParamProblem { reason: ParamProblem::from(code), pointer: word, invoking: payload })
+            }
             m if m.is_ndisc() => {
                 if code != 0 {
                     return Err(Error::Malformed);
                 }
-                ndisc::Repr::parse(m, &data[field::BODY..]).map(Repr::Ndisc)
+                ndisc::Repr::parse(m, body).map(Repr::Ndisc)
             }
-            _ => Ok(Repr::Other { msg_type, code, data: &data[field::BODY..] }),
+            _ => Ok(Repr::Other { msg_type, code, data: body }),
         }
     }
 
