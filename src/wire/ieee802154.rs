@@ -619,6 +619,14 @@ struct Layout {
     payload: usize,
 }
 
+/// The little-endian 16-bit field at `buf[off..off + 2]` (`None` when `off`
+/// is `None` or the field runs past `buf`).
+#[inline(never)]
+fn le16_at(buf: &[u8], off: Option<usize>) -> Option<u16> {
+    let b = buf.get(off?..)?.first_chunk::<2>()?;
+    Some(u16::from_le_bytes(*b))
+}
+
 /// A read/write view of an 802.15.4 MAC frame without FCS.
 ///
 /// Setters of header fields write at the offsets implied by the current
@@ -777,8 +785,7 @@ impl<T: AsRef<[u8]>> Frame<T> {
     }
 
     fn u16_at(&self, off: Option<usize>) -> Option<u16> {
-        let b = self.buffer.as_ref().get(off?..)?.get(..2)?;
-        Some(u16::from_le_bytes([b[0], b[1]]))
+        le16_at(self.buffer.as_ref(), off)
     }
 
     /// The sequence number, `None` when suppressed (or the frame is invalid).
@@ -1007,8 +1014,7 @@ impl<'a> FrameRepr<'a> {
         let fc = l.fc;
         let bit = |b: u8| fc & (1 << b) != 0;
         // `layout` checked that every addressing field is in `buf`.
-        let pan =
-            |o: Option<usize>| o.and_then(|o| buf.get(o..o + 2)).map(|b| u16::from_le_bytes([b[0], b[1]]));
+        let pan = |o: Option<usize>| le16_at(buf, o);
         Ok(FrameRepr {
             frame_type: FrameType::from((fc & 0b111) as u8),
             frame_version: FrameVersion::from((fc >> 12) as u8 & 0b11),
@@ -1021,10 +1027,8 @@ impl<'a> FrameRepr<'a> {
             dst_addr: Address::from_wire(l.dst_mode, buf.get(l.dst_addr..).unwrap_or(&[])),
             src_pan_id: pan(l.src_pan),
             src_addr: Address::from_wire(l.src_mode, buf.get(l.src_addr..).unwrap_or(&[])),
-            aux_security: match l.aux {
-                Some(o) => Some(AuxSecurityHeader::parse(buf.get(o..).unwrap_or(&[]))?.0),
-                None => None,
-            },
+            // `layout` parsed it already: it does not fail here.
+            aux_security: l.aux.and_then(|o| AuxSecurityHeader::parse(buf.get(o..)?).ok()).map(|(h, _)| h),
             header_ies: buf.get(l.ies..l.payload).unwrap_or(&[]),
             payload: buf.get(l.payload..).unwrap_or(&[]),
         })
@@ -1175,9 +1179,9 @@ impl<'a> FrameRepr<'a> {
             | u16::from(self.pan_id_compression) << 6
             | u16::from(!seq_present) << 8
             | u16::from(!ies.is_empty()) << 9
-            | u16::from(u8::from(self.dst_addr.mode())) << 10
+            | u16::from(self.dst_addr.mode_bits()) << 10
             | u16::from(u8::from(self.frame_version)) << 12
-            | u16::from(u8::from(self.src_addr.mode())) << 14;
+            | u16::from(self.src_addr.mode_bits()) << 14;
         put(buf, field::FRAME_CONTROL.start, &fc.to_le_bytes());
         let mut off = 2;
         if seq_present {
