@@ -319,29 +319,31 @@ struct Cursor<'i> {
     pos: usize,
 }
 
-impl Cursor<'_> {
-    /// The next `N` input bytes as an array.
+impl<'i> Cursor<'i> {
+    /// The next `n` input bytes.
     #[inline(always)]
-    fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
-        let s = self
-            .input
-            .get(self.pos..)
-            .and_then(|r| r.first_chunk::<N>())
-            .ok_or(DecompressError::Truncated)?;
-        self.pos += N;
-        Ok(*s)
-    }
-
-    #[inline(always)]
-    fn byte(&mut self) -> Result<u8> {
-        let b = *self.input.get(self.pos).ok_or(DecompressError::Truncated)?;
-        self.pos += 1;
-        Ok(b)
+    fn take(&mut self, n: usize) -> Result<&'i [u8]> {
+        let s = self.input.get(self.pos..).and_then(|r| r.get(..n)).ok_or(DecompressError::Truncated)?;
+        self.pos += n;
+        Ok(s)
     }
 }
 
+/// The number of in-line address bytes (RFC 6282 §3.1.1), indexed by
+/// `M << 3 | AC << 2 | mode`. Reserved combinations count 0.
+const INLINE_LEN: [u8; 16] = [
+    16, 8, 2, 0, // M=0 AC=0: full, fe80::/64 + IID, + 16 bits, elided
+    0, 8, 2, 0, // M=0 AC=1: `::` (source; destination reserved), context + ...
+    16, 6, 4, 1, // M=1 AC=0: full, ffXX::00XX:XXXX:XXXX, ffXX::00XX:XXXX, ff02::00XX
+    6, 0, 0, 0, // M=1 AC=1: ffXX:XXLL:P64:XXXX:XXXX (RFC 3306); 1-3 reserved
+];
+
 /// Reads the in-line bytes of one address and rebuilds it into `a`
 /// (16 bytes, zero on entry). Source addresses never have `m` set.
+///
+/// The in-line bytes are read once and placed at the end of the address
+/// (where every unicast form and most of each multicast form wants them),
+/// then the prefix and the rest are filled in around them.
 #[inline]
 #[allow(clippy::too_many_arguments)]
 fn address(
@@ -357,85 +359,69 @@ fn address(
 ) -> Result<()> {
     let context = |cid: u8| ctx.get(cid).ok_or(DecompressError::UnknownContext(cid));
     let a: &mut [u8; 16] = a.try_into().map_err(|_| DecompressError::Malformed)?;
-    // RFC 6282 §3.1.1 address modes.
-    match (m, ac, mode) {
-        (false, false, 2) => {
-            a[..8].copy_from_slice(&LINK_LOCAL);
-            a[8..14].copy_from_slice(&SHORT_IID);
-            a[14..].copy_from_slice(&cur.array::<2>()?);
-        }
-        (false, false, 1) => {
-            a[..8].copy_from_slice(&LINK_LOCAL);
-            a[8..].copy_from_slice(&cur.array::<8>()?);
-        }
-        (_, false, 0) => *a = cur.array::<16>()?,
-        (false, false, _) => {
-            a[..8].copy_from_slice(&LINK_LOCAL);
-            if !lower.write_iid(a) {
-                return Err(DecompressError::Malformed);
-            }
-        }
-        // RFC 6282 §3.1.1: SAC=1, SAM=00 is the unspecified address;
-        // DAC=1, DAM=00 (M=0) is reserved.
-        (false, true, 0) if is_src => {}
-        (false, true, 0) => return Err(DecompressError::Malformed),
-        (false, true, 1) => {
-            a[8..].copy_from_slice(&cur.array::<8>()?);
-            context(cid)?.apply(a);
-        }
-        (false, true, 2) => {
-            a[8..14].copy_from_slice(&SHORT_IID);
-            a[14..].copy_from_slice(&cur.array::<2>()?);
-            context(cid)?.apply(a);
-        }
-        (false, true, _) => {
-            let c = context(cid)?;
-            if !lower.write_iid(a) {
-                return Err(DecompressError::Malformed);
-            }
-            c.apply(a);
-        }
-        (true, false, 1) => {
-            // ffXX::00XX:XXXX:XXXX
-            let b = cur.array::<6>()?;
-            a[0] = 0xff;
-            a[1] = b[0];
-            a[11..].copy_from_slice(&b[1..]);
-        }
-        (true, false, 2) => {
-            // ffXX::00XX:XXXX
-            let b = cur.array::<4>()?;
-            a[0] = 0xff;
-            a[1] = b[0];
-            a[13..].copy_from_slice(&b[1..]);
-        }
-        (true, false, _) => {
-            // ff02::00XX
-            a[0] = 0xff;
-            a[1] = 0x02;
-            a[15] = cur.byte()?;
-        }
-        (true, true, 0) => {
-            // RFC 6282 §3.1.1 (M=1 DAC=1 DAM=00), RFC 3306 §4:
-            // ffXX:XXLL:PPPP:PPPP:PPPP:PPPP:XXXX:XXXX, L and P from the
-            // context; plen "MUST NOT be greater than 64" (RFC 3306 §4).
-            let b = cur.array::<6>()?;
-            let c = context(cid)?;
-            if c.prefix_len > 64 {
-                return Err(DecompressError::Malformed);
-            }
-            let mut p = [0u8; 16];
-            c.apply(&mut p);
-            a[0] = 0xff;
-            a[1] = b[0];
-            a[2] = b[1];
-            a[3] = c.prefix_len;
-            a[4..12].copy_from_slice(&p[..8]);
-            a[12..].copy_from_slice(&b[2..]);
-        }
-        // M=1 DAC=1 DAM≠00 is reserved.
-        (true, true, _) => return Err(DecompressError::Malformed),
+    let mode = mode & 3;
+    // The common case first: fe80::/64 with the IID from below.
+    if !m && !ac && mode == 3 {
+        a[..8].copy_from_slice(&LINK_LOCAL);
+        return if lower.write_iid(a) { Ok(()) } else { Err(DecompressError::Malformed) };
     }
+    // RFC 6282 §3.1.1: DAC=1 DAM=00 with M=0, and DAC=1 DAM≠00 with M=1,
+    // are reserved (SAC=1 SAM=00 is the unspecified address).
+    if ac && m != (mode == 0) && !is_src {
+        return Err(DecompressError::Malformed);
+    }
+    let n = usize::from(INLINE_LEN[usize::from(m) << 3 | usize::from(ac) << 2 | usize::from(mode)]);
+    if n != 0 {
+        a[16 - n..].copy_from_slice(cur.take(n)?);
+    }
+    if !m {
+        // Full in-line (SAC=0) or the unspecified address (SAC=1).
+        if mode == 0 {
+            return Ok(());
+        }
+        // Looked up before an IID is derived (UnknownContext first).
+        let c = if ac { Some(context(cid)?) } else { None };
+        match mode {
+            // 0000:00ff:fe00:XXXX.
+            2 => a[8..14].copy_from_slice(&SHORT_IID),
+            3 if !lower.write_iid(a) => return Err(DecompressError::Malformed),
+            _ => {}
+        }
+        match c {
+            Some(c) => c.apply(a),
+            None => a[..8].copy_from_slice(&LINK_LOCAL),
+        }
+        return Ok(());
+    }
+    if !ac {
+        match mode {
+            // The whole address in-line.
+            0 => {}
+            // ff02::00XX
+            3 => a[..2].copy_from_slice(&[0xff, 0x02]),
+            // ffXX::00XX:XXXX:XXXX and ffXX::00XX:XXXX: the first in-line
+            // byte is the flags/scope byte.
+            _ => {
+                a[0] = 0xff;
+                a[1] = a[16 - n];
+                a[16 - n] = 0;
+            }
+        }
+        return Ok(());
+    }
+    // RFC 6282 §3.1.1 (M=1 DAC=1 DAM=00), RFC 3306 §4:
+    // ffXX:XXLL:PPPP:PPPP:PPPP:PPPP:XXXX:XXXX, L and P from the context;
+    // plen "MUST NOT be greater than 64" (RFC 3306 §4). The in-line bytes
+    // are at a[10..16]: XXXX there, then the group ID.
+    let c = context(cid)?;
+    if c.prefix_len > 64 {
+        return Err(DecompressError::Malformed);
+    }
+    let mut p = [0u8; 16];
+    c.apply(&mut p);
+    let head = [0xff, a[10], a[11], c.prefix_len];
+    a[..4].copy_from_slice(&head);
+    a[4..12].copy_from_slice(&p[..8]);
     Ok(())
 }
 
