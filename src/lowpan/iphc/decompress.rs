@@ -280,34 +280,33 @@ impl<'i> Decoder<'i, '_> {
             return Err(DecompressError::Unsupported);
         }
         self.pos += 1;
-        let (sp, dp) = match PortsMode::from_bits(d) {
-            PortsMode::Full => {
-                let b = self.take(4)?;
-                (u16::from_be_bytes([b[0], b[1]]), u16::from_be_bytes([b[2], b[3]]))
-            }
-            // 01: source in-line, destination 0xF0XX.
-            PortsMode::Dst8 => {
-                let b = self.take(3)?;
-                (u16::from_be_bytes([b[0], b[1]]), 0xf000 | u16::from(b[2]))
-            }
-            // 10: source 0xF0XX, destination in-line.
-            PortsMode::Src8 => {
-                let b = self.take(3)?;
-                (0xf000 | u16::from(b[0]), u16::from_be_bytes([b[1], b[2]]))
-            }
-            // 11: both 0xF0BX, source nibble first.
-            PortsMode::Both4 => {
-                let b = self.byte()?;
-                (0xf0b0 | u16::from(b >> 4), 0xf0b0 | u16::from(b & 0x0f))
-            }
+        let mode = PortsMode::from_bits(d);
+        let ports = match mode {
+            PortsMode::Full => 4,
+            PortsMode::Dst8 | PortsMode::Src8 => 3,
+            PortsMode::Both4 => 1,
         };
-        let c = self.take(2)?;
-        let cs = [c[0], c[1]];
+        // The in-line ports and the checksum, read at once; the slice
+        // patterns below match on its length.
+        let be = u16::from_be_bytes;
+        let (sp, dp, c) = match *self.take(ports + 2)? {
+            [a, b, c, d, c1, c2] => (be([a, b]), be([c, d]), [c1, c2]),
+            // 01: source in-line, destination 0xF0XX.
+            [a, b, c, c1, c2] if mode == PortsMode::Dst8 => (be([a, b]), 0xf000 | u16::from(c), [c1, c2]),
+            // 10: source 0xF0XX, destination in-line.
+            [a, b, c, c1, c2] => (0xf000 | u16::from(a), be([b, c]), [c1, c2]),
+            // 11: both 0xF0BX, source nibble first.
+            [b, c1, c2] => (0xf0b0 | u16::from(b >> 4), 0xf0b0 | u16::from(b & 0x0f), [c1, c2]),
+            _ => return Err(DecompressError::Truncated),
+        };
         let at = self.reserve(UDP_LEN)?;
-        let h = &mut self.out[at..at + UDP_LEN];
-        h[0..2].copy_from_slice(&sp.to_be_bytes());
-        h[2..4].copy_from_slice(&dp.to_be_bytes());
-        h[6..8].copy_from_slice(&cs);
+        // The length (h[4..6]) is written once the total is known.
+        let Some(h) = self.out.get_mut(at..).and_then(|o| o.first_chunk_mut::<UDP_LEN>()) else {
+            return Err(DecompressError::BufferTooSmall);
+        };
+        let [s1, s2] = sp.to_be_bytes();
+        let [d1, d2] = dp.to_be_bytes();
+        *h = [s1, s2, d1, d2, h[4], h[5], c[0], c[1]];
         self.udp_at = Some(at);
         Ok(())
     }
