@@ -194,30 +194,30 @@ fn choose_other(
 }
 
 /// Writes the in-line bytes of an address encoding at the start of `buf`
-/// (at least `e.len` bytes) with fixed-size copies; returns `e.len`.
+/// (at least `e.len` bytes); returns `e.len`.
+///
+/// Every unicast form carries the address's last `e.len` bytes; the
+/// multicast forms (RFC 6282 §3.1.1 M=1) carry the flags/scope byte (and,
+/// in the RFC 3306 context form, the byte after it) before the address's
+/// last bytes, so a copy gets those bytes moved next to its tail first.
 #[inline]
 fn inline_bytes(a: &[u8; 16], e: AddrEnc, multicast: bool, buf: &mut [u8]) -> usize {
     let n = usize::from(e.len);
-    if multicast && e.len != 16 {
-        // RFC 6282 §3.1.1 M=1 forms.
-        match (e.ac, e.mode) {
-            (true, _) => {
-                buf[..2].copy_from_slice(&a[1..3]);
-                buf[2..6].copy_from_slice(&a[12..]);
-            }
-            (false, 1) => buf[..6].copy_from_slice(&[a[1], a[11], a[12], a[13], a[14], a[15]]),
-            (false, 2) => buf[..4].copy_from_slice(&[a[1], a[13], a[14], a[15]]),
-            _ => buf[0] = a[15],
+    if n == 0 {
+        return 0;
+    }
+    let mut t = *a;
+    if multicast && n != 16 {
+        match (e.ac, n) {
+            // ffXX:XXLL:P64:XXXX:XXXX: a[1], a[2], then a[12..16].
+            (true, _) => t[10..12].copy_from_slice(&[a[1], a[2]]),
+            // ffXX::00XX:XXXX:XXXX and ffXX::00XX:XXXX: a[1], then the tail.
+            (false, 6 | 4) => t[16 - n] = a[1],
+            // ff02::00XX: a[15] only.
+            _ => {}
         }
-        return n;
     }
-    // The address's last `e.len` bytes.
-    match e.len {
-        0 => {}
-        2 => buf[..2].copy_from_slice(&a[14..]),
-        8 => buf[..8].copy_from_slice(&a[8..]),
-        _ => buf[..16].copy_from_slice(a),
-    }
+    buf[..n].copy_from_slice(&t[16 - n..]);
     n
 }
 
