@@ -263,16 +263,6 @@ impl Encoder<'_, '_> {
         Ok(s)
     }
 
-    /// Reserves the next `N` output bytes as an array (fixed-size writes).
-    #[inline]
-    fn reserve_n<const N: usize>(&mut self) -> Result<&mut [u8; N]> {
-        let at = self.w;
-        let s =
-            self.out.get_mut(at..).and_then(|o| o.first_chunk_mut()).ok_or(CompressError::BufferTooSmall)?;
-        self.w += N;
-        Ok(s)
-    }
-
     /// The UDP header at `at` when LOWPAN_NHC can carry it: its length,
     /// which NHC elides, must be what the receiver infers (the rest of the
     /// packet).
@@ -292,15 +282,16 @@ impl Encoder<'_, '_> {
         // 0xf0XX (8 bits).
         let (s8, d8) = (s1 == 0xf0, d1 == 0xf0);
         let id = 0xf0;
-        if s8 && d8 && s2 & 0xf0 == 0xb0 && d2 & 0xf0 == 0xb0 {
-            *self.reserve_n()? = [id | PortsMode::Both4.bits(), (s2 << 4) | (d2 & 0x0f), c1, c2];
+        let (b, n) = if s8 && d8 && s2 & 0xf0 == 0xb0 && d2 & 0xf0 == 0xb0 {
+            ([id | PortsMode::Both4.bits(), (s2 << 4) | (d2 & 0x0f), c1, c2, 0, 0, 0], 4)
         } else if d8 {
-            *self.reserve_n()? = [id | PortsMode::Dst8.bits(), s1, s2, d2, c1, c2];
+            ([id | PortsMode::Dst8.bits(), s1, s2, d2, c1, c2, 0], 6)
         } else if s8 {
-            *self.reserve_n()? = [id | PortsMode::Src8.bits(), s2, d1, d2, c1, c2];
+            ([id | PortsMode::Src8.bits(), s2, d1, d2, c1, c2, 0], 6)
         } else {
-            *self.reserve_n()? = [id | PortsMode::Full.bits(), s1, s2, d1, d2, c1, c2];
-        }
+            ([id | PortsMode::Full.bits(), s1, s2, d1, d2, c1, c2], 7)
+        };
+        self.reserve(n)?.copy_from_slice(&b[..n]);
         Ok(())
     }
 
