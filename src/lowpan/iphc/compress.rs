@@ -1,7 +1,7 @@
 //! LOWPAN_IPHC / LOWPAN_NHC compression (RFC 6282 §3.2, §4): the smallest
 //! legal encoding of an IPv6 packet's headers.
 
-use super::{IPV6_LEN, LINK_LOCAL, Lower, SHORT_IID, SHORT_IID_U64, UDP_LEN, proto};
+use super::{IPV6_LEN, LINK_LOCAL, Lower, SHORT_IID_U64, UDP_LEN, proto};
 use crate::lowpan::context::{Context, ContextTable};
 use crate::wire::ieee802154::Address;
 use crate::wire::ipv6;
@@ -94,21 +94,25 @@ fn unicast_stateful(a: &[u8; 16], iid: Option<u64>, c: &Context) -> Option<(u8, 
     if !c.matches(a) {
         return None;
     }
-    let rebuilt = |tail: &[u8], at: usize| {
+    // The address the decompressor rebuilds from IID `i` and the context.
+    let rebuilt = |i: u64| {
         let mut r = [0u8; 16];
-        r[at..].copy_from_slice(tail);
+        r[8..].copy_from_slice(&i.to_be_bytes());
         c.apply(&mut r);
         r == *a
     };
-    if let Some(i) = iid
-        && rebuilt(&i.to_be_bytes(), 8)
-    {
+    if iid.is_some_and(rebuilt) {
         return Some((3, 0));
     }
-    if a[8..14] == SHORT_IID && rebuilt(&a[8..], 8) {
-        return Some((2, 2));
+    // The 16-bit and 64-bit forms both carry the address's own IID.
+    let lo = halves(a).1;
+    if !rebuilt(lo) {
+        None
+    } else if lo & SHORT_IID_MASK == SHORT_IID_U64 {
+        Some((2, 2))
+    } else {
+        Some((1, 8))
     }
-    if rebuilt(&a[8..], 8) { Some((1, 8)) } else { None }
 }
 
 /// Stateless multicast encoding (RFC 6282 §3.1.1, M=1 DAC=0).
