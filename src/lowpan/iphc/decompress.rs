@@ -3,6 +3,7 @@
 use super::{IPV6_LEN, LINK_LOCAL, Lower, SHORT_IID, UDP_LEN, proto};
 use crate::lowpan::context::ContextTable;
 use crate::wire::ieee802154::Address;
+use crate::wire::sixlowpan::iphc::ADDR_INLINE_LEN;
 use crate::wire::sixlowpan::nhc::{ExtHeaderId, PortsMode};
 
 /// Why a compressed header could not be decompressed.
@@ -328,15 +329,6 @@ impl<'i> Cursor<'i> {
     }
 }
 
-/// The number of in-line address bytes (RFC 6282 §3.1.1), indexed by
-/// `M << 3 | AC << 2 | mode`. Reserved combinations count 0.
-const INLINE_LEN: [u8; 16] = [
-    16, 8, 2, 0, // M=0 AC=0: full, fe80::/64 + IID, + 16 bits, elided
-    0, 8, 2, 0, // M=0 AC=1: `::` (source; destination reserved), context + ...
-    16, 6, 4, 1, // M=1 AC=0: full, ffXX::00XX:XXXX:XXXX, ffXX::00XX:XXXX, ff02::00XX
-    6, 0, 0, 0, // M=1 AC=1: ffXX:XXLL:P64:XXXX:XXXX (RFC 3306); 1-3 reserved
-];
-
 /// Reads the in-line bytes of one address and rebuilds it into `a`
 /// (16 bytes, zero on entry). Source addresses never have `m` set.
 ///
@@ -369,7 +361,7 @@ fn address(
     if ac && m != (mode == 0) && !is_src {
         return Err(DecompressError::Malformed);
     }
-    let n = usize::from(INLINE_LEN[usize::from(m) << 3 | usize::from(ac) << 2 | usize::from(mode)]);
+    let n = usize::from(ADDR_INLINE_LEN[usize::from(m) << 3 | usize::from(ac) << 2 | usize::from(mode)]);
     if n != 0 {
         a[16 - n..].copy_from_slice(cur.take(n)?);
     }
