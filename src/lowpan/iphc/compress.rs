@@ -118,12 +118,13 @@ fn unicast_stateful(a: &[u8; 16], iid: Option<u64>, c: &Context) -> Option<(u8, 
 /// Stateless multicast encoding (RFC 6282 §3.1.1, M=1 DAC=0).
 #[inline]
 fn multicast_stateless(a: &[u8; 16]) -> AddrEnc {
-    let zero = |r: core::ops::Range<usize>| a[r].iter().all(|&b| b == 0);
-    if a[1] == 0x02 && zero(2..15) {
+    // Bytes 2..16 as a number: "bytes 2..k are zero" is "below 2^(8(16-k))".
+    let rest = u128::from_be_bytes(*a) & (u128::MAX >> 16);
+    if a[1] == 0x02 && rest >> 8 == 0 {
         AddrEnc::stateless(3, 1) // ff02::00XX
-    } else if zero(2..13) {
+    } else if rest >> 24 == 0 {
         AddrEnc::stateless(2, 4) // ffXX::00XX:XXXX
-    } else if zero(2..11) {
+    } else if rest >> 40 == 0 {
         AddrEnc::stateless(1, 6) // ffXX::00XX:XXXX:XXXX
     } else {
         AddrEnc::stateless(0, 16)
