@@ -260,7 +260,7 @@ pub struct SixLowpanContext {
 
 impl SixLowpanContext {
     fn option_len(&self) -> usize {
-        let tail_zero = self.prefix.octets()[8..].iter().all(|b| *b == 0);
+        let tail_zero = self.prefix.to_bits() as u64 == 0;
         if self.context_len <= 64 && tail_zero { 16 } else { 24 }
     }
 }
@@ -498,14 +498,10 @@ impl<'a> NdiscOption<'a> {
 /// RFC 4944 §8: a short address plus 4 zero bytes, or an EUI-64 plus 6 zero
 /// bytes; anything else is kept raw.
 fn parse_lla(body: &[u8]) -> LinkLayerAddress<'_> {
-    match body.len() {
-        6 if body[2..].iter().all(|b| *b == 0) => {
-            LinkLayerAddress::Ieee802154(Address::Short([body[0], body[1]]))
-        }
-        14 if body[8..].iter().all(|b| *b == 0) => {
-            let mut a = [0u8; 8];
-            a.copy_from_slice(&body[..8]);
-            LinkLayerAddress::Ieee802154(Address::Extended(a))
+    match *body {
+        [a, b, 0, 0, 0, 0] => LinkLayerAddress::Ieee802154(Address::Short([a, b])),
+        [a, b, c, d, e, f, g, h, 0, 0, 0, 0, 0, 0] => {
+            LinkLayerAddress::Ieee802154(Address::Extended([a, b, c, d, e, f, g, h]))
         }
         _ => LinkLayerAddress::Raw(body),
     }
