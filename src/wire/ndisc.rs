@@ -182,6 +182,8 @@ impl<'a> Repr<'a> {
             a.copy_from_slice(&h[at..at + 16]);
             Ipv6Addr::from(a)
         };
+        // Read once whatever the type (zero where the body has none).
+        let (target_addr, dest_addr) = (addr(field::TARGET.start), addr(field::REDIRECT_DEST.start));
         Ok(match msg_type {
             Message::RouterSolicit => Repr::RouterSolicit { options },
             Message::RouterAdvert => Repr::RouterAdvert {
@@ -192,19 +194,11 @@ impl<'a> Repr<'a> {
                 retrans_time: be32(field::RA_RETRANS_TIME.start),
                 options,
             },
-            Message::NeighborSolicit => {
-                Repr::NeighborSolicit { target_addr: addr(field::TARGET.start), options }
+            Message::NeighborSolicit => Repr::NeighborSolicit { target_addr, options },
+            Message::NeighborAdvert => {
+                Repr::NeighborAdvert { flags: NeighborFlags(h[field::NA_FLAGS]), target_addr, options }
             }
-            Message::NeighborAdvert => Repr::NeighborAdvert {
-                flags: NeighborFlags(h[field::NA_FLAGS]),
-                target_addr: addr(field::TARGET.start),
-                options,
-            },
-            _ => Repr::Redirect {
-                target_addr: addr(field::TARGET.start),
-                dest_addr: addr(field::REDIRECT_DEST.start),
-                options,
-            },
+            _ => Repr::Redirect { target_addr, dest_addr, options },
         })
     }
 
