@@ -114,8 +114,12 @@ impl<'a> SourceRoute<'a> {
     /// `Err(Truncated)` when `buf` is too short.
     pub fn compress(dst: &Ipv6Addr, route: &[Ipv6Addr], buf: &'a mut [u8]) -> Result<SourceRoute<'a>> {
         let (last, inter) = route.split_last().ok_or(Error::Malformed)?;
-        let cmpr_i = inter.iter().map(|a| common_prefix(a, dst)).min().unwrap_or(15);
-        let cmpr_e = inter.iter().map(|a| common_prefix(last, a)).fold(common_prefix(last, dst), u8::min);
+        // `common_prefix` is at most 15, what CmprI is with no intermediate.
+        let (mut cmpr_i, mut cmpr_e) = (15, common_prefix(last, dst));
+        for a in inter {
+            cmpr_i = cmpr_i.min(common_prefix(a, dst));
+            cmpr_e = cmpr_e.min(common_prefix(last, a));
+        }
         let (si, se) = (16 - usize::from(cmpr_i), 16 - usize::from(cmpr_e));
         let total = inter.len() * si + se;
         if total > MAX_ADDRESS_OCTETS {
