@@ -15,6 +15,7 @@
 
 use core::net::Ipv6Addr;
 
+use crate::wire::checksum::put;
 use crate::wire::{Error, Result};
 
 use super::IpProtocol;
@@ -126,10 +127,12 @@ impl<'a> SourceRoute<'a> {
             return Err(Error::Malformed);
         }
         let out = buf.get_mut(..total).ok_or(Error::Truncated)?;
-        for (chunk, a) in out.chunks_mut(si).zip(inter) {
-            chunk.copy_from_slice(&a.octets()[16 - si..]);
+        // Each address's last octets, the last address's after the others.
+        let mut at = 0;
+        for (a, n) in inter.iter().map(|a| (a, si)).chain([(last, se)]) {
+            put(out, at, &a.octets()[16 - n..]);
+            at += n;
         }
-        out[total - se..].copy_from_slice(&last.octets()[16 - se..]);
         Ok(SourceRoute { cmpr_i, cmpr_e, reserved: 0, addresses: out })
     }
 }
