@@ -451,6 +451,7 @@ impl<'a> NdiscOption<'a> {
     /// An option longer than [`MAX_OPTION_LEN`] cannot be encoded: its length
     /// byte saturates at 255 and the bytes are still written.
     /// Panics when `buf` is shorter than `buffer_len()`.
+    #[inline(never)]
     pub fn emit(&self, buf: &mut [u8]) {
         let len = self.buffer_len();
         let opt = &mut buf[..len];
