@@ -451,8 +451,13 @@ impl<'a> NdiscOption<'a> {
     /// An option longer than [`MAX_OPTION_LEN`] cannot be encoded: its length
     /// byte saturates at 255 and the bytes are still written.
     /// Panics when `buf` is shorter than `buffer_len()`.
-    #[inline(never)]
     pub fn emit(&self, buf: &mut [u8]) {
+        self.emit_len(buf);
+    }
+
+    /// [`Self::emit`], returning the length written.
+    #[inline(never)]
+    fn emit_len(&self, buf: &mut [u8]) -> usize {
         let len = self.buffer_len();
         let opt = &mut buf[..len];
         opt.fill(0);
@@ -493,6 +498,7 @@ impl<'a> NdiscOption<'a> {
             }
             NdiscOption::Unknown { data, .. } => put(opt, 2, data),
         }
+        len
     }
 }
 
@@ -575,9 +581,7 @@ impl<'a> Options<'a> {
             Options::List(list) => {
                 let mut at = 0;
                 for opt in list.iter() {
-                    let len = opt.buffer_len();
-                    opt.emit(&mut buf[at..at + len]);
-                    at += len;
+                    at += opt.emit_len(&mut buf[at..]);
                 }
             }
         }
