@@ -26,37 +26,31 @@ impl Context {
         usize::from(self.prefix_len.min(128))
     }
 
+    /// The mask of the first `prefix_len` bits of an address (as a
+    /// big-endian integer).
+    #[inline]
+    fn mask(&self) -> u128 {
+        match self.len_bits() {
+            0 => 0,
+            bits => u128::MAX << (128 - bits),
+        }
+    }
+
     /// Overwrites the first `prefix_len` bits of `addr` with the prefix.
     ///
     /// RFC 6282 §3.1.1 (SAM=01/10/11 with SAC=1): "Bits covered by context
     /// information are always used" — the context wins over IID bits.
     #[inline]
     pub(crate) fn apply(&self, addr: &mut [u8; 16]) {
-        let p = self.prefix.octets();
-        let bits = self.len_bits();
-        let full = bits / 8;
-        addr[..full].copy_from_slice(&p[..full]);
-        let rem = bits % 8;
-        if rem != 0 {
-            let mask = 0xffu8 << (8 - rem);
-            addr[full] = (addr[full] & !mask) | (p[full] & mask);
-        }
+        let m = self.mask();
+        let a = u128::from_be_bytes(*addr);
+        *addr = ((a & !m) | (self.prefix.to_bits() & m)).to_be_bytes();
     }
 
     /// True when the first `prefix_len` bits of `addr` are the prefix.
     #[inline]
     pub(crate) fn matches(&self, addr: &[u8; 16]) -> bool {
-        let p = self.prefix.octets();
-        let bits = self.len_bits();
-        let full = bits / 8;
-        if addr[..full] != p[..full] {
-            return false;
-        }
-        let rem = bits % 8;
-        rem == 0 || {
-            let mask = 0xffu8 << (8 - rem);
-            (addr[full] ^ p[full]) & mask == 0
-        }
+        (u128::from_be_bytes(*addr) ^ self.prefix.to_bits()) & self.mask() == 0
     }
 }
 
@@ -118,6 +112,30 @@ mod tests {
         let mut b = [0u8; 16];
         c128.apply(&mut b);
         assert_eq!(Ipv6Addr::from(b), c128.prefix);
+    }
+
+    /// `apply` and `matches` against a bit-by-bit reference, every length.
+    #[test]
+    fn apply_and_match_bit_by_bit() {
+        let prefix: Ipv6Addr = "fd12:3456:789a:bcde:f012:3456:789a:bcde".parse().unwrap();
+        let p = prefix.octets();
+        let bit = |b: &[u8; 16], i: usize| b[i / 8] >> (7 - i % 8) & 1;
+        for plen in 0..=130u8 {
+            let c = Context { prefix, prefix_len: plen, compress: true };
+            let mut a = [0x5au8; 16];
+            c.apply(&mut a);
+            for i in 0..128 {
+                let want = if i < usize::from(plen) { bit(&p, i) } else { bit(&[0x5a; 16], i) };
+                assert_eq!(bit(&a, i), want, "{plen} {i}");
+            }
+            assert!(c.matches(&a));
+            let n = usize::from(plen.min(128));
+            for i in 0..128 {
+                let mut b = a;
+                b[i / 8] ^= 0x80 >> (i % 8);
+                assert_eq!(c.matches(&b), i >= n, "{plen} {i}");
+            }
+        }
     }
 
     #[test]

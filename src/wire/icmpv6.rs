@@ -467,15 +467,23 @@ impl<'a> Repr<'a> {
     pub fn parse<T: AsRef<[u8]> + ?Sized>(packet: &Packet<&'a T>) -> Result<Repr<'a>> {
         packet.check_len()?;
         let data: &'a [u8] = packet.buffer.as_ref();
-        let code = packet.msg_code();
-        let msg_type = packet.msg_type();
-        let payload = &data[header_len(msg_type)..];
+        // Type, code, checksum and the 32-bit word after them, read from a
+        // zero-padded copy (no bounds check per field).
+        let mut h = [0u8; ERROR_HEADER_LEN];
+        let n = data.len().min(ERROR_HEADER_LEN);
+        h[..n].copy_from_slice(&data[..n]);
+        let code = h[field::CODE];
+        let msg_type = Message::from(h[field::TYPE]);
+        let word = u32::from_be_bytes([h[4], h[5], h[6], h[7]]);
+        let payload = data.get(header_len(msg_type)..).unwrap_or(&[]);
+        let body = data.get(field::BODY..).unwrap_or(&[]);
         match msg_type {
             Message::EchoRequest | Message::EchoReply => {
                 if code != 0 {
                     return Err(Error::Malformed);
                 }
-                let (ident, seq_no) = (packet.echo_ident(), packet.echo_seq_no());
+                // RFC 4443 §4.1: identifier and sequence number.
+                let (ident, seq_no) = ((word >> 16) as u16, word as u16);
                 Ok(if msg_type == Message::EchoRequest {
                     Repr::EchoRequest { ident, seq_no, data: payload }
                 } else {
@@ -485,24 +493,20 @@ impl<'a> Repr<'a> {
             Message::DstUnreachable => {
                 Ok(Repr::DstUnreachable { reason: DstUnreachable::from(code), invoking: payload })
             }
-            Message::PacketTooBig => {
-                Ok(Repr::PacketTooBig { mtu: packet.pkt_too_big_mtu(), invoking: payload })
-            }
+            Message::PacketTooBig => Ok(Repr::PacketTooBig { mtu: word, invoking: payload }),
             Message::TimeExceeded => {
                 Ok(Repr::TimeExceeded { reason: TimeExceeded::from(code), invoking: payload })
             }
-            Message::ParamProblem => Ok(Repr::ParamProblem {
-                reason: ParamProblem::from(code),
-                pointer: packet.param_problem_ptr(),
-                invoking: payload,
-            }),
+            Message::ParamProblem => {
+                Ok(Repr::ParamProblem { reason: ParamProblem::from(code), pointer: word, invoking: payload })
+            }
             m if m.is_ndisc() => {
                 if code != 0 {
                     return Err(Error::Malformed);
                 }
-                ndisc::Repr::parse(m, &data[field::BODY..]).map(Repr::Ndisc)
+                ndisc::Repr::parse(m, body).map(Repr::Ndisc)
             }
-            _ => Ok(Repr::Other { msg_type, code, data: &data[field::BODY..] }),
+            _ => Ok(Repr::Other { msg_type, code, data: body }),
         }
     }
 
@@ -569,33 +573,39 @@ impl<'a> Repr<'a> {
     /// Panics when `buf` is shorter than `buffer_len()`.
     pub fn emit(&self, src: &Ipv6Addr, dst: &Ipv6Addr, buf: &mut [u8]) {
         let len = self.buffer_len();
-        let mut packet = Packet::new_unchecked(&mut buf[..len]);
-        packet.set_msg_type(self.msg_type());
-        packet.set_msg_code(self.code());
-        packet.set_checksum(0);
-        match self {
-            Repr::EchoRequest { ident, seq_no, data } | Repr::EchoReply { ident, seq_no, data } => {
-                packet.set_echo_ident(*ident);
-                packet.set_echo_seq_no(*seq_no);
-                put(packet.payload_mut(), 0, data);
+        let buf = &mut buf[..len];
+        // One match for type, code, the 32-bit word of echo and error
+        // messages and the bytes after it.
+        let echo = |ident: u16, seq_no: u16| Some(u32::from(ident) << 16 | u32::from(seq_no));
+        let (msg_type, code, word, data): (Message, u8, Option<u32>, &[u8]) = match *self {
+            Repr::EchoRequest { ident, seq_no, data } => (Message::EchoRequest, 0, echo(ident, seq_no), data),
+            Repr::EchoReply { ident, seq_no, data } => (Message::EchoReply, 0, echo(ident, seq_no), data),
+            // RFC 4443 §3.1/§3.3: the unused word is zero on transmit.
+            Repr::DstUnreachable { reason, invoking } => {
+                (Message::DstUnreachable, reason.into(), Some(0), invoking)
             }
-            Repr::DstUnreachable { invoking, .. } | Repr::TimeExceeded { invoking, .. } => {
-                // RFC 4443 §3.1/§3.3: the unused word is zero on transmit.
-                packet.clear_reserved();
-                put(packet.payload_mut(), 0, invoking);
+            Repr::PacketTooBig { mtu, invoking } => (Message::PacketTooBig, 0, Some(mtu), invoking),
+            Repr::TimeExceeded { reason, invoking } => {
+                (Message::TimeExceeded, reason.into(), Some(0), invoking)
             }
-            Repr::PacketTooBig { mtu, invoking } => {
-                packet.set_pkt_too_big_mtu(*mtu);
-                put(packet.payload_mut(), 0, invoking);
+            Repr::ParamProblem { reason, pointer, invoking } => {
+                (Message::ParamProblem, reason.into(), Some(pointer), invoking)
             }
-            Repr::ParamProblem { pointer, invoking, .. } => {
-                packet.set_param_problem_ptr(*pointer);
-                put(packet.payload_mut(), 0, invoking);
-            }
-            Repr::Ndisc(nd) => nd.emit(packet.message_body_mut()),
-            Repr::Other { data, .. } => put(packet.message_body_mut(), 0, data),
+            Repr::Ndisc(ref nd) => (nd.msg_type(), 0, None, &[]),
+            Repr::Other { msg_type, code, data } => (msg_type, code, None, data),
+        };
+        // Type, code, checksum zero for now.
+        put(buf, field::TYPE, &[msg_type.into(), code, 0, 0]);
+        let mut at = field::BODY;
+        if let Some(w) = word {
+            put_u32(buf, field::WORD.start, w);
+            at = ERROR_HEADER_LEN;
         }
-        packet.fill_checksum(src, dst);
+        match self {
+            Repr::Ndisc(nd) => nd.emit(&mut buf[field::BODY..]),
+            _ => put(buf, at, data),
+        }
+        Packet::new_unchecked(buf).fill_checksum(src, dst);
     }
 }
 

@@ -154,12 +154,6 @@ pub enum Repr<'a> {
     },
 }
 
-fn addr_at(body: &[u8], range: core::ops::Range<usize>) -> Ipv6Addr {
-    let mut a = [0u8; 16];
-    a.copy_from_slice(&body[range]);
-    Ipv6Addr::from(a)
-}
-
 impl<'a> Repr<'a> {
     /// Parses the body (after the ICMPv6 checksum) of an ND message of type
     /// `msg_type`.
@@ -177,29 +171,34 @@ impl<'a> Repr<'a> {
             return Err(Error::Truncated);
         }
         let options = Options::parse(&body[fixed..])?;
+        // The fixed fields, read from a zero-padded copy of the body's
+        // first 36 bytes (the longest fixed part): no bounds check per field.
+        let mut h = [0u8; field::REDIRECT_LEN];
+        let n = body.len().min(h.len());
+        h[..n].copy_from_slice(&body[..n]);
+        let be32 = |at: usize| u32::from_be_bytes([h[at], h[at + 1], h[at + 2], h[at + 3]]);
+        let addr = |at: usize| {
+            let mut a = [0u8; 16];
+            a.copy_from_slice(&h[at..at + 16]);
+            Ipv6Addr::from(a)
+        };
+        // Read once whatever the type (zero where the body has none).
+        let (target_addr, dest_addr) = (addr(field::TARGET.start), addr(field::REDIRECT_DEST.start));
         Ok(match msg_type {
             Message::RouterSolicit => Repr::RouterSolicit { options },
             Message::RouterAdvert => Repr::RouterAdvert {
-                hop_limit: body[field::RA_HOP_LIMIT],
-                flags: RouterFlags(body[field::RA_FLAGS]),
-                router_lifetime: u16::from_be_bytes([body[2], body[3]]),
-                reachable_time: u32::from_be_bytes([body[4], body[5], body[6], body[7]]),
-                retrans_time: u32::from_be_bytes([body[8], body[9], body[10], body[11]]),
+                hop_limit: h[field::RA_HOP_LIMIT],
+                flags: RouterFlags(h[field::RA_FLAGS]),
+                router_lifetime: u16::from_be_bytes([h[2], h[3]]), // RA_ROUTER_LIFETIME
+                reachable_time: be32(field::RA_REACHABLE_TIME.start),
+                retrans_time: be32(field::RA_RETRANS_TIME.start),
                 options,
             },
-            Message::NeighborSolicit => {
-                Repr::NeighborSolicit { target_addr: addr_at(body, field::TARGET), options }
+            Message::NeighborSolicit => Repr::NeighborSolicit { target_addr, options },
+            Message::NeighborAdvert => {
+                Repr::NeighborAdvert { flags: NeighborFlags(h[field::NA_FLAGS]), target_addr, options }
             }
-            Message::NeighborAdvert => Repr::NeighborAdvert {
-                flags: NeighborFlags(body[field::NA_FLAGS]),
-                target_addr: addr_at(body, field::TARGET),
-                options,
-            },
-            _ => Repr::Redirect {
-                target_addr: addr_at(body, field::TARGET),
-                dest_addr: addr_at(body, field::REDIRECT_DEST),
-                options,
-            },
+            _ => Repr::Redirect { target_addr, dest_addr, options },
         })
     }
 

@@ -221,10 +221,12 @@ impl<'a> Repr<'a> {
     /// When the buffer is shorter than `buffer_len()`.
     pub fn emit<T: AsRef<[u8]> + AsMut<[u8]>>(&self, packet: &mut Packet<T>, src: &Ipv6Addr, dst: &Ipv6Addr) {
         let len = self.buffer_len();
-        packet.set_src_port(self.src_port);
-        packet.set_dst_port(self.dst_port);
-        packet.set_len(len as u16);
-        packet.payload_mut().copy_from_slice(&self.payload[..len - HEADER_LEN]);
+        // The header (checksum zero for now) and the data, each written at once.
+        let ([s1, s2], [d1, d2]) = (self.src_port.to_be_bytes(), self.dst_port.to_be_bytes());
+        let [l1, l2] = (len as u16).to_be_bytes();
+        let buf = packet.buffer.as_mut();
+        checksum::put(buf, 0, &[s1, s2, d1, d2, l1, l2, 0, 0]);
+        checksum::put(buf, HEADER_LEN, &self.payload[..len - HEADER_LEN]);
         packet.fill_checksum(src, dst);
     }
 }

@@ -1,7 +1,7 @@
 //! LOWPAN_IPHC / LOWPAN_NHC compression (RFC 6282 §3.2, §4): the smallest
 //! legal encoding of an IPv6 packet's headers.
 
-use super::{IPV6_LEN, LINK_LOCAL, Lower, SHORT_IID, SHORT_IID_U64, UDP_LEN, proto};
+use super::{IPV6_LEN, LINK_LOCAL, Lower, SHORT_IID_U64, UDP_LEN, proto};
 use crate::lowpan::context::{Context, ContextTable};
 use crate::wire::ieee802154::Address;
 use crate::wire::ipv6;
@@ -94,32 +94,37 @@ fn unicast_stateful(a: &[u8; 16], iid: Option<u64>, c: &Context) -> Option<(u8, 
     if !c.matches(a) {
         return None;
     }
-    let rebuilt = |tail: &[u8], at: usize| {
+    // The address the decompressor rebuilds from IID `i` and the context.
+    let rebuilt = |i: u64| {
         let mut r = [0u8; 16];
-        r[at..].copy_from_slice(tail);
+        r[8..].copy_from_slice(&i.to_be_bytes());
         c.apply(&mut r);
         r == *a
     };
-    if let Some(i) = iid
-        && rebuilt(&i.to_be_bytes(), 8)
-    {
+    if iid.is_some_and(rebuilt) {
         return Some((3, 0));
     }
-    if a[8..14] == SHORT_IID && rebuilt(&a[8..], 8) {
-        return Some((2, 2));
+    // The 16-bit and 64-bit forms both carry the address's own IID.
+    let lo = halves(a).1;
+    if !rebuilt(lo) {
+        None
+    } else if lo & SHORT_IID_MASK == SHORT_IID_U64 {
+        Some((2, 2))
+    } else {
+        Some((1, 8))
     }
-    if rebuilt(&a[8..], 8) { Some((1, 8)) } else { None }
 }
 
 /// Stateless multicast encoding (RFC 6282 §3.1.1, M=1 DAC=0).
 #[inline]
 fn multicast_stateless(a: &[u8; 16]) -> AddrEnc {
-    let zero = |r: core::ops::Range<usize>| a[r].iter().all(|&b| b == 0);
-    if a[1] == 0x02 && zero(2..15) {
+    // Bytes 2..16 as a number: "bytes 2..k are zero" is "below 2^(8(16-k))".
+    let rest = u128::from_be_bytes(*a) & (u128::MAX >> 16);
+    if a[1] == 0x02 && rest >> 8 == 0 {
         AddrEnc::stateless(3, 1) // ff02::00XX
-    } else if zero(2..13) {
+    } else if rest >> 24 == 0 {
         AddrEnc::stateless(2, 4) // ffXX::00XX:XXXX
-    } else if zero(2..11) {
+    } else if rest >> 40 == 0 {
         AddrEnc::stateless(1, 6) // ffXX::00XX:XXXX:XXXX
     } else {
         AddrEnc::stateless(0, 16)
@@ -194,30 +199,30 @@ fn choose_other(
 }
 
 /// Writes the in-line bytes of an address encoding at the start of `buf`
-/// (at least `e.len` bytes) with fixed-size copies; returns `e.len`.
+/// (at least `e.len` bytes); returns `e.len`.
+///
+/// Every unicast form carries the address's last `e.len` bytes; the
+/// multicast forms (RFC 6282 §3.1.1 M=1) carry the flags/scope byte (and,
+/// in the RFC 3306 context form, the byte after it) before the address's
+/// last bytes, so a copy gets those bytes moved next to its tail first.
 #[inline]
 fn inline_bytes(a: &[u8; 16], e: AddrEnc, multicast: bool, buf: &mut [u8]) -> usize {
     let n = usize::from(e.len);
-    if multicast && e.len != 16 {
-        // RFC 6282 §3.1.1 M=1 forms.
-        match (e.ac, e.mode) {
-            (true, _) => {
-                buf[..2].copy_from_slice(&a[1..3]);
-                buf[2..6].copy_from_slice(&a[12..]);
-            }
-            (false, 1) => buf[..6].copy_from_slice(&[a[1], a[11], a[12], a[13], a[14], a[15]]),
-            (false, 2) => buf[..4].copy_from_slice(&[a[1], a[13], a[14], a[15]]),
-            _ => buf[0] = a[15],
+    if n == 0 {
+        return 0;
+    }
+    let mut t = *a;
+    if multicast && n != 16 {
+        match (e.ac, n) {
+            // ffXX:XXLL:P64:XXXX:XXXX: a[1], a[2], then a[12..16].
+            (true, _) => t[10..12].copy_from_slice(&[a[1], a[2]]),
+            // ffXX::00XX:XXXX:XXXX and ffXX::00XX:XXXX: a[1], then the tail.
+            (false, 6 | 4) => t[16 - n] = a[1],
+            // ff02::00XX: a[15] only.
+            _ => {}
         }
-        return n;
     }
-    // The address's last `e.len` bytes.
-    match e.len {
-        0 => {}
-        2 => buf[..2].copy_from_slice(&a[14..]),
-        8 => buf[..8].copy_from_slice(&a[8..]),
-        _ => buf[..16].copy_from_slice(a),
-    }
+    buf[..n].copy_from_slice(&t[16 - n..]);
     n
 }
 
@@ -263,16 +268,6 @@ impl Encoder<'_, '_> {
         Ok(s)
     }
 
-    /// Reserves the next `N` output bytes as an array (fixed-size writes).
-    #[inline]
-    fn reserve_n<const N: usize>(&mut self) -> Result<&mut [u8; N]> {
-        let at = self.w;
-        let s =
-            self.out.get_mut(at..).and_then(|o| o.first_chunk_mut()).ok_or(CompressError::BufferTooSmall)?;
-        self.w += N;
-        Ok(s)
-    }
-
     /// The UDP header at `at` when LOWPAN_NHC can carry it: its length,
     /// which NHC elides, must be what the receiver infers (the rest of the
     /// packet).
@@ -292,15 +287,16 @@ impl Encoder<'_, '_> {
         // 0xf0XX (8 bits).
         let (s8, d8) = (s1 == 0xf0, d1 == 0xf0);
         let id = 0xf0;
-        if s8 && d8 && s2 & 0xf0 == 0xb0 && d2 & 0xf0 == 0xb0 {
-            *self.reserve_n()? = [id | PortsMode::Both4.bits(), (s2 << 4) | (d2 & 0x0f), c1, c2];
+        let (b, n) = if s8 && d8 && s2 & 0xf0 == 0xb0 && d2 & 0xf0 == 0xb0 {
+            ([id | PortsMode::Both4.bits(), (s2 << 4) | (d2 & 0x0f), c1, c2, 0, 0, 0], 4)
         } else if d8 {
-            *self.reserve_n()? = [id | PortsMode::Dst8.bits(), s1, s2, d2, c1, c2];
+            ([id | PortsMode::Dst8.bits(), s1, s2, d2, c1, c2, 0], 6)
         } else if s8 {
-            *self.reserve_n()? = [id | PortsMode::Src8.bits(), s2, d1, d2, c1, c2];
+            ([id | PortsMode::Src8.bits(), s2, d1, d2, c1, c2, 0], 6)
         } else {
-            *self.reserve_n()? = [id | PortsMode::Full.bits(), s1, s2, d1, d2, c1, c2];
-        }
+            ([id | PortsMode::Full.bits(), s1, s2, d1, d2, c1, c2], 7)
+        };
+        self.reserve(n)?.copy_from_slice(&b[..n]);
         Ok(())
     }
 

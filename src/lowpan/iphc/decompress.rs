@@ -3,6 +3,7 @@
 use super::{IPV6_LEN, LINK_LOCAL, Lower, SHORT_IID, UDP_LEN, proto};
 use crate::lowpan::context::ContextTable;
 use crate::wire::ieee802154::Address;
+use crate::wire::sixlowpan::iphc::ADDR_INLINE_LEN;
 use crate::wire::sixlowpan::nhc::{ExtHeaderId, PortsMode};
 
 /// Why a compressed header could not be decompressed.
@@ -280,34 +281,33 @@ impl<'i> Decoder<'i, '_> {
             return Err(DecompressError::Unsupported);
         }
         self.pos += 1;
-        let (sp, dp) = match PortsMode::from_bits(d) {
-            PortsMode::Full => {
-                let b = self.take(4)?;
-                (u16::from_be_bytes([b[0], b[1]]), u16::from_be_bytes([b[2], b[3]]))
-            }
-            // 01: source in-line, destination 0xF0XX.
-            PortsMode::Dst8 => {
-                let b = self.take(3)?;
-                (u16::from_be_bytes([b[0], b[1]]), 0xf000 | u16::from(b[2]))
-            }
-            // 10: source 0xF0XX, destination in-line.
-            PortsMode::Src8 => {
-                let b = self.take(3)?;
-                (0xf000 | u16::from(b[0]), u16::from_be_bytes([b[1], b[2]]))
-            }
-            // 11: both 0xF0BX, source nibble first.
-            PortsMode::Both4 => {
-                let b = self.byte()?;
-                (0xf0b0 | u16::from(b >> 4), 0xf0b0 | u16::from(b & 0x0f))
-            }
+        let mode = PortsMode::from_bits(d);
+        let ports = match mode {
+            PortsMode::Full => 4,
+            PortsMode::Dst8 | PortsMode::Src8 => 3,
+            PortsMode::Both4 => 1,
         };
-        let c = self.take(2)?;
-        let cs = [c[0], c[1]];
+        // The in-line ports and the checksum, read at once; the slice
+        // patterns below match on its length.
+        let be = u16::from_be_bytes;
+        let (sp, dp, c) = match *self.take(ports + 2)? {
+            [a, b, c, d, c1, c2] => (be([a, b]), be([c, d]), [c1, c2]),
+            // 01: source in-line, destination 0xF0XX.
+            [a, b, c, c1, c2] if mode == PortsMode::Dst8 => (be([a, b]), 0xf000 | u16::from(c), [c1, c2]),
+            // 10: source 0xF0XX, destination in-line.
+            [a, b, c, c1, c2] => (0xf000 | u16::from(a), be([b, c]), [c1, c2]),
+            // 11: both 0xF0BX, source nibble first.
+            [b, c1, c2] => (0xf0b0 | u16::from(b >> 4), 0xf0b0 | u16::from(b & 0x0f), [c1, c2]),
+            _ => return Err(DecompressError::Truncated),
+        };
         let at = self.reserve(UDP_LEN)?;
-        let h = &mut self.out[at..at + UDP_LEN];
-        h[0..2].copy_from_slice(&sp.to_be_bytes());
-        h[2..4].copy_from_slice(&dp.to_be_bytes());
-        h[6..8].copy_from_slice(&cs);
+        // The length (h[4..6]) is written once the total is known.
+        let Some(h) = self.out.get_mut(at..).and_then(|o| o.first_chunk_mut::<UDP_LEN>()) else {
+            return Err(DecompressError::BufferTooSmall);
+        };
+        let [s1, s2] = sp.to_be_bytes();
+        let [d1, d2] = dp.to_be_bytes();
+        *h = [s1, s2, d1, d2, h[4], h[5], c[0], c[1]];
         self.udp_at = Some(at);
         Ok(())
     }
@@ -319,29 +319,22 @@ struct Cursor<'i> {
     pos: usize,
 }
 
-impl Cursor<'_> {
-    /// The next `N` input bytes as an array.
+impl<'i> Cursor<'i> {
+    /// The next `n` input bytes.
     #[inline(always)]
-    fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
-        let s = self
-            .input
-            .get(self.pos..)
-            .and_then(|r| r.first_chunk::<N>())
-            .ok_or(DecompressError::Truncated)?;
-        self.pos += N;
-        Ok(*s)
-    }
-
-    #[inline(always)]
-    fn byte(&mut self) -> Result<u8> {
-        let b = *self.input.get(self.pos).ok_or(DecompressError::Truncated)?;
-        self.pos += 1;
-        Ok(b)
+    fn take(&mut self, n: usize) -> Result<&'i [u8]> {
+        let s = self.input.get(self.pos..).and_then(|r| r.get(..n)).ok_or(DecompressError::Truncated)?;
+        self.pos += n;
+        Ok(s)
     }
 }
 
 /// Reads the in-line bytes of one address and rebuilds it into `a`
 /// (16 bytes, zero on entry). Source addresses never have `m` set.
+///
+/// The in-line bytes are read once and placed at the end of the address
+/// (where every unicast form and most of each multicast form wants them),
+/// then the prefix and the rest are filled in around them.
 #[inline]
 #[allow(clippy::too_many_arguments)]
 fn address(
@@ -357,85 +350,69 @@ fn address(
 ) -> Result<()> {
     let context = |cid: u8| ctx.get(cid).ok_or(DecompressError::UnknownContext(cid));
     let a: &mut [u8; 16] = a.try_into().map_err(|_| DecompressError::Malformed)?;
-    // RFC 6282 §3.1.1 address modes.
-    match (m, ac, mode) {
-        (false, false, 2) => {
-            a[..8].copy_from_slice(&LINK_LOCAL);
-            a[8..14].copy_from_slice(&SHORT_IID);
-            a[14..].copy_from_slice(&cur.array::<2>()?);
-        }
-        (false, false, 1) => {
-            a[..8].copy_from_slice(&LINK_LOCAL);
-            a[8..].copy_from_slice(&cur.array::<8>()?);
-        }
-        (_, false, 0) => *a = cur.array::<16>()?,
-        (false, false, _) => {
-            a[..8].copy_from_slice(&LINK_LOCAL);
-            if !lower.write_iid(a) {
-                return Err(DecompressError::Malformed);
-            }
-        }
-        // RFC 6282 §3.1.1: SAC=1, SAM=00 is the unspecified address;
-        // DAC=1, DAM=00 (M=0) is reserved.
-        (false, true, 0) if is_src => {}
-        (false, true, 0) => return Err(DecompressError::Malformed),
-        (false, true, 1) => {
-            a[8..].copy_from_slice(&cur.array::<8>()?);
-            context(cid)?.apply(a);
-        }
-        (false, true, 2) => {
-            a[8..14].copy_from_slice(&SHORT_IID);
-            a[14..].copy_from_slice(&cur.array::<2>()?);
-            context(cid)?.apply(a);
-        }
-        (false, true, _) => {
-            let c = context(cid)?;
-            if !lower.write_iid(a) {
-                return Err(DecompressError::Malformed);
-            }
-            c.apply(a);
-        }
-        (true, false, 1) => {
-            // ffXX::00XX:XXXX:XXXX
-            let b = cur.array::<6>()?;
-            a[0] = 0xff;
-            a[1] = b[0];
-            a[11..].copy_from_slice(&b[1..]);
-        }
-        (true, false, 2) => {
-            // ffXX::00XX:XXXX
-            let b = cur.array::<4>()?;
-            a[0] = 0xff;
-            a[1] = b[0];
-            a[13..].copy_from_slice(&b[1..]);
-        }
-        (true, false, _) => {
-            // ff02::00XX
-            a[0] = 0xff;
-            a[1] = 0x02;
-            a[15] = cur.byte()?;
-        }
-        (true, true, 0) => {
-            // RFC 6282 §3.1.1 (M=1 DAC=1 DAM=00), RFC 3306 §4:
-            // ffXX:XXLL:PPPP:PPPP:PPPP:PPPP:XXXX:XXXX, L and P from the
-            // context; plen "MUST NOT be greater than 64" (RFC 3306 §4).
-            let b = cur.array::<6>()?;
-            let c = context(cid)?;
-            if c.prefix_len > 64 {
-                return Err(DecompressError::Malformed);
-            }
-            let mut p = [0u8; 16];
-            c.apply(&mut p);
-            a[0] = 0xff;
-            a[1] = b[0];
-            a[2] = b[1];
-            a[3] = c.prefix_len;
-            a[4..12].copy_from_slice(&p[..8]);
-            a[12..].copy_from_slice(&b[2..]);
-        }
-        // M=1 DAC=1 DAM≠00 is reserved.
-        (true, true, _) => return Err(DecompressError::Malformed),
+    let mode = mode & 3;
+    // The common case first: fe80::/64 with the IID from below.
+    if !m && !ac && mode == 3 {
+        a[..8].copy_from_slice(&LINK_LOCAL);
+        return if lower.write_iid(a) { Ok(()) } else { Err(DecompressError::Malformed) };
     }
+    // RFC 6282 §3.1.1: DAC=1 DAM=00 with M=0, and DAC=1 DAM≠00 with M=1,
+    // are reserved (SAC=1 SAM=00 is the unspecified address).
+    if ac && m != (mode == 0) && !is_src {
+        return Err(DecompressError::Malformed);
+    }
+    let n = usize::from(ADDR_INLINE_LEN[usize::from(m) << 3 | usize::from(ac) << 2 | usize::from(mode)]);
+    if n != 0 {
+        a[16 - n..].copy_from_slice(cur.take(n)?);
+    }
+    if !m {
+        // Full in-line (SAC=0) or the unspecified address (SAC=1).
+        if mode == 0 {
+            return Ok(());
+        }
+        // Looked up before an IID is derived (UnknownContext first).
+        let c = if ac { Some(context(cid)?) } else { None };
+        match mode {
+            // 0000:00ff:fe00:XXXX.
+            2 => a[8..14].copy_from_slice(&SHORT_IID),
+            3 if !lower.write_iid(a) => return Err(DecompressError::Malformed),
+            _ => {}
+        }
+        match c {
+            Some(c) => c.apply(a),
+            None => a[..8].copy_from_slice(&LINK_LOCAL),
+        }
+        return Ok(());
+    }
+    if !ac {
+        match mode {
+            // The whole address in-line.
+            0 => {}
+            // ff02::00XX
+            3 => a[..2].copy_from_slice(&[0xff, 0x02]),
+            // ffXX::00XX:XXXX:XXXX and ffXX::00XX:XXXX: the first in-line
+            // byte is the flags/scope byte.
+            _ => {
+                a[0] = 0xff;
+                a[1] = a[16 - n];
+                a[16 - n] = 0;
+            }
+        }
+        return Ok(());
+    }
+    // RFC 6282 §3.1.1 (M=1 DAC=1 DAM=00), RFC 3306 §4:
+    // ffXX:XXLL:PPPP:PPPP:PPPP:PPPP:XXXX:XXXX, L and P from the context;
+    // plen "MUST NOT be greater than 64" (RFC 3306 §4). The in-line bytes
+    // are at a[10..16]: XXXX there, then the group ID.
+    let c = context(cid)?;
+    if c.prefix_len > 64 {
+        return Err(DecompressError::Malformed);
+    }
+    let mut p = [0u8; 16];
+    c.apply(&mut p);
+    let head = [0xff, a[10], a[11], c.prefix_len];
+    a[..4].copy_from_slice(&head);
+    a[4..12].copy_from_slice(&p[..8]);
     Ok(())
 }
 

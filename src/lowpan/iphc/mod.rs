@@ -70,16 +70,13 @@ impl Lower<'_> {
     /// U/L flipped). False when there is no link-layer address.
     #[inline]
     fn write_iid(&self, a: &mut [u8; 16]) -> bool {
-        match self {
-            Lower::Link(Address::Short([x, y])) => a[8..].copy_from_slice(&[0, 0, 0, 0xff, 0xfe, 0, *x, *y]),
-            Lower::Link(Address::Extended(e)) => {
-                a[8..].copy_from_slice(e);
-                a[8] ^= 0x02;
+        match self.iid64() {
+            Some(iid) => {
+                a[8..].copy_from_slice(&iid.to_be_bytes());
+                true
             }
-            Lower::Link(Address::Absent) => return false,
-            Lower::Ip(ip) => a[8..].copy_from_slice(&ip[8..]),
+            None => false,
         }
-        true
     }
 
     /// The IID for a fully elided address (see [`Lower::write_iid`]) as a

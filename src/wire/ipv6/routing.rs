@@ -15,6 +15,7 @@
 
 use core::net::Ipv6Addr;
 
+use crate::wire::checksum::put;
 use crate::wire::{Error, Result};
 
 use super::IpProtocol;
@@ -114,18 +115,24 @@ impl<'a> SourceRoute<'a> {
     /// `Err(Truncated)` when `buf` is too short.
     pub fn compress(dst: &Ipv6Addr, route: &[Ipv6Addr], buf: &'a mut [u8]) -> Result<SourceRoute<'a>> {
         let (last, inter) = route.split_last().ok_or(Error::Malformed)?;
-        let cmpr_i = inter.iter().map(|a| common_prefix(a, dst)).min().unwrap_or(15);
-        let cmpr_e = inter.iter().map(|a| common_prefix(last, a)).fold(common_prefix(last, dst), u8::min);
+        // `common_prefix` is at most 15, what CmprI is with no intermediate.
+        let (mut cmpr_i, mut cmpr_e) = (15, common_prefix(last, dst));
+        for a in inter {
+            cmpr_i = cmpr_i.min(common_prefix(a, dst));
+            cmpr_e = cmpr_e.min(common_prefix(last, a));
+        }
         let (si, se) = (16 - usize::from(cmpr_i), 16 - usize::from(cmpr_e));
         let total = inter.len() * si + se;
         if total > MAX_ADDRESS_OCTETS {
             return Err(Error::Malformed);
         }
         let out = buf.get_mut(..total).ok_or(Error::Truncated)?;
-        for (chunk, a) in out.chunks_mut(si).zip(inter) {
-            chunk.copy_from_slice(&a.octets()[16 - si..]);
+        // Each address's last octets, the last address's after the others.
+        let mut at = 0;
+        for (a, n) in inter.iter().map(|a| (a, si)).chain([(last, se)]) {
+            put(out, at, &a.octets()[16 - n..]);
+            at += n;
         }
-        out[total - se..].copy_from_slice(&last.octets()[16 - se..]);
         Ok(SourceRoute { cmpr_i, cmpr_e, reserved: 0, addresses: out })
     }
 }

@@ -260,7 +260,7 @@ pub struct SixLowpanContext {
 
 impl SixLowpanContext {
     fn option_len(&self) -> usize {
-        let tail_zero = self.prefix.octets()[8..].iter().all(|b| *b == 0);
+        let tail_zero = self.prefix.to_bits() as u64 == 0;
         if self.context_len <= 64 && tail_zero { 16 } else { 24 }
     }
 }
@@ -313,112 +313,106 @@ pub enum NdiscOption<'a> {
     },
 }
 
-fn addr16(b: &[u8]) -> Ipv6Addr {
-    let mut a = [0u8; 16];
-    a.copy_from_slice(&b[..16]);
-    Ipv6Addr::from(a)
-}
-
-fn be16(b: &[u8]) -> u16 {
-    u16::from_be_bytes([b[0], b[1]])
-}
-
-fn be32(b: &[u8]) -> u32 {
-    u32::from_be_bytes([b[0], b[1], b[2], b[3]])
+/// The option at the start of `data`, exactly as long as its Length field
+/// says (at least 8 bytes): `Truncated` when the header or the option runs
+/// past `data`, `Malformed` for a zero length (RFC 4861 §4.6: "The value 0
+/// is invalid.").
+fn split_option(data: &[u8]) -> Result<&[u8]> {
+    let [_, units, ..] = *data else {
+        return Err(Error::Truncated);
+    };
+    if units == 0 {
+        return Err(Error::Malformed);
+    }
+    data.get(..usize::from(units) * UNIT).ok_or(Error::Truncated)
 }
 
 impl<'a> NdiscOption<'a> {
     /// Parses the option at the start of `data`; returns it and its length
     /// in bytes (a multiple of 8).
     pub fn parse(data: &'a [u8]) -> Result<(NdiscOption<'a>, usize)> {
-        let [option_type, units, ..] = *data else {
-            return Err(Error::Truncated);
+        let opt = split_option(data)?;
+        Ok((Self::parse_exact(opt)?, opt.len()))
+    }
+
+    /// Parses one whole option (`opt` as [`split_option`] returns it). The
+    /// fixed fields are read from a zero-padded copy of the first 32 bytes:
+    /// one copy, no bounds check per field.
+    #[inline(never)]
+    fn parse_exact(opt: &'a [u8]) -> Result<NdiscOption<'a>> {
+        let len = opt.len();
+        let units = len / UNIT;
+        let mut h = [0u8; 32];
+        let n = len.min(32);
+        h[..n].copy_from_slice(&opt[..n]);
+        let be16 = |at: usize| u16::from_be_bytes([h[at], h[at + 1]]);
+        let be32 = |at: usize| u32::from_be_bytes([h[at], h[at + 1], h[at + 2], h[at + 3]]);
+        let addr = |at: usize| {
+            let mut a = [0u8; 16];
+            a.copy_from_slice(&h[at..at + 16]);
+            Ipv6Addr::from(a)
         };
-        // RFC 4861 §4.6: "The value 0 is invalid."
-        if units == 0 {
+        let option_type = h[0];
+        let body = opt.get(2..).unwrap_or(&[]);
+        let valid = match OptionType::from(option_type) {
+            OptionType::SourceLinkLayerAddr => return Ok(NdiscOption::SourceLinkLayerAddr(parse_lla(body))),
+            OptionType::TargetLinkLayerAddr => return Ok(NdiscOption::TargetLinkLayerAddr(parse_lla(body))),
+            // RFC 4861 §4.6.2: length 4.
+            OptionType::PrefixInformation => units == 4,
+            // RFC 4861 §4.6.4: length 1.
+            OptionType::Mtu => units == 1,
+            // RFC 6775 §4.1: length 2; RFC 8505 §4.1: 2..=5 by ROVR size.
+            OptionType::AddressRegistration => units >= 2,
+            // RFC 6775 §4.2: length 2 or 3; the prefix fits in it.
+            OptionType::SixLowpanContext => match units {
+                2 => h[2] <= 64,
+                3 => h[2] <= 128,
+                _ => false,
+            },
+            // RFC 6775 §4.3: length 3.
+            OptionType::AuthoritativeBorderRouter => units == 3,
+            OptionType::RedirectedHeader | OptionType::Unknown(_) => {
+                return Ok(NdiscOption::Unknown { option_type, data: body });
+            }
+        };
+        if !valid {
             return Err(Error::Malformed);
         }
-        let len = usize::from(units) * UNIT;
-        let opt = data.get(..len).ok_or(Error::Truncated)?;
-        let body = &opt[2..];
-        let repr = match OptionType::from(option_type) {
-            OptionType::SourceLinkLayerAddr => NdiscOption::SourceLinkLayerAddr(parse_lla(body)),
-            OptionType::TargetLinkLayerAddr => NdiscOption::TargetLinkLayerAddr(parse_lla(body)),
-            OptionType::PrefixInformation => {
-                // RFC 4861 §4.6.2: length 4.
-                if units != 4 {
-                    return Err(Error::Malformed);
-                }
-                NdiscOption::PrefixInformation(PrefixInformation {
-                    prefix_len: opt[2],
-                    flags: PrefixInfoFlags(opt[3]),
-                    valid_lifetime: be32(&opt[4..8]),
-                    preferred_lifetime: be32(&opt[8..12]),
-                    prefix: addr16(&opt[16..32]),
-                })
-            }
-            OptionType::Mtu => {
-                // RFC 4861 §4.6.4: length 1.
-                if units != 1 {
-                    return Err(Error::Malformed);
-                }
-                NdiscOption::Mtu(be32(&opt[4..8]))
-            }
-            OptionType::AddressRegistration => {
-                // RFC 6775 §4.1: length 2; RFC 8505 §4.1: 2..=5 by ROVR size.
-                if units < 2 {
-                    return Err(Error::Malformed);
-                }
-                let flags = opt[4];
-                NdiscOption::AddressRegistration(AddressRegistration {
-                    status: ArStatus::from(opt[2]),
-                    opaque: opt[3],
-                    i: (flags >> 2) & 0x03,
-                    r: flags & 0x02 != 0,
-                    t: flags & 0x01 != 0,
-                    tid: opt[5],
-                    lifetime: be16(&opt[6..8]),
-                    rovr: &opt[8..],
-                })
-            }
-            OptionType::SixLowpanContext => {
-                // RFC 6775 §4.2: length 2 or 3; the prefix fits in it.
-                let context_len = opt[2];
-                let fits = match units {
-                    2 => context_len <= 64,
-                    3 => context_len <= 128,
-                    _ => false,
-                };
-                if !fits {
-                    return Err(Error::Malformed);
-                }
-                let mut prefix = [0u8; 16];
-                prefix[..len - 8].copy_from_slice(&opt[8..]);
-                NdiscOption::SixLowpanContext(SixLowpanContext {
-                    context_len,
-                    compression: opt[3] & 0x10 != 0,
-                    cid: opt[3] & 0x0f,
-                    valid_lifetime: be16(&opt[6..8]),
-                    prefix: Ipv6Addr::from(prefix),
-                })
-            }
-            OptionType::AuthoritativeBorderRouter => {
-                // RFC 6775 §4.3: length 3.
-                if units != 3 {
-                    return Err(Error::Malformed);
-                }
-                NdiscOption::AuthoritativeBorderRouter(AuthoritativeBorderRouter {
-                    version_low: be16(&opt[2..4]),
-                    version_high: be16(&opt[4..6]),
-                    valid_lifetime: be16(&opt[6..8]),
-                    address: addr16(&opt[8..24]),
-                })
-            }
-            OptionType::RedirectedHeader | OptionType::Unknown(_) => {
-                NdiscOption::Unknown { option_type, data: body }
-            }
-        };
-        Ok((repr, len))
+        Ok(match OptionType::from(option_type) {
+            OptionType::PrefixInformation => NdiscOption::PrefixInformation(PrefixInformation {
+                prefix_len: h[2],
+                flags: PrefixInfoFlags(h[3]),
+                valid_lifetime: be32(4),
+                preferred_lifetime: be32(8),
+                prefix: addr(16),
+            }),
+            OptionType::Mtu => NdiscOption::Mtu(be32(4)),
+            OptionType::AddressRegistration => NdiscOption::AddressRegistration(AddressRegistration {
+                status: ArStatus::from(h[2]),
+                opaque: h[3],
+                i: (h[4] >> 2) & 0x03,
+                r: h[4] & 0x02 != 0,
+                t: h[4] & 0x01 != 0,
+                tid: h[5],
+                lifetime: be16(6),
+                rovr: opt.get(8..).unwrap_or(&[]),
+            }),
+            // The prefix is the bytes after the first 8 (8 or 16 of them),
+            // zero-padded to 16 by the copy.
+            OptionType::SixLowpanContext => NdiscOption::SixLowpanContext(SixLowpanContext {
+                context_len: h[2],
+                compression: h[3] & 0x10 != 0,
+                cid: h[3] & 0x0f,
+                valid_lifetime: be16(6),
+                prefix: addr(8),
+            }),
+            _ => NdiscOption::AuthoritativeBorderRouter(AuthoritativeBorderRouter {
+                version_low: be16(2),
+                version_high: be16(4),
+                valid_lifetime: be16(6),
+                address: addr(8),
+            }),
+        })
     }
 
     /// The option type.
@@ -458,6 +452,12 @@ impl<'a> NdiscOption<'a> {
     /// byte saturates at 255 and the bytes are still written.
     /// Panics when `buf` is shorter than `buffer_len()`.
     pub fn emit(&self, buf: &mut [u8]) {
+        self.emit_len(buf);
+    }
+
+    /// [`Self::emit`], returning the length written.
+    #[inline(never)]
+    fn emit_len(&self, buf: &mut [u8]) -> usize {
         let len = self.buffer_len();
         let opt = &mut buf[..len];
         opt.fill(0);
@@ -498,20 +498,17 @@ impl<'a> NdiscOption<'a> {
             }
             NdiscOption::Unknown { data, .. } => put(opt, 2, data),
         }
+        len
     }
 }
 
 /// RFC 4944 §8: a short address plus 4 zero bytes, or an EUI-64 plus 6 zero
 /// bytes; anything else is kept raw.
 fn parse_lla(body: &[u8]) -> LinkLayerAddress<'_> {
-    match body.len() {
-        6 if body[2..].iter().all(|b| *b == 0) => {
-            LinkLayerAddress::Ieee802154(Address::Short([body[0], body[1]]))
-        }
-        14 if body[8..].iter().all(|b| *b == 0) => {
-            let mut a = [0u8; 8];
-            a.copy_from_slice(&body[..8]);
-            LinkLayerAddress::Ieee802154(Address::Extended(a))
+    match *body {
+        [a, b, 0, 0, 0, 0] => LinkLayerAddress::Ieee802154(Address::Short([a, b])),
+        [a, b, c, d, e, f, g, h, 0, 0, 0, 0, 0, 0] => {
+            LinkLayerAddress::Ieee802154(Address::Extended([a, b, c, d, e, f, g, h]))
         }
         _ => LinkLayerAddress::Raw(body),
     }
@@ -584,9 +581,7 @@ impl<'a> Options<'a> {
             Options::List(list) => {
                 let mut at = 0;
                 for opt in list.iter() {
-                    let len = opt.buffer_len();
-                    opt.emit(&mut buf[at..at + len]);
-                    at += len;
+                    at += opt.emit_len(&mut buf[at..]);
                 }
             }
         }
@@ -656,16 +651,16 @@ impl<'a> Iterator for OptionsIter<'a> {
                 if data.is_empty() {
                     return None;
                 }
-                match NdiscOption::parse(data) {
-                    Ok((opt, len)) => {
-                        *data = &data[len..];
-                        Some(Ok(opt))
-                    }
-                    Err(e) => {
-                        *data = &[];
-                        Some(Err(e))
-                    }
+                // The option is split off first, then parsed: iteration stops
+                // after an error.
+                let r = split_option(data).and_then(|opt| {
+                    *data = &data[opt.len()..];
+                    NdiscOption::parse_exact(opt)
+                });
+                if r.is_err() {
+                    *data = &[];
                 }
+                Some(r)
             }
         }
     }

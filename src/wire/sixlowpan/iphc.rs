@@ -99,6 +99,24 @@ impl AddressMode {
     }
 }
 
+/// The number of in-line address bytes (RFC 6282 §3.1.1), indexed by
+/// `M << 3 | AC << 2 | mode` (AC is SAC or DAC; M is 0 for a source):
+/// what [`AddressMode::inline_len`] says for every combination, with the
+/// reserved ones counting 0.
+pub(crate) const ADDR_INLINE_LEN: [u8; 16] = [
+    16, 8, 2, 0, // M=0 AC=0: full, fe80::/64 + IID, + 16 bits, elided
+    0, 8, 2, 0, // M=0 AC=1: `::` (source; destination reserved), context + ...
+    16, 6, 4, 1, // M=1 AC=0: full, ffXX::00XX:XXXX:XXXX, ffXX::00XX:XXXX, ff02::00XX
+    6, 0, 0, 0, // M=1 AC=1: ffXX:XXLL:P64:XXXX:XXXX (RFC 3306); 1-3 reserved
+];
+
+/// True for the reserved destination combinations of M, DAC and DAM (the
+/// low nibble of the second IPHC byte): M=0 DAC=1 DAM=00, M=1 DAC=1 DAM≠00.
+#[inline]
+const fn dst_reserved(b1: u8) -> bool {
+    b1 & 0x04 != 0 && (b1 & 0x08 != 0) != (b1 & 0x03 == 0)
+}
+
 /// The in-line length of the Traffic Class / Flow Label field for TF
 /// (RFC 6282 §3.1.1: 4, 3, 1 or 0 bytes).
 pub const fn tf_len(tf: u8) -> usize {
@@ -148,10 +166,9 @@ impl<T: AsRef<[u8]>> Packet<T> {
         if b.len() < field::BASE {
             return Err(Error::Truncated);
         }
-        if b[0] & 0xe0 != 0x60 {
+        if b[0] & 0xe0 != 0x60 || dst_reserved(b[1]) {
             return Err(Error::Malformed);
         }
-        self.dst_mode()?;
         if b.len() < self.layout().end { Err(Error::Truncated) } else { Ok(()) }
     }
 
@@ -168,12 +185,13 @@ impl<T: AsRef<[u8]>> Packet<T> {
     /// Reads only the two base bytes. A reserved destination combination
     /// counts as zero in-line bytes here; `check_len` rejects it first.
     fn layout(&self) -> Layout {
-        let tf = usize::from(self.cid()) + field::BASE;
-        let nh = tf + tf_len(self.tf());
-        let hlim = nh + usize::from(!self.nh());
-        let src = hlim + usize::from(self.hlim() == 0);
-        let dst = src + self.src_mode().inline_len();
-        let end = dst + self.dst_mode().map_or(0, |m| m.inline_len());
+        let [b0, b1] = self.base();
+        let tf = usize::from(b1 >> 7) + field::BASE;
+        let nh = tf + tf_len(b0 >> 3);
+        let hlim = nh + usize::from(b0 & 0x04 == 0);
+        let src = hlim + usize::from(b0 & 3 == 0);
+        let dst = src + usize::from(ADDR_INLINE_LEN[usize::from((b1 >> 4) & 7)]);
+        let end = dst + usize::from(ADDR_INLINE_LEN[usize::from(b1 & 0x0f)]);
         Layout { tf, nh, hlim, src, dst, end }
     }
 
@@ -452,6 +470,22 @@ impl Repr {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The length table and the reserved-combination test agree with
+    /// [`AddressMode`] for every source and destination combination.
+    #[test]
+    fn inline_len_table_matches_address_modes() {
+        for b in 0..8u8 {
+            let m = AddressMode::source(b & 4 != 0, b & 3);
+            assert_eq!(usize::from(ADDR_INLINE_LEN[usize::from(b)]), m.inline_len(), "{b}");
+        }
+        for b in 0..16u8 {
+            let d = AddressMode::destination(b & 8 != 0, b & 4 != 0, b & 3);
+            assert_eq!(dst_reserved(b), d.is_err(), "{b}");
+            assert_eq!(dst_reserved(b | 0xf0), d.is_err(), "{b}");
+            assert_eq!(usize::from(ADDR_INLINE_LEN[usize::from(b)]), d.map_or(0, |m| m.inline_len()), "{b}");
+        }
+    }
     use proptest::prelude::*;
 
     // hand/hand_230_nofcs.pcap frame 1 (RPL DIO): 7b 3b, TF=11 NH=0 HLIM=11,
