@@ -259,26 +259,26 @@ impl<S: Slots<ParentEntry>> ParentSet<S> {
     ) -> Update {
         let etx = link_etx.unwrap_or(NO_ETX);
         let new = ParentEntry { info, last_dio: InstantMillis::floor(now), etx, used: true };
-        let entries = self.entries.as_mut();
-        if let Some(e) = entries.iter_mut().find(|e| e.used && e.info.ip == info.ip) {
-            *e = new;
-            return Update::Updated;
-        }
-        if let Some(e) = entries.iter_mut().find(|e| !e.used) {
-            *e = new;
-            return Update::Added;
-        }
-        let Some(worst) = self.worst_evictable(of) else {
-            return Update::Rejected;
+        let entries = self.entries.as_ref();
+        let own = entries.iter().position(|e| e.used && e.info.ip == info.ip);
+        let (slot, outcome) = match own.map(|i| (i, Update::Updated)).or_else(|| {
+            entries.iter().position(|e| !e.used).map(|i| (i, Update::Added))
+        }) {
+            Some(found) => found,
+            None => {
+                let Some(worst) = self.worst_evictable(of) else {
+                    return Update::Rejected;
+                };
+                let victim = self.entries.as_ref()[worst];
+                let stale = self.version.is_some_and(|v| victim.info.version != v);
+                if !stale && of.better_parent(&new.candidate(false), &victim.candidate(false)) != Ordering::Less {
+                    return Update::Rejected;
+                }
+                (worst, Update::Evicted(victim))
+            }
         };
-        let entries = self.entries.as_mut();
-        let victim = entries[worst];
-        let stale = self.version.is_some_and(|v| victim.info.version != v);
-        if !stale && of.better_parent(&new.candidate(false), &victim.candidate(false)) != Ordering::Less {
-            return Update::Rejected;
-        }
-        entries[worst] = new;
-        Update::Evicted(victim)
+        self.entries.as_mut()[slot] = new;
+        outcome
     }
 
     /// The index of the worst entry that is not the preferred parent (the
