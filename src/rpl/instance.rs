@@ -39,7 +39,6 @@
 
 use core::net::Ipv6Addr;
 
-
 use super::DEFAULT_MAX_RANK_INCREASE;
 use super::dag::{Dag, DagAction, DioOutcome, Role, RootConfig};
 use super::dao::{AckResult, DaoConfig, DaoContent, DaoSender};

@@ -261,9 +261,10 @@ impl<S: Slots<ParentEntry>> ParentSet<S> {
         let new = ParentEntry { info, last_dio: InstantMillis::floor(now), etx, used: true };
         let entries = self.entries.as_ref();
         let own = entries.iter().position(|e| e.used && e.info.ip == info.ip);
-        let (slot, outcome) = match own.map(|i| (i, Update::Updated)).or_else(|| {
-            entries.iter().position(|e| !e.used).map(|i| (i, Update::Added))
-        }) {
+        let (slot, outcome) = match own
+            .map(|i| (i, Update::Updated))
+            .or_else(|| entries.iter().position(|e| !e.used).map(|i| (i, Update::Added)))
+        {
             Some(found) => found,
             None => {
                 let Some(worst) = self.worst_evictable(of) else {
@@ -271,7 +272,9 @@ impl<S: Slots<ParentEntry>> ParentSet<S> {
                 };
                 let victim = self.entries.as_ref()[worst];
                 let stale = self.version.is_some_and(|v| victim.info.version != v);
-                if !stale && of.better_parent(&new.candidate(false), &victim.candidate(false)) != Ordering::Less {
+                if !stale
+                    && of.better_parent(&new.candidate(false), &victim.candidate(false)) != Ordering::Less
+                {
                     return Update::Rejected;
                 }
                 (worst, Update::Evicted(victim))
