@@ -39,12 +39,11 @@
 
 use core::net::Ipv6Addr;
 
-use heapless::Deque;
-
 use super::DEFAULT_MAX_RANK_INCREASE;
 use super::dag::{Dag, DagAction, DioOutcome, Role, RootConfig};
 use super::dao::{AckResult, DaoConfig, DaoContent, DaoSender};
 use super::parents::{ParentEntry, ParentSet};
+use super::ring::Ring;
 use super::routes::{Route, RouteUpdate, rpl_lifetime, target_prefix};
 use super::srh::{SourceRoutes, SrhError};
 use crate::mac::{Rng, Slots};
@@ -261,8 +260,8 @@ pub struct Rpl<P: Slots<ParentEntry>, R: Slots<Route>> {
     link_local: Ipv6Addr,
     /// Our address in the DODAG's prefix (non-storing DAO source, target).
     global: Option<Ipv6Addr>,
-    queue: Deque<Queued, QUEUE_CAPACITY>,
-    events: Deque<RplEvent, 4>,
+    queue: Ring<Queued, QUEUE_CAPACITY>,
+    events: Ring<RplEvent, 4>,
     parent_failures: u8,
     probe_at: Option<Instant>,
     probe_turn: u8,
@@ -295,8 +294,8 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
             routes: SourceRoutes::new(root, routes),
             link_local,
             global,
-            queue: Deque::new(),
-            events: Deque::new(),
+            queue: Ring::new(),
+            events: Ring::new(),
             parent_failures: 0,
             probe_at: None,
             probe_turn: 0,
@@ -384,18 +383,13 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
     }
 
     fn push_event(&mut self, e: RplEvent) {
-        if self.events.is_full() {
-            self.events.pop_front();
-        }
-        let _ = self.events.push_back(e);
+        self.events.push_overwrite(e);
     }
 
     fn enqueue(&mut self, c: Queued) {
-        if self.queue.is_full() {
+        if self.queue.push_overwrite(c) {
             bump(&mut self.stats.queue_drops);
-            self.queue.pop_front();
         }
-        let _ = self.queue.push_back(c);
     }
 
     /// Tells the instance the address it formed from the DODAG's prefix.

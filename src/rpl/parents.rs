@@ -259,43 +259,54 @@ impl<S: Slots<ParentEntry>> ParentSet<S> {
     ) -> Update {
         let etx = link_etx.unwrap_or(NO_ETX);
         let new = ParentEntry { info, last_dio: InstantMillis::floor(now), etx, used: true };
-        let entries = self.entries.as_mut();
-        if let Some(e) = entries.iter_mut().find(|e| e.used && e.info.ip == info.ip) {
-            *e = new;
-            return Update::Updated;
-        }
-        if let Some(e) = entries.iter_mut().find(|e| !e.used) {
-            *e = new;
-            return Update::Added;
-        }
-        let Some(worst) = self.worst_evictable(of) else {
-            return Update::Rejected;
+        let entries = self.entries.as_ref();
+        let own = entries.iter().position(|e| e.used && e.info.ip == info.ip);
+        let (slot, outcome) = match own
+            .map(|i| (i, Update::Updated))
+            .or_else(|| entries.iter().position(|e| !e.used).map(|i| (i, Update::Added)))
+        {
+            Some(found) => found,
+            None => {
+                let Some(worst) = self.worst_evictable(of) else {
+                    return Update::Rejected;
+                };
+                let victim = self.entries.as_ref()[worst];
+                let stale = self.version.is_some_and(|v| victim.info.version != v);
+                if !stale
+                    && of.better_parent(&new.candidate(false), &victim.candidate(false)) != Ordering::Less
+                {
+                    return Update::Rejected;
+                }
+                (worst, Update::Evicted(victim))
+            }
         };
-        let entries = self.entries.as_mut();
-        let victim = entries[worst];
-        let stale = self.version.is_some_and(|v| victim.info.version != v);
-        if !stale && of.better_parent(&new.candidate(false), &victim.candidate(false)) != Ordering::Less {
-            return Update::Rejected;
-        }
-        entries[worst] = new;
-        Update::Evicted(victim)
+        self.entries.as_mut()[slot] = new;
+        outcome
     }
 
-    /// The index of the worst entry that is not the preferred parent.
+    /// The index of the worst entry that is not the preferred parent (the
+    /// last of equals, as `Iterator::max_by` picks it).
     fn worst_evictable<O: ObjectiveFunction + ?Sized>(&self, of: &O) -> Option<usize> {
         let version = self.version;
         let stale = |e: &ParentEntry| version.is_some_and(|v| e.info.version != v);
-        self.entries
-            .as_ref()
-            .iter()
-            .enumerate()
-            .filter(|(i, e)| e.used && Some(*i) != self.preferred)
-            .max_by(|(_, a), (_, b)| {
-                stale(a)
-                    .cmp(&stale(b))
-                    .then_with(|| of.better_parent(&a.candidate(false), &b.candidate(false)))
-            })
-            .map(|(i, _)| i)
+        let entries = self.entries.as_ref();
+        let mut worst: Option<usize> = None;
+        for (i, e) in entries.iter().enumerate() {
+            if !e.used || Some(i) == self.preferred {
+                continue;
+            }
+            if let Some(w) = worst {
+                let a = &entries[w];
+                let order = stale(a)
+                    .cmp(&stale(e))
+                    .then_with(|| of.better_parent(&a.candidate(false), &e.candidate(false)));
+                if order == Ordering::Greater {
+                    continue;
+                }
+            }
+            worst = Some(i);
+        }
+        worst
     }
 
     /// Removes the candidate `ip` (e.g. unreachable, RFC 6550 §8.2.1);
@@ -331,21 +342,25 @@ impl<S: Slots<ParentEntry>> ParentSet<S> {
         let limit = self.max_allowed_rank();
         let version = self.version;
         let current = self.preferred;
-        let best = self
-            .entries
-            .as_ref()
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| e.used && version.is_none_or(|v| e.info.version == v))
-            .filter(|(i, e)| {
-                let c = e.candidate(Some(*i) == current);
-                let via = of.rank(e.info.rank, e.link_etx());
-                of.acceptable(&c) && via > e.info.rank && via <= limit
-            })
-            .min_by(|(i, a), (j, b)| {
-                of.better_parent(&a.candidate(Some(*i) == current), &b.candidate(Some(*j) == current))
-            })
-            .map(|(i, _)| i);
+        // The first of equals, as `Iterator::min_by` picks it.
+        let mut best: Option<(usize, Candidate)> = None;
+        for (i, e) in self.entries.as_ref().iter().enumerate() {
+            if !e.used || version.is_some_and(|v| e.info.version != v) {
+                continue;
+            }
+            let c = e.candidate(Some(i) == current);
+            let via = of.rank(e.info.rank, e.link_etx());
+            if !(of.acceptable(&c) && via > e.info.rank && via <= limit) {
+                continue;
+            }
+            if let Some((_, b)) = &best {
+                if of.better_parent(b, &c) != Ordering::Greater {
+                    continue;
+                }
+            }
+            best = Some((i, c));
+        }
+        let best = best.map(|(i, _)| i);
         self.preferred = best;
         let rank = self.rank(of);
         // RFC 6550 §8.2.2.4: L is the lowest rank advertised in this version.
