@@ -180,63 +180,74 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, S: Slots<FragSlot<B>>> Reassembler<B, S> {
         if hdr.more_fragments && (len == 0 || len % 8 != 0) {
             return Err(self.count(ReassemblyError::Invalid));
         }
-        if unfrag_len + end > MAX_DATAGRAM {
-            self.abandon(src, dst, hdr.identification);
-            return Err(self.count(ReassemblyError::TooLarge));
-        }
+        let id = hdr.identification;
+        let too_big = unfrag_len + end > MAX_DATAGRAM;
         let slots = self.slots.as_mut();
-        let key = |s: &State| s.src == src && s.dst == dst && s.id == hdr.identification;
-        let idx = match slots.iter().position(|s| s.state.as_ref().is_some_and(key)) {
-            Some(i) => i,
-            None => {
-                let Some(i) = slots.iter().position(|s| s.state.is_none()) else {
-                    return Err(self.count(ReassemblyError::NoSlot));
-                };
-                let slot = &mut slots[i];
-                if slot.buf.as_ref().len() < unfrag_len {
-                    return Err(self.count(ReassemblyError::TooLarge));
+        // One scan: the datagram's slot, else the first free one.
+        let (mut found, mut free) = (None, None);
+        for (i, s) in slots.iter().enumerate() {
+            match &s.state {
+                Some(st) => {
+                    if st.src == src && st.dst == dst && st.id == id {
+                        found = Some(i);
+                    }
                 }
-                slot.buf.as_mut()[..unfrag_len].copy_from_slice(&packet[..unfrag_len]);
-                slot.state = Some(State {
-                    src,
-                    dst,
-                    id: hdr.identification,
-                    started: now,
-                    unfrag_len,
-                    nh_pos,
-                    next_header: None,
-                    total: None,
-                    received: 0,
-                    max_end: 0,
-                    have: [0; BITMAP],
-                });
-                i
+                None => {
+                    if free.is_none() {
+                        free = Some(i);
+                    }
+                }
             }
+        }
+        let Some(idx) = found.or(free) else {
+            return Err(self.count(if too_big {
+                ReassemblyError::TooLarge
+            } else {
+                ReassemblyError::NoSlot
+            }));
         };
         let slot = &mut slots[idx];
         let cap = slot.buf.as_ref().len().min(MAX_DATAGRAM);
-        let Some(st) = slot.state.as_mut() else { return Err(ReassemblyError::NoSlot) };
-        let verdict = if st.unfrag_len != unfrag_len {
-            Err(ReassemblyError::Invalid)
-        } else if unfrag_len + end > cap {
-            Err(ReassemblyError::TooLarge)
-        } else if st.total.is_some_and(|t| if hdr.more_fragments { end > t } else { end != t })
-            || (!hdr.more_fragments && st.max_end > end)
-        {
+        let verdict = match &slot.state {
+            _ if too_big => Err(ReassemblyError::TooLarge),
+            Some(st) if st.unfrag_len != unfrag_len => Err(ReassemblyError::Invalid),
+            _ if unfrag_len + end > cap => Err(ReassemblyError::TooLarge),
             // RFC 8200 §4.5: data past the end the last fragment set.
-            Err(ReassemblyError::Invalid)
-        } else if (off / 8..end.div_ceil(8)).any(|b| st.have[b / 64] >> (b % 64) & 1 == 1) {
-            // RFC 5722 §4: any overlap abandons the whole datagram.
-            Err(ReassemblyError::Overlap)
-        } else {
-            Ok(())
+            Some(st)
+                if st.total.is_some_and(|t| if hdr.more_fragments { end > t } else { end != t })
+                    || (!hdr.more_fragments && st.max_end > end) =>
+            {
+                Err(ReassemblyError::Invalid)
+            }
+            _ => Ok(()),
         };
         if let Err(e) = verdict {
             slot.state = None;
             return Err(self.count(e));
         }
+        // A new datagram; its unfragmentable part is copied from the
+        // offset-0 fragment below, which completion needs anyway.
+        let st = slot.state.get_or_insert(State {
+            src,
+            dst,
+            id,
+            started: now,
+            unfrag_len,
+            nh_pos,
+            next_header: None,
+            total: None,
+            received: 0,
+            max_end: 0,
+            have: [0; BITMAP],
+        });
+        // RFC 5722 §4: any overlap abandons the whole datagram.
         for b in off / 8..end.div_ceil(8) {
-            st.have[b / 64] |= 1 << (b % 64);
+            let (w, m) = (b / 64, 1u64 << (b % 64));
+            if st.have[w] & m != 0 {
+                slot.state = None;
+                return Err(self.count(ReassemblyError::Overlap));
+            }
+            st.have[w] |= m;
         }
         st.received += len;
         st.max_end = st.max_end.max(end);
@@ -266,14 +277,6 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, S: Slots<FragSlot<B>>> Reassembler<B, S> {
         Ok(Some(&self.slots.as_mut()[idx].buf.as_ref()[..len]))
     }
 
-    fn abandon(&mut self, src: Ipv6Addr, dst: Ipv6Addr, id: u32) {
-        for s in self.slots.as_mut() {
-            if s.state.is_some_and(|st| st.src == src && st.dst == dst && st.id == id) {
-                s.state = None;
-            }
-        }
-    }
-
     fn count(&mut self, e: ReassemblyError) -> ReassemblyError {
         let s = &mut self.stats;
         match e {
@@ -291,14 +294,12 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, S: Slots<FragSlot<B>>> Reassembler<B, S> {
         let timeout = self.timeout;
         let mut n = 0;
         for s in self.slots.as_mut() {
-            if s.state.is_some_and(|st| now >= st.started + timeout) {
+            if s.state.as_ref().is_some_and(|st| now >= st.started + timeout) {
                 s.state = None;
                 n += 1;
             }
         }
-        for _ in 0..n {
-            bump(&mut self.stats.timeouts);
-        }
+        self.stats.timeouts = self.stats.timeouts.saturating_add(n as u32);
         n
     }
 
@@ -306,7 +307,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, S: Slots<FragSlot<B>>> Reassembler<B, S> {
     pub fn poll_at(&self) -> Option<Instant> {
         let mut at = None;
         for s in self.slots.as_ref() {
-            at = earliest(at, s.state.map(|st| st.started + self.timeout));
+            at = earliest(at, s.state.as_ref().map(|st| st.started + self.timeout));
         }
         at
     }
