@@ -12,8 +12,9 @@
 //!
 //! - **Storage**: slots are caller buffers ([`FragSlot`] over any
 //!   `AsRef<[u8]> + AsMut<[u8]>`, e.g. `[u8; 1280]`); each costs its
-//!   buffer plus 72 bytes of state. The datagram is rebuilt in place, the
-//!   unfragmentable part first.
+//!   buffer plus 136 bytes on x86_64 (the slot record with its 3-word
+//!   block bitmap, and the buffer reference). The datagram is rebuilt in
+//!   place, the unfragmentable part first.
 //! - **Slots full**: a fragment of a new datagram is dropped
 //!   ([`ReassemblyError::NoSlot`]); datagrams in progress are not evicted,
 //!   except those past their timeout.
@@ -37,7 +38,9 @@ use crate::wire::ipv6::{self, FragmentRepr, HEADER_LEN, IpProtocol};
 pub const REASSEMBLY_TIMEOUT: Duration = Duration::from_secs(60);
 /// The largest datagram this reassembler rebuilds (the IPv6 minimum MTU).
 pub const MAX_DATAGRAM: usize = 1280;
-const BITMAP: usize = MAX_DATAGRAM / 64;
+/// Words of the received-blocks bitmap: one bit per 8-octet block of
+/// fragmentable data (`end <= MAX_DATAGRAM` is checked first).
+const BITMAP: usize = MAX_DATAGRAM.div_ceil(8 * 64);
 
 /// Why a fragment was dropped; each case is counted in [`ReassemblyStats`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
