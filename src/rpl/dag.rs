@@ -535,16 +535,22 @@ impl<S: Slots<ParentEntry>> Dag<S> {
                 if self.joined() && !self.better_dodag(dio) {
                     return DioOutcome::Ignored;
                 }
-                if let Some(o) = self.join(from_ip, dio, config, prefix) {
+                if let Some(o) = self.join(from_ip, dio, config) {
                     return o;
                 }
                 None
             }
-            Some(v) if lollipop_newer(dio.version_number, v) => Some(self.new_version(dio, config, prefix)),
+            Some(v) if lollipop_newer(dio.version_number, v) => Some(self.new_version(dio, config)),
             Some(v) => {
                 return self.same_version(now, from_ip, from_ll, dio, config, prefix, link_etx, rng, v);
             }
         };
+        // Both take the DIO's PIO, when it carries one.
+        if prefix.is_some() {
+            if let Some(d) = self.dodag.as_mut() {
+                d.prefix = prefix;
+            }
+        }
         self.parents.set_version(dio.version_number);
         self.parent_dtsn = None;
         if dio.rank != INFINITE_RANK {
@@ -702,7 +708,6 @@ impl<S: Slots<ParentEntry>> Dag<S> {
         from_ip: Ipv6Addr,
         dio: &Dio<'_>,
         config: Option<DodagConfiguration>,
-        prefix: Option<PrefixInformation>,
     ) -> Option<DioOutcome> {
         if dio.rank == INFINITE_RANK {
             return Some(DioOutcome::Ignored);
@@ -724,7 +729,7 @@ impl<S: Slots<ParentEntry>> Dag<S> {
             grounded: dio.grounded,
             preference: dio.dodag_preference,
             config,
-            prefix,
+            prefix: None,
             of,
         });
         self.parents.clear();
@@ -739,12 +744,7 @@ impl<S: Slots<ParentEntry>> Dag<S> {
     /// repair): takes its values; the caller then chooses parents among
     /// the new version only (entries of the old one stay but cannot be
     /// chosen; L restarts). Whether the node had a parent.
-    fn new_version(
-        &mut self,
-        dio: &Dio<'_>,
-        config: Option<DodagConfiguration>,
-        prefix: Option<PrefixInformation>,
-    ) -> bool {
+    fn new_version(&mut self, dio: &Dio<'_>, config: Option<DodagConfiguration>) -> bool {
         if let Some(c) = config {
             self.apply_config(c);
         }
@@ -753,9 +753,6 @@ impl<S: Slots<ParentEntry>> Dag<S> {
             d.grounded = dio.grounded;
             d.preference = dio.dodag_preference;
             d.mop = dio.mode_of_operation;
-            if prefix.is_some() {
-                d.prefix = prefix;
-            }
         }
         self.parents.preferred().is_some()
     }
