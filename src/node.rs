@@ -1053,29 +1053,24 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
         let data = &payload[upper.offset..];
         match upper.protocol {
             IpProtocol::Udp => {
-                let Ok(u) = udp::Packet::new_checked(data) else {
-                    bump(&mut stats.rx_udp_bad);
-                    return false;
+                let u = match udp::Packet::new_checked(data) {
+                    Ok(u) if u.verify_checksum(&src, &dst) => u,
+                    _ => {
+                        bump(&mut stats.rx_udp_bad);
+                        return false;
+                    }
                 };
-                if !u.verify_checksum(&src, &dst) {
-                    bump(&mut stats.rx_udp_bad);
-                    return false;
-                }
                 let from = Endpoint::new(src, u.src_port());
                 let to = Endpoint::new(dst, u.dst_port());
                 matches!(sockets.deliver(from, to, hlim, u.payload()), Delivery::NoSocket)
                     && !dst.is_multicast()
             }
             IpProtocol::Icmpv6 => {
-                let Ok(p) = icmpv6::Packet::new_checked(data) else {
-                    bump(&mut stats.rx_icmp_bad);
-                    return false;
+                let repr = match icmpv6::Packet::new_checked(data) {
+                    Ok(p) if p.verify_checksum(&src, &dst) => icmpv6::Repr::parse(&p).ok(),
+                    _ => None,
                 };
-                if !p.verify_checksum(&src, &dst) {
-                    bump(&mut stats.rx_icmp_bad);
-                    return false;
-                }
-                let Ok(repr) = icmpv6::Repr::parse(&p) else {
+                let Some(repr) = repr else {
                     bump(&mut stats.rx_icmp_bad);
                     return false;
                 };
