@@ -656,8 +656,11 @@ impl<'a, N: NdRole<'a>> Node<'a, N> {
         let busy = ready.then_some(Instant::ZERO);
         // RPL messages wait while a datagram is going out.
         let rpl = c.rpl.as_ref().map(|r| r.poll_at()).filter(|_| c.pending.is_none());
-        let at = earliest(earliest(c.mac.poll_at(), self.lowpan.poll_at()), earliest(c.net.poll_at(), nd));
-        earliest(at, earliest(busy, rpl))
+        let mut at = None;
+        for t in [c.mac.poll_at(), self.lowpan.poll_at(), c.net.poll_at(), nd, busy, rpl] {
+            at = earliest(at, t);
+        }
+        at
     }
 
     /// Adds a UDP socket.
@@ -884,6 +887,16 @@ fn bump(c: &mut u32) {
     *c = c.saturating_add(1);
 }
 
+/// Queues `e`, dropping (and counting) the oldest event when full.
+#[inline(never)]
+fn push_event(events: &mut heapless::Deque<NodeEvent, EVENT_CAPACITY>, stats: &mut NodeStats, e: NodeEvent) {
+    if events.is_full() {
+        events.pop_front();
+        bump(&mut stats.events_dropped);
+    }
+    let _ = events.push_back(e);
+}
+
 impl<'a, N: NdRole<'a>> Core<'a, N> {
     fn contexts(&self) -> &ContextTable {
         self.nd.contexts()
@@ -906,11 +919,7 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
     }
 
     fn push_event(&mut self, e: NodeEvent) {
-        if self.events.is_full() {
-            self.events.pop_front();
-            bump(&mut self.stats.events_dropped);
-        }
-        let _ = self.events.push_back(e);
+        push_event(&mut self.events, &mut self.stats, e);
     }
 
     /// Advances the MAC and takes its reports. A fragment that failed dooms
@@ -1044,40 +1053,31 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
         let data = &payload[upper.offset..];
         match upper.protocol {
             IpProtocol::Udp => {
-                let Ok(u) = udp::Packet::new_checked(data) else {
-                    bump(&mut stats.rx_udp_bad);
-                    return false;
+                let u = match udp::Packet::new_checked(data) {
+                    Ok(u) if u.verify_checksum(&src, &dst) => u,
+                    _ => {
+                        bump(&mut stats.rx_udp_bad);
+                        return false;
+                    }
                 };
-                if !u.verify_checksum(&src, &dst) {
-                    bump(&mut stats.rx_udp_bad);
-                    return false;
-                }
                 let from = Endpoint::new(src, u.src_port());
                 let to = Endpoint::new(dst, u.dst_port());
                 matches!(sockets.deliver(from, to, hlim, u.payload()), Delivery::NoSocket)
                     && !dst.is_multicast()
             }
             IpProtocol::Icmpv6 => {
-                let Ok(p) = icmpv6::Packet::new_checked(data) else {
-                    bump(&mut stats.rx_icmp_bad);
-                    return false;
+                let repr = match icmpv6::Packet::new_checked(data) {
+                    Ok(p) if p.verify_checksum(&src, &dst) => icmpv6::Repr::parse(&p).ok(),
+                    _ => None,
                 };
-                if !p.verify_checksum(&src, &dst) {
-                    bump(&mut stats.rx_icmp_bad);
-                    return false;
-                }
-                let Ok(repr) = icmpv6::Repr::parse(&p) else {
+                let Some(repr) = repr else {
                     bump(&mut stats.rx_icmp_bad);
                     return false;
                 };
                 match repr {
                     icmpv6::Repr::EchoReply { ident, seq_no, data } => {
                         let e = NodeEvent::EchoReply { from: src, ident, seq: seq_no, len: data.len() };
-                        if events.is_full() {
-                            events.pop_front();
-                            bump(&mut stats.events_dropped);
-                        }
-                        let _ = events.push_back(e);
+                        push_event(events, stats, e);
                     }
                     icmpv6::Repr::Ndisc(repr) => {
                         bump(&mut stats.rx_nd);
@@ -1444,23 +1444,23 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
         let next_hop = match self.net.route(&dst, |ip| Self::is_neighbour(nd, ip)) {
             NextHop::OnLink => dst,
             NextHop::Via(nh) => nh,
-            NextHop::NoRoute if self.rpl.as_ref().and_then(|r| r.next_hop(&dst)).is_some() => {
-                self.rpl.as_ref().and_then(|r| r.next_hop(&dst)).unwrap_or(dst)
-            }
-            NextHop::NoRoute if self.rpl.is_some() && !dst.is_link_local() && !dst.is_multicast() => {
-                // RPL knows no way there (detached, or a non-storing root
-                // without the whole source route yet): sending to the
-                // address's IID would reach only a neighbour by chance.
-                bump(&mut self.stats.tx_no_route);
-                return false;
-            }
-            NextHop::NoRoute => match self.nd.host() {
-                // RFC 6775 §5.6: a host sends everything off-link to its router.
-                Some(h) if !dst.is_link_local() => match h.default_router() {
-                    Some((router, _)) => router,
-                    None => dst,
+            NextHop::NoRoute => match self.rpl.as_ref().map(|r| r.next_hop(&dst)) {
+                Some(Some(nh)) => nh,
+                Some(None) if !dst.is_link_local() && !dst.is_multicast() => {
+                    // RPL knows no way there (detached, or a non-storing root
+                    // without the whole source route yet): sending to the
+                    // address's IID would reach only a neighbour by chance.
+                    bump(&mut self.stats.tx_no_route);
+                    return false;
+                }
+                _ => match self.nd.host() {
+                    // RFC 6775 §5.6: a host sends everything off-link to its router.
+                    Some(h) if !dst.is_link_local() => match h.default_router() {
+                        Some((router, _)) => router,
+                        None => dst,
+                    },
+                    _ => dst,
                 },
-                _ => dst,
             },
         };
         self.send_to_neighbour(len, next_hop)

@@ -524,17 +524,71 @@ impl<S: Slots<ParentEntry>> Dag<S> {
             // parent (it could be its own former child).
             return DioOutcome::Ignored;
         }
-        let known = self.dodag.filter(|d| d.instance_id == dio.rpl_instance_id && d.dodag_id == dio.dodag_id);
-        let Some(d) = known else {
-            if self.joined() && !self.better_dodag(dio) {
-                return DioOutcome::Ignored;
+        let known = self
+            .dodag
+            .as_ref()
+            .filter(|d| d.instance_id == dio.rpl_instance_id && d.dodag_id == dio.dodag_id);
+        // `None`: a DODAG joined afresh; `Some(was_joined)`: a new version
+        // of ours. Both then choose among the DIO's version only.
+        let was_joined = match known.map(|d| d.version) {
+            None => {
+                if self.joined() && !self.better_dodag(dio) {
+                    return DioOutcome::Ignored;
+                }
+                if let Some(o) = self.join(from_ip, dio, config) {
+                    return o;
+                }
+                None
             }
-            return self.join(now, from_ip, from_ll, dio, config, prefix, link_etx, rng);
+            Some(v) if lollipop_newer(dio.version_number, v) => Some(self.new_version(dio, config)),
+            Some(v) => {
+                return self.same_version(now, from_ip, from_ll, dio, config, prefix, link_etx, rng, v);
+            }
         };
-        if lollipop_newer(dio.version_number, d.version) {
-            return self.new_version(now, from_ip, from_ll, dio, config, prefix, link_etx, rng);
+        // Both take the DIO's PIO, when it carries one.
+        if prefix.is_some() {
+            if let Some(d) = self.dodag.as_mut() {
+                d.prefix = prefix;
+            }
         }
-        if dio.version_number != d.version {
+        self.parents.set_version(dio.version_number);
+        self.parent_dtsn = None;
+        if dio.rank != INFINITE_RANK {
+            let of = self.of();
+            self.parents.update(&of, DioInfo::from_dio(from_ip, from_ll, dio), link_etx, now);
+        }
+        let outcome = self.reselect(now, rng, None, from_ip, dio.dtsn);
+        match (was_joined, outcome) {
+            (None, o) => o,
+            (Some(_), DioOutcome::Joined) => {
+                // RFC 6550 §8.3: joining a new DODAG version is an
+                // inconsistency.
+                self.trickle.inconsistent(now, rng);
+                DioOutcome::Joined
+            }
+            (Some(was_joined), _) => {
+                self.trickle.stop();
+                self.dis_at = None;
+                if was_joined { DioOutcome::Detached } else { DioOutcome::NoChange }
+            }
+        }
+    }
+
+    /// A DIO of the DODAG version we are in (or an older one).
+    #[allow(clippy::too_many_arguments)]
+    fn same_version(
+        &mut self,
+        now: Instant,
+        from_ip: Ipv6Addr,
+        from_ll: Address,
+        dio: &Dio<'_>,
+        config: Option<DodagConfiguration>,
+        prefix: Option<PrefixInformation>,
+        link_etx: Option<u16>,
+        rng: &mut Rng,
+        version: u8,
+    ) -> DioOutcome {
+        if dio.version_number != version {
             // RFC 6550 §8.2.2.1: a node of an older version cannot be a
             // parent; its DIO is an inconsistency (§8.3 list is not
             // exhaustive): reset Trickle so it hears the new version soon.
@@ -647,30 +701,25 @@ impl<S: Slots<ParentEntry>> Dag<S> {
         }
     }
 
-    /// Joins the DODAG of `dio` (no DODAG joined yet).
-    #[allow(clippy::too_many_arguments)]
+    /// Sets up the DODAG of `dio` to join (no DODAG joined yet, or a
+    /// better one); `Some`: it cannot be joined.
     fn join(
         &mut self,
-        now: Instant,
         from_ip: Ipv6Addr,
-        from_ll: Address,
         dio: &Dio<'_>,
         config: Option<DodagConfiguration>,
-        prefix: Option<PrefixInformation>,
-        link_etx: Option<u16>,
-        rng: &mut Rng,
-    ) -> DioOutcome {
+    ) -> Option<DioOutcome> {
         if dio.rank == INFINITE_RANK {
-            return DioOutcome::Ignored;
+            return Some(DioOutcome::Ignored);
         }
         let Some(config) = config else {
             // RFC 6550 §8.3: probe the sender with a unicast DIS; its
             // answer must carry the DODAG Configuration option.
-            return DioOutcome::NeedConfig { to: from_ip };
+            return Some(DioOutcome::NeedConfig { to: from_ip });
         };
         // RFC 6550 §18.6: sixlo does not join a DODAG whose OF it lacks.
         let Some(of) = Of::from_ocp(config.objective_code_point, config.minimum_hop_rank_increase) else {
-            return DioOutcome::Ignored;
+            return Some(DioOutcome::Ignored);
         };
         self.dodag = Some(Dodag {
             instance_id: dio.rpl_instance_id,
@@ -680,35 +729,22 @@ impl<S: Slots<ParentEntry>> Dag<S> {
             grounded: dio.grounded,
             preference: dio.dodag_preference,
             config,
-            prefix,
+            prefix: None,
             of,
         });
         self.parents.clear();
         self.parents.set_max_rank_increase(config.max_rank_increase);
-        self.parents.set_version(dio.version_number);
         self.trickle.stop();
         self.trickle.set_params(TrickleParams::from_dodag_config(&config));
-        self.parent_dtsn = None;
         self.rank = INFINITE_RANK;
-        let info = DioInfo::from_dio(from_ip, from_ll, dio);
-        self.parents.update(&of, info, link_etx, now);
-        self.reselect(now, rng, None, from_ip, dio.dtsn)
+        None
     }
 
     /// RFC 6550 §8.2.2.1: the DODAG moved to a newer version (global
-    /// repair): follow it, choosing parents among the new version only.
-    #[allow(clippy::too_many_arguments)]
-    fn new_version(
-        &mut self,
-        now: Instant,
-        from_ip: Ipv6Addr,
-        from_ll: Address,
-        dio: &Dio<'_>,
-        config: Option<DodagConfiguration>,
-        prefix: Option<PrefixInformation>,
-        link_etx: Option<u16>,
-        rng: &mut Rng,
-    ) -> DioOutcome {
+    /// repair): takes its values; the caller then chooses parents among
+    /// the new version only (entries of the old one stay but cannot be
+    /// chosen; L restarts). Whether the node had a parent.
+    fn new_version(&mut self, dio: &Dio<'_>, config: Option<DodagConfiguration>) -> bool {
         if let Some(c) = config {
             self.apply_config(c);
         }
@@ -717,38 +753,8 @@ impl<S: Slots<ParentEntry>> Dag<S> {
             d.grounded = dio.grounded;
             d.preference = dio.dodag_preference;
             d.mop = dio.mode_of_operation;
-            if prefix.is_some() {
-                d.prefix = prefix;
-            }
         }
-        let was_joined = self.parents.preferred().is_some();
-        // Entries of the old version stay but cannot be chosen; L restarts.
-        self.parents.set_version(dio.version_number);
-        self.parent_dtsn = None;
-        if dio.rank != INFINITE_RANK {
-            let of = self.of();
-            self.parents.update(&of, DioInfo::from_dio(from_ip, from_ll, dio), link_etx, now);
-        }
-        let of = self.of();
-        let pref = self.parents.select_preferred(&of).map(|p| p.info.ip);
-        self.rank = self.parents.rank(&of);
-        match pref {
-            Some(p) => {
-                if p == from_ip {
-                    self.parent_dtsn = Some(dio.dtsn);
-                }
-                self.enter_joined(now, rng);
-                // RFC 6550 §8.3: joining a new DODAG version is an
-                // inconsistency.
-                self.trickle.inconsistent(now, rng);
-                DioOutcome::Joined
-            }
-            None => {
-                self.trickle.stop();
-                self.dis_at = None;
-                if was_joined { DioOutcome::Detached } else { DioOutcome::NoChange }
-            }
-        }
+        self.parents.preferred().is_some()
     }
 
     /// Re-runs parent selection after the parent set changed.
