@@ -66,6 +66,7 @@ fn storage() -> NodeStorage<'static> {
         rx: leak(vec![0u8; 256]),
         rpl_parents: &mut [],
         rpl_routes: &mut [],
+        rpl_state: None,
     }
 }
 

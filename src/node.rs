@@ -106,9 +106,10 @@ pub struct NodeConfig {
     /// (RFC 6775 §4.1; `None`: the default of 15). Ignored by routers.
     pub registration_lifetime_minutes: Option<u16>,
     /// RPL (RFC 6550): root, router or leaf of one instance; `None` runs
-    /// no RPL. An RPL leaf does not forward. Parent candidates and
-    /// downward routes live in [`NodeStorage::rpl_parents`] and
-    /// [`NodeStorage::rpl_routes`].
+    /// no RPL. An RPL leaf does not forward. Parent candidates, downward
+    /// routes and the instance state live in [`NodeStorage::rpl_parents`],
+    /// [`NodeStorage::rpl_routes`] and [`NodeStorage::rpl_state`]; without
+    /// `rpl_state` the node runs no RPL.
     pub rpl: Option<RplConfig>,
 }
 
@@ -169,6 +170,10 @@ pub struct NodeStorage<'a> {
     /// RPL downward routes: one per node below us (storing mode) or per
     /// node in the DODAG (a non-storing root); unused otherwise.
     pub rpl_routes: &'a mut [crate::rpl::Route],
+    /// Room for the RPL instance state ([`RplState`], 752 bytes on
+    /// x86_64). A node runs RPL when [`NodeConfig::rpl`] is set *and* this
+    /// is given; nodes without RPL pass `None` and do not pay for it.
+    pub rpl_state: Option<&'a mut RplState<'a>>,
 }
 
 /// Something the user may want to know about.
@@ -263,6 +268,24 @@ pub struct AllStats {
 
 /// The RPL instance of a node.
 pub type NodeRpl<'a> = Rpl<&'a mut [ParentEntry], &'a mut [crate::rpl::Route]>;
+
+/// Caller storage for a node's RPL instance ([`NodeStorage::rpl_state`]),
+/// kept out of the [`Node`] so that nodes without RPL do not carry it.
+/// Empty until the node is created; firmware can keep it in a `static`.
+pub struct RplState<'a>(Option<NodeRpl<'a>>);
+
+impl RplState<'_> {
+    /// Empty storage.
+    pub const fn new() -> Self {
+        RplState(None)
+    }
+}
+
+impl Default for RplState<'_> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 
 type NodeMac<'a> = Mac<&'a mut [TxSlot], &'a mut [DedupEntry], &'a mut [LinkStats]>;
 type NodeNet<'a> = Interface<
@@ -501,7 +524,7 @@ struct Core<'a, R> {
     tag: u16,
     events: heapless::Deque<NodeEvent, EVENT_CAPACITY>,
     stats: NodeStats,
-    rpl: Option<NodeRpl<'a>>,
+    rpl: Option<&'a mut NodeRpl<'a>>,
 }
 
 /// A sixlo node: one 802.15.4 interface, its IPv6 stack and UDP sockets.
@@ -562,7 +585,8 @@ impl<'a, N: NdRole<'a>> Node<'a, N> {
             hc.registration_lifetime = minutes;
         }
         let nd = N::build(role, hc, &mut iface, storage.neighbors);
-        let rpl = rpl.map(|c| {
+        // RPL runs with both a configuration and room for its state.
+        let rpl = rpl.zip(storage.rpl_state).map(|(c, state)| {
             if let RplRole::Root(rc) = c.role {
                 // The root's DODAGID is one of its addresses (RFC 6550 §6.3.1).
                 if !iface.addrs().is_ours(&rc.dodag_id) {
@@ -574,7 +598,12 @@ impl<'a, N: NdRole<'a>> Node<'a, N> {
                     );
                 }
             }
-            Rpl::new(c, iface.addrs().link_local(), storage.rpl_parents, storage.rpl_routes)
+            &mut *state.0.insert(Rpl::new(
+                c,
+                iface.addrs().link_local(),
+                storage.rpl_parents,
+                storage.rpl_routes,
+            ))
         });
         let mut rng = Rng::new(seed ^ 0x6c6f_7770_616e);
         let tag = rng.next_u64() as u16;
@@ -655,7 +684,7 @@ impl<'a, N: NdRole<'a>> Node<'a, N> {
         };
         let busy = ready.then_some(Instant::ZERO);
         // RPL messages wait while a datagram is going out.
-        let rpl = c.rpl.as_ref().map(|r| r.poll_at()).filter(|_| c.pending.is_none());
+        let rpl = c.rpl.as_deref().map(|r| r.poll_at()).filter(|_| c.pending.is_none());
         let mut at = None;
         for t in [c.mac.poll_at(), self.lowpan.poll_at(), c.net.poll_at(), nd, busy, rpl] {
             at = earliest(at, t);
@@ -713,21 +742,21 @@ impl<'a, N: NdRole<'a>> Node<'a, N> {
             lowpan: *self.lowpan.stats(),
             reassembly: *self.lowpan.reassembly_stats(),
             nd: c.nd.stats(),
-            rpl: c.rpl.as_ref().map(|r| *r.stats()).unwrap_or_default(),
+            rpl: c.rpl.as_deref().map(|r| *r.stats()).unwrap_or_default(),
         }
     }
 
     /// The RPL instance (rank, parents, routes, counters), when the node
     /// runs RPL.
     pub fn rpl(&self) -> Option<&NodeRpl<'a>> {
-        self.core.rpl.as_ref()
+        self.core.rpl.as_deref()
     }
 
     /// Root: starts a new DODAG version (global repair, RFC 6550
     /// §8.2.2.1). Non-root: detaches and rejoins (local repair, §8.2.2.5).
     pub fn rpl_repair(&mut self, now: Instant) {
         let c = &mut self.core;
-        if let Some(r) = c.rpl.as_mut() {
+        if let Some(r) = c.rpl.as_deref_mut() {
             if !r.global_repair(now, &mut c.rng) {
                 r.local_repair(now, &mut c.rng);
             }
@@ -913,7 +942,7 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
         self.nd.neighbour_lladdr(ip).or_else(|| lladdr_from_iid(ip)).or_else(|| {
             // RPL next hops in source routes are global addresses of
             // neighbours whose IIDs come from their link-layer addresses.
-            self.rpl.as_ref()?;
+            self.rpl.as_deref()?;
             lladdr_from_iid(&with_iid(&Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0), ip))
         })
     }
@@ -928,7 +957,7 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
     fn mac_events<R: Radio + ?Sized>(&mut self, now: Instant, radio: &mut R) {
         while let Some(done) = self.mac.poll(now, radio) {
             let failed = !matches!(done.outcome, TxOutcome::Acked | TxOutcome::Sent);
-            if let Some(rpl) = self.rpl.as_mut() {
+            if let Some(rpl) = self.rpl.as_deref_mut() {
                 if !done.dst.is_broadcast() {
                     if failed {
                         rpl.on_tx_failed(now, done.dst, &mut self.rng);
@@ -975,7 +1004,7 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
         let nd = &self.nd;
         let original = packet.as_ptr();
         let mut port_unreachable = false;
-        let rpl = self.rpl.as_ref();
+        let rpl = self.rpl.as_deref();
         let link_etx = self.mac.etx(ll_src);
         let ingress = self.net.ingress_with(
             now,
@@ -986,7 +1015,7 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
         );
         match ingress {
             Ingress::Deliver(pkt) => {
-                let rpl_meta = (self.rpl.as_mut(), &mut self.rng, link_etx);
+                let rpl_meta = (self.rpl.as_deref_mut(), &mut self.rng, link_etx);
                 port_unreachable = Self::deliver(
                     now,
                     pkt,
@@ -1167,8 +1196,8 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
     /// messages while the packet buffer is free.
     #[inline(never)]
     fn rpl_timers(&mut self, now: Instant) {
-        while let Some(ev) = self.rpl.as_mut().and_then(|r| r.poll_event()) {
-            let prefix = self.rpl.as_ref().and_then(|r| r.autoconf_prefix());
+        while let Some(ev) = self.rpl.as_deref_mut().and_then(|r| r.poll_event()) {
+            let prefix = self.rpl.as_deref().and_then(|r| r.autoconf_prefix());
             if let (RplEvent::Joined, Some((prefix, len))) = (ev, prefix) {
                 if len <= 64 {
                     // RFC 6550 §6.7.10 / RFC 4862 §5.5.3: an address from the PIO (A flag).
@@ -1179,7 +1208,7 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
                         if self.net.addrs().globals().count() > known {
                             self.push_event(NodeEvent::AddressAdded(addr));
                         }
-                        if let Some(rpl) = self.rpl.as_mut() {
+                        if let Some(rpl) = self.rpl.as_deref_mut() {
                             rpl.set_global_address(now, addr, &mut self.rng);
                         }
                     }
@@ -1191,7 +1220,7 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
             if self.pending.is_some() {
                 return;
             }
-            let Some(rpl) = self.rpl.as_mut() else { return };
+            let Some(rpl) = self.rpl.as_deref_mut() else { return };
             let Some(c) = rpl.poll_tx(now, &mut self.rng) else { return };
             let Some(src) = rpl.source_for(&c) else { continue };
             let dst = c.destination();
@@ -1224,7 +1253,7 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
     /// and any packet while detached, are left alone.
     #[inline(never)]
     fn rpl_headers(&mut self, len: usize, rpi: bool) -> Option<usize> {
-        let Some(rpl) = self.rpl.as_ref() else { return Some(len) };
+        let Some(rpl) = self.rpl.as_deref() else { return Some(len) };
         let (Some(instance), true) = (rpl.instance_id(), rpl.joined()) else { return Some(len) };
         let Ok(p) = ipv6::Packet::new_checked(&self.packet[..len]) else { return Some(len) };
         let dst = p.dst_addr();
@@ -1255,7 +1284,7 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
     /// the DODAG's prefix) loses its RPL option (RFC 9008 §5: the RPI
     /// stays inside the RPL domain). The new length.
     fn rpl_exit(&mut self, len: usize) -> usize {
-        let Some(rpl) = self.rpl.as_ref() else { return len };
+        let Some(rpl) = self.rpl.as_deref() else { return len };
         if rpl.role() != RplDagRole::Root {
             return len;
         }
@@ -1272,7 +1301,7 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
     /// length (the first hop stays `next_hop`); `None`: dropped.
     #[inline(never)]
     fn rpl_tunnel(&mut self, len: usize, next_hop: Ipv6Addr) -> Option<usize> {
-        let Some(rpl) = self.rpl.as_ref() else { return Some(len) };
+        let Some(rpl) = self.rpl.as_deref() else { return Some(len) };
         if rpl.role() != RplDagRole::Root {
             return Some(len);
         }
@@ -1305,7 +1334,7 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
     /// `source_routed`: the packet follows a source route, so it goes down.
     #[inline(never)]
     fn rpl_forward_check(&mut self, now: Instant, packet: &mut [u8], source_routed: bool) -> bool {
-        let Some(rpl) = self.rpl.as_mut() else { return true };
+        let Some(rpl) = self.rpl.as_deref_mut() else { return true };
         let Some(instance) = rpl.instance_id() else { return true };
         let dst = ipv6::Packet::new_unchecked(&*packet).dst_addr();
         let down = source_routed || rpl.is_down(&dst);
@@ -1444,7 +1473,7 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
         let next_hop = match self.net.route(&dst, |ip| Self::is_neighbour(nd, ip)) {
             NextHop::OnLink => dst,
             NextHop::Via(nh) => nh,
-            NextHop::NoRoute => match self.rpl.as_ref().map(|r| r.next_hop(&dst)) {
+            NextHop::NoRoute => match self.rpl.as_deref().map(|r| r.next_hop(&dst)) {
                 Some(Some(nh)) => nh,
                 Some(None) if !dst.is_link_local() && !dst.is_multicast() => {
                     // RPL knows no way there (detached, or a non-storing root

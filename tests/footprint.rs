@@ -9,7 +9,9 @@
 //! RPL parent 40, a link-statistics entry 26, a duplicate-filter entry 16,
 //! the same on 32-bit targets. The RPL instance keeps no copy of the DAO
 //! awaiting its ACK, and its control queue and events are small rings
-//! without `usize` indices: 752 bytes (was 872, then 800).
+//! without `usize` indices: 752 bytes (was 872, then 800). It lives in
+//! caller storage (`NodeStorage::rpl_state`, the "RPL state" row), so a
+//! node without RPL (the leaf here) does not carry it.
 //!
 //! Run `cargo test --test footprint -- --nocapture` to see the tables. The
 //! figures are asserted exactly, so a change in any element type shows up
@@ -22,7 +24,7 @@ use sixlo::lowpan::frag::ReassemblySlot;
 use sixlo::mac::{DedupEntry, LinkStats, TxSlot};
 use sixlo::nd::Neighbor;
 use sixlo::net::{AddrEntry, FragSlot, Route};
-use sixlo::node::{HostNode, NdRole, Node, NodeConfig, NodeStorage, RouterNode, RouterSettings};
+use sixlo::node::{HostNode, NdRole, Node, NodeConfig, NodeStorage, RouterNode, RouterSettings, RplState};
 use sixlo::socket::SocketSlot;
 use sixlo::socket::udp::UdpSocket;
 
@@ -46,6 +48,8 @@ struct Capacities {
     rx: usize,
     /// RPL parent candidates and downward routes.
     rpl: (usize, usize),
+    /// Room for the RPL instance state (`NodeStorage::rpl_state`).
+    rpl_state: bool,
 }
 
 /// A host: 2 neighbours, 2 routes, one 6LoWPAN reassembly slot, one socket
@@ -64,6 +68,7 @@ const LEAF: Capacities = Capacities {
     packet: 1280,
     rx: 256,
     rpl: (0, 0),
+    rpl_state: false,
 };
 
 /// The router of `footprint/src/main.rs` (keep the two in step): the
@@ -90,6 +95,7 @@ const ROUTER: Capacities = Capacities {
     rx: 256,
     // An RPL router: 4 parent candidates, 16 downward routes.
     rpl: (4, 16),
+    rpl_state: true,
 };
 
 /// (component, bytes) for `c`, with a node struct of `node` bytes.
@@ -118,6 +124,7 @@ fn breakdown(c: &Capacities, node: usize) -> Vec<(&'static str, usize)> {
         ("rx buffer", c.rx),
         ("RPL parents", c.rpl.0 * size_of::<sixlo::rpl::ParentEntry>()),
         ("RPL routes", c.rpl.1 * size_of::<sixlo::rpl::Route>()),
+        ("RPL state", if c.rpl_state { size_of::<RplState<'static>>() } else { 0 }),
     ]
 }
 
@@ -160,6 +167,7 @@ fn build<R: NdRole<'static>>(c: &Capacities, config: NodeConfig) -> Node<'static
         rx: leak(vec![0u8; c.rx]),
         rpl_parents: leak(vec![sixlo::rpl::ParentEntry::EMPTY; c.rpl.0]),
         rpl_routes: leak(vec![sixlo::rpl::Route::default(); c.rpl.1]),
+        rpl_state: c.rpl_state.then(|| Box::leak(Box::new(RplState::new()))),
     };
     let mut node = Node::<R>::with_role(config, storage);
     for i in 0..c.sockets.0 {
@@ -193,7 +201,7 @@ fn element_sizes() {
     }
     assert_eq!(
         sizes.map(|s| s.1),
-        [2968, 2968, 2360, 136, 16, 26, 44, 40, 17, 40, 136, 112, 176],
+        [2224, 2224, 1616, 136, 16, 26, 44, 40, 17, 40, 136, 112, 176],
         "element sizes changed: update this test and the figures in the docs"
     );
 }
@@ -206,9 +214,9 @@ fn leaf_ram() {
     assert!(node.nd_host().is_some());
     assert_eq!(
         rows.iter().map(|r| r.1).collect::<Vec<_>>(),
-        [2968, 272, 64, 52, 88, 97, 80, 0, 0, 112, 1280, 176, 256, 1280, 256, 0, 0]
+        [2224, 272, 64, 52, 88, 97, 80, 0, 0, 112, 1280, 176, 256, 1280, 256, 0, 0, 0]
     );
-    assert_eq!(total, 6981);
+    assert_eq!(total, 6237);
 }
 
 #[test]
@@ -230,9 +238,9 @@ fn router_ram() {
     );
     assert_eq!(
         rows.iter().map(|r| r.1).collect::<Vec<_>>(),
-        [2360, 544, 128, 416, 704, 114, 80, 0, 0, 224, 1280, 176, 256, 1280, 256, 160, 640]
+        [1616, 544, 128, 416, 704, 114, 80, 0, 0, 224, 1280, 176, 256, 1280, 256, 160, 640, 752]
     );
-    assert_eq!(total, 8618);
+    assert_eq!(total, 8626);
 }
 
 /// What the `Node` struct is made of (its fields are private:
@@ -261,7 +269,7 @@ fn node_struct_parts() {
         ("lowpan::Receiver", size_of::<sixlo::lowpan::Receiver<S<ReassemblySlot<'static>>>>()),
         ("SocketSet", size_of::<sixlo::socket::SocketSet<'static, S<SocketSlot<'static>>>>()),
         ("events (4 NodeEvent)", size_of::<heapless::Deque<sixlo::node::NodeEvent, 4>>()),
-        ("Option<NodeRpl>", size_of::<Option<sixlo::node::NodeRpl<'static>>>()),
+        ("RplState", size_of::<RplState<'static>>()),
     ];
     println!("Node struct parts (x86_64; the ND role is Host or Router+ContextTable):");
     for (name, bytes) in parts {

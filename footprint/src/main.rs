@@ -23,7 +23,7 @@ use sixlo::lowpan::frag::ReassemblySlot;
 use sixlo::mac::{DedupEntry, LinkStats, TxSlot};
 use sixlo::nd::Neighbor;
 use sixlo::net::{AddrEntry, FragSlot, Route};
-use sixlo::node::{NodeConfig, NodeStorage, RouterNode, RouterSettings};
+use sixlo::node::{NodeConfig, NodeStorage, RouterNode, RouterSettings, RplState};
 use sixlo::radio::{MAX_PSDU_LEN, Radio, RadioCaps, RadioError, RxInfo, TxReport};
 use sixlo::socket::SocketSlot;
 use sixlo::socket::udp::UdpSocket;
@@ -104,6 +104,7 @@ fn run() -> ! {
     let mut rx = [0u8; RX];
     let mut rpl_parents = [sixlo::rpl::ParentEntry::EMPTY; RPL_PARENTS];
     let mut rpl_routes = [sixlo::rpl::Route::default(); RPL_ROUTES];
+    let mut rpl_state = RplState::new();
     let mut socket_bufs = [[0u8; SOCKET_BUF]; 2];
     let [s0rx, s0tx] = &mut socket_bufs;
 
@@ -122,6 +123,7 @@ fn run() -> ! {
         rx: &mut rx,
         rpl_parents: &mut rpl_parents,
         rpl_routes: &mut rpl_routes,
+        rpl_state: Some(&mut rpl_state),
     };
     let mut settings = RouterSettings::default();
     let _ = settings.prefixes.push((PREFIX, 64));

@@ -33,6 +33,7 @@ fuzz_target!(|data: &[u8]| {
     let mut socks = [SocketSlot::EMPTY, SocketSlot::EMPTY];
     let (mut pkt, mut rx) = ([0u8; 1280], [0u8; 256]);
     let (mut rp, mut rr) = ([sixlo::rpl::ParentEntry::EMPTY; 3], [sixlo::rpl::Route::default(); 4]);
+    let mut rs = sixlo::node::RplState::new();
     let storage = NodeStorage {
         mac_queue: &mut q,
         mac_dedup: &mut d,
@@ -48,6 +49,7 @@ fuzz_target!(|data: &[u8]| {
         rx: &mut rx,
         rpl_parents: &mut rp,
         rpl_routes: &mut rr,
+        rpl_state: Some(&mut rs),
     };
     let config = if role & 1 == 1 {
         let mut s = RouterSettings::default();

@@ -30,7 +30,7 @@ use sixlo::lowpan::frag::ReassemblySlot;
 use sixlo::mac::{DedupEntry, LinkStats, MacStats, TxSlot};
 use sixlo::nd::Neighbor;
 use sixlo::net::{AddrEntry, FragSlot, Route};
-use sixlo::node::{Node, NodeConfig, NodeStorage};
+use sixlo::node::{Node, NodeConfig, NodeStorage, RplState};
 use sixlo::radio::{MAX_FRAME_LEN, TURNAROUND, airtime};
 use sixlo::rpl::{ParentEntry, Route as RplRoute};
 use sixlo::socket::udp::UdpSocket;
@@ -152,6 +152,7 @@ impl Capacities {
             rx: leak(vec![0u8; self.rx_len]),
             rpl_parents: leak(vec![ParentEntry::EMPTY; self.rpl_parents]),
             rpl_routes: leak(vec![RplRoute::default(); self.rpl_routes]),
+            rpl_state: Some(Box::leak(Box::new(RplState::new()))),
         }
     }
 }

@@ -57,6 +57,7 @@ pub fn storage_with(sizes: Sizes) -> NodeStorage<'static> {
         rx: leak(vec![0u8; 1280]),
         rpl_parents: leak(vec![sixlo::rpl::ParentEntry::EMPTY; 4]),
         rpl_routes: leak(vec![sixlo::rpl::Route::default(); 16]),
+        rpl_state: Some(Box::leak(Box::new(sixlo::node::RplState::new()))),
     }
 }
 
