@@ -30,6 +30,7 @@
 //!   enough: a 127-byte frame cannot expand further); reassembled packets
 //!   are processed where the 6LoWPAN reassembler put them.
 
+use crate::bump;
 use core::net::Ipv6Addr;
 
 use crate::lowpan::frag::{Reassembler as LowpanReassembler, ReassemblySlot};
@@ -907,13 +908,6 @@ fn lladdr_from_iid(ip: &Ipv6Addr) -> Option<Address> {
 fn in_dodag(rpl: &NodeRpl<'_>, dst: &Ipv6Addr) -> bool {
     use crate::net::route::mask;
     rpl.autoconf_prefix().is_some_and(|(p, l)| mask(&p, l) == mask(dst, l))
-}
-
-// One out-of-line helper: inlined, the saturating add is repeated at each
-// of the node's ~20 counters (about 0.8 KB of text).
-#[inline(never)]
-fn bump(c: &mut u32) {
-    *c = c.saturating_add(1);
 }
 
 /// Queues `e`, dropping (and counting) the oldest event when full.

@@ -41,6 +41,7 @@ pub mod icmp;
 pub mod reassembly;
 pub mod route;
 
+use crate::bump;
 use core::net::Ipv6Addr;
 
 use crate::mac::Slots;
@@ -112,10 +113,6 @@ pub struct NetStats {
     pub icmp_errors_sent: u32,
     /// ICMPv6 errors suppressed by the rate limiter.
     pub icmp_errors_suppressed: u32,
-}
-
-fn bump(c: &mut u32) {
-    *c = c.saturating_add(1);
 }
 
 /// What the node does with a received packet.

@@ -27,6 +27,7 @@
 //! - **Atomic fragments** (offset 0, M = 0, RFC 6946) go through a slot
 //!   like any other and come out at once.
 
+use crate::bump;
 use core::marker::PhantomData;
 use core::net::Ipv6Addr;
 
@@ -87,10 +88,6 @@ impl ReassemblyStats {
             .saturating_add(self.too_large)
             .saturating_add(self.invalid)
     }
-}
-
-fn bump(c: &mut u32) {
-    *c = c.saturating_add(1);
 }
 
 #[derive(Debug, Clone, Copy)]

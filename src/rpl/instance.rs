@@ -37,6 +37,7 @@
 //! sent again at the child's next refresh. Routes live in the caller's
 //! storage with the rules of [`RouteTable`](super::RouteTable).
 
+use crate::bump;
 use core::net::Ipv6Addr;
 
 use super::DEFAULT_MAX_RANK_INCREASE;
@@ -1012,13 +1013,6 @@ pub fn with_iid(prefix: &Ipv6Addr, iid_from: &Ipv6Addr) -> Ipv6Addr {
     let mut iid = [0u8; 8];
     iid.copy_from_slice(&iid_from.octets()[8..]);
     crate::nd::addr_from_prefix(*prefix, iid)
-}
-
-/// Counts one (saturating). Out of line: a call is shorter than the
-/// saturating add at each of the counters' call sites.
-#[inline(never)]
-fn bump(c: &mut u32) {
-    *c = c.saturating_add(1);
 }
 
 #[cfg(test)]

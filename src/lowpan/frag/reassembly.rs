@@ -54,6 +54,7 @@
 //! - **Timeout**: 60 s from the first fragment by default (RFC 4944 §5.3:
 //!   "the reassembly timeout MUST be set to a maximum of 60 seconds").
 
+use crate::bump;
 use core::fmt;
 
 use super::MAX_DATAGRAM_SIZE;
@@ -134,10 +135,6 @@ pub struct ReassemblyStats {
     pub duplicates: u32,
     /// Invalid fragments dropped (see [`ReassemblyError::Invalid`]).
     pub invalid: u32,
-}
-
-fn bump(counter: &mut u32) {
-    *counter = counter.saturating_add(1);
 }
 
 mod sealed {
