@@ -13,6 +13,7 @@
 #![warn(missing_docs)]
 
 #[macro_use]
+mod fifo;
 mod macros;
 
 pub mod lowpan;

@@ -26,7 +26,6 @@ pub mod mrhof;
 pub mod of;
 pub mod of0;
 pub mod parents;
-mod ring;
 pub mod routes;
 pub mod srh;
 pub mod trickle;

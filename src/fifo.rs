@@ -1,4 +1,4 @@
-//! A small FIFO for the instance's control queue and events: at most
+//! A small FIFO (the RPL instance's control queue and events, the node's events): at most
 //! `N` copies kept oldest first at the front of `N` slots, so a queue
 //! costs its slots and nothing else (a `heapless::Deque` adds two
 //! `usize`s and a flag). Pushing into a full ring drops the oldest entry.
