@@ -20,6 +20,11 @@
 //!   the record, and the record lies inside the buffer.
 //!
 //! With `count == 0`, `read == write == 0` and `wrap == None`.
+//!
+//! Offsets and the count are `u16`s (8 bytes of state instead of 40 on a
+//! 64-bit target), so a ring uses at most the first 65,535 bytes of its
+//! buffer; `wrap` is stored as 0 for `None` (a wrapped ring has
+//! `wrap >= HEADER_LEN > 0`, and `read` after a pop is never 0 either).
 
 use core::net::Ipv6Addr;
 
@@ -85,27 +90,38 @@ impl Header {
 /// The ring. See the module documentation.
 #[derive(Debug)]
 pub(crate) struct Ring<'a> {
+    /// At most `u16::MAX` bytes, so every offset fits a `u16`.
     buf: &'a mut [u8],
-    read: usize,
-    write: usize,
-    wrap: Option<usize>,
-    count: usize,
+    read: u16,
+    write: u16,
+    /// The end of the records before the wrap; 0 when not wrapped.
+    wrap: u16,
+    count: u16,
 }
 
 impl<'a> Ring<'a> {
+    /// A ring over the first 65,535 bytes of `buf`.
     pub fn new(buf: &'a mut [u8]) -> Self {
-        Ring { buf, read: 0, write: 0, wrap: None, count: 0 }
+        let n = buf.len().min(usize::from(u16::MAX));
+        let (buf, _) = buf.split_at_mut(n);
+        Ring { buf, read: 0, write: 0, wrap: 0, count: 0 }
     }
 
     pub fn clear(&mut self) {
         self.read = 0;
         self.write = 0;
-        self.wrap = None;
+        self.wrap = 0;
         self.count = 0;
     }
 
     pub fn len(&self) -> usize {
-        self.count
+        usize::from(self.count)
+    }
+
+    /// `(read, write, wrap)` as offsets.
+    fn offsets(&self) -> (usize, usize, Option<usize>) {
+        let wrap = (self.wrap != 0).then_some(usize::from(self.wrap));
+        (usize::from(self.read), usize::from(self.write), wrap)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -130,23 +146,25 @@ impl<'a> Ring<'a> {
         if self.count == 0 {
             return Some(0);
         }
-        match self.wrap {
-            None if self.buf.len() - self.write >= size => Some(self.write),
-            None if self.read >= size => Some(0),
+        let (read, write, wrap) = self.offsets();
+        match wrap {
+            None if self.buf.len() - write >= size => Some(write),
+            None if read >= size => Some(0),
             None => None,
-            Some(_) if self.read - self.write >= size => Some(self.write),
+            Some(_) if read - write >= size => Some(write),
             Some(_) => None,
         }
     }
 
     /// The largest payload that fits now (`None` when not even a header fits).
     pub fn window(&self) -> Option<usize> {
+        let (read, write, wrap) = self.offsets();
         let contiguous = if self.count == 0 {
             self.buf.len()
         } else {
-            match self.wrap {
-                None => (self.buf.len() - self.write).max(self.read),
-                Some(_) => self.read - self.write,
+            match wrap {
+                None => (self.buf.len() - write).max(read),
+                Some(_) => read - write,
             }
         };
         contiguous.checked_sub(HEADER_LEN).map(|n| n.min(usize::from(u16::MAX)))
@@ -171,10 +189,13 @@ impl<'a> Ring<'a> {
         let len = fill(payload).min(max_len);
         // `len <= max_len <= u16::MAX`.
         header.write(len as u16, head);
-        if at != self.write {
-            self.wrap = Some(self.write);
+        // Offsets stay within `buf.len() <= u16::MAX`; a record takes at
+        // least HEADER_LEN bytes, so the count stays below u16::MAX too.
+        let end = (at + HEADER_LEN + len) as u16;
+        if at != usize::from(self.write) {
+            self.wrap = self.write;
         }
-        self.write = at + HEADER_LEN + len;
+        self.write = end;
         self.count += 1;
         Some(len)
     }
@@ -191,9 +212,10 @@ impl<'a> Ring<'a> {
         if self.count == 0 {
             return None;
         }
-        let head: &[u8; HEADER_LEN] = self.buf.get(self.read..self.read + HEADER_LEN)?.try_into().ok()?;
+        let read = usize::from(self.read);
+        let head: &[u8; HEADER_LEN] = self.buf.get(read..read + HEADER_LEN)?.try_into().ok()?;
         let (len, header) = Header::read(head);
-        let start = self.read + HEADER_LEN;
+        let start = read + HEADER_LEN;
         let payload = self.buf.get(start..start + usize::from(len))?;
         Some((header, payload))
     }
@@ -205,14 +227,15 @@ impl<'a> Ring<'a> {
             let (header, payload) = self.front()?;
             (header, payload.len())
         };
-        let start = self.read + HEADER_LEN;
-        self.read = start + len;
+        let start = usize::from(self.read) + HEADER_LEN;
+        // `front` found the record inside `buf`, so the end fits a u16.
+        self.read = (start + len) as u16;
         self.count -= 1;
         if self.count == 0 {
             self.clear();
-        } else if self.wrap == Some(self.read) {
+        } else if self.wrap == self.read {
             self.read = 0;
-            self.wrap = None;
+            self.wrap = 0;
         }
         // The bytes stay where they were; a reset of the offsets does not
         // touch them.
@@ -253,18 +276,18 @@ mod tests {
         let mut ring = Ring::new(&mut storage);
         assert_eq!(ring.push(b"aaaaa", &hdr(1)), Some(5));
         assert_eq!(ring.push(b"bbbbb", &hdr(2)), Some(5));
-        assert_eq!((ring.read, ring.write, ring.wrap), (0, 86, None));
+        assert_eq!(ring.offsets(), (0, 86, None));
         assert_eq!(ring.push(b"ccccc", &hdr(3)), None);
         assert_eq!(ring.window(), None); // 14 bytes of tail, 0 before `read`
         assert_eq!(ring.pop().map(|(h, p)| (h, p.to_vec())), Some((hdr(1), b"aaaaa".to_vec())));
         assert_eq!(ring.push(b"ccccc", &hdr(3)), Some(5));
-        assert_eq!((ring.read, ring.write, ring.wrap), (43, 43, Some(86)));
+        assert_eq!(ring.offsets(), (43, 43, Some(86)));
         assert_eq!(ring.window(), None);
         assert_eq!(ring.pop().map(|(h, p)| (h, p.to_vec())), Some((hdr(2), b"bbbbb".to_vec())));
-        assert_eq!((ring.read, ring.wrap), (0, None));
+        assert_eq!((ring.offsets().0, ring.offsets().2), (0, None));
         assert_eq!(ring.pop().map(|(h, p)| (h, p.to_vec())), Some((hdr(3), b"ccccc".to_vec())));
         assert!(ring.is_empty());
-        assert_eq!((ring.read, ring.write, ring.wrap), (0, 0, None));
+        assert_eq!(ring.offsets(), (0, 0, None));
     }
 
     #[test]
