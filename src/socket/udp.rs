@@ -291,6 +291,7 @@ pub struct UdpSocket<'a> {
 
 impl<'a> UdpSocket<'a> {
     /// An unbound socket over the two buffers (their contents are ignored).
+    /// Each queue uses at most the first 65,535 bytes of its buffer.
     pub fn new(rx_buffer: &'a mut [u8], tx_buffer: &'a mut [u8]) -> Self {
         UdpSocket {
             rx: Ring::new(rx_buffer),
