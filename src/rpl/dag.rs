@@ -57,6 +57,7 @@ use core::net::Ipv6Addr;
 
 use heapless::Vec;
 
+use super::deadline::Deadline;
 use super::of::ObjectiveFunction;
 use super::parents::{DioInfo, ParentEntry, ParentSet, Update};
 use super::trickle::{Trickle, TrickleParams};
@@ -337,9 +338,9 @@ pub struct Dag<S> {
     /// The last DTSN heard from the preferred parent.
     parent_dtsn: Option<u8>,
     /// End of the poisoning period of a local repair.
-    poison_until: Option<Instant>,
+    poison_until: Deadline,
     /// Next DIS (None: to be armed at the next poll).
-    dis_at: Option<Instant>,
+    dis_at: Deadline,
     /// The DIS interval in whole seconds (its bounds are whole seconds).
     dis_interval: u8,
 }
@@ -370,8 +371,8 @@ impl<S: Slots<ParentEntry>> Dag<S> {
             rank: root_rank(of.min_hop_rank_increase()),
             dtsn: LOLLIPOP_INIT,
             parent_dtsn: None,
-            poison_until: None,
-            dis_at: None,
+            poison_until: Deadline::NONE,
+            dis_at: Deadline::NONE,
             dis_interval: DIS_INITIAL_SECS,
         }
     }
@@ -396,8 +397,8 @@ impl<S: Slots<ParentEntry>> Dag<S> {
             rank: INFINITE_RANK,
             dtsn: LOLLIPOP_INIT,
             parent_dtsn: None,
-            poison_until: None,
-            dis_at: None,
+            poison_until: Deadline::NONE,
+            dis_at: Deadline::NONE,
             dis_interval: DIS_INITIAL_SECS,
         }
     }
@@ -568,7 +569,7 @@ impl<S: Slots<ParentEntry>> Dag<S> {
             }
             (Some(was_joined), _) => {
                 self.trickle.stop();
-                self.dis_at = None;
+                self.dis_at = Deadline::NONE;
                 if was_joined { DioOutcome::Detached } else { DioOutcome::NoChange }
             }
         }
@@ -833,7 +834,7 @@ impl<S: Slots<ParentEntry>> Dag<S> {
     }
 
     fn enter_joined(&mut self, now: Instant, rng: &mut Rng) {
-        self.dis_at = None;
+        self.dis_at = Deadline::NONE;
         self.dis_interval = DIS_INITIAL_SECS;
         if self.role == Role::Router && !self.trickle.is_running() {
             // RFC 6550 §8.3: joining is an inconsistency: start at Imin.
@@ -858,12 +859,12 @@ impl<S: Slots<ParentEntry>> Dag<S> {
         }
         self.parent_dtsn = None;
         self.rank = INFINITE_RANK;
-        self.dis_at = None;
+        self.dis_at = Deadline::NONE;
         self.dis_interval = DIS_INITIAL_SECS;
         self.trickle.stop();
         if self.role == Role::Router && self.dodag.is_some() {
             let imin = self.trickle.params().imin.total_micros().max(1);
-            self.poison_until = Some(now + Duration::from_micros(imin.saturating_mul(POISON_IMINS)));
+            self.poison_until = Deadline::at(now + Duration::from_micros(imin.saturating_mul(POISON_IMINS)));
             // Start at Imin so the poison spreads at once.
             self.trickle.start(now, rng);
         }
@@ -964,8 +965,8 @@ impl<S: Slots<ParentEntry>> Dag<S> {
     /// a multicast DIS when no DODAG is joined. Also ends a poisoning
     /// period and starts a root's Trickle timer.
     pub fn poll(&mut self, now: Instant, rng: &mut Rng) -> Option<DagAction> {
-        if self.poison_until.is_some_and(|t| now >= t) {
-            self.poison_until = None;
+        if self.poison_until.get().is_some_and(|t| now >= t) {
+            self.poison_until = Deadline::NONE;
             self.trickle.stop();
         }
         if self.role == Role::Root && !self.trickle.is_running() {
@@ -979,15 +980,15 @@ impl<S: Slots<ParentEntry>> Dag<S> {
             // A joined leaf: nothing to send.
             return None;
         }
-        match self.dis_at {
+        match self.dis_at.get() {
             None => {
                 let delay = uniform_below(rng, DIS_START_DELAY.total_micros());
-                self.dis_at = Some(now + Duration::from_micros(delay));
+                self.dis_at = Deadline::at(now + Duration::from_micros(delay));
                 self.dis_interval = DIS_INITIAL_SECS;
                 None
             }
             Some(t) if now >= t => {
-                self.dis_at = Some(now + Duration::from_secs(u64::from(self.dis_interval)));
+                self.dis_at = Deadline::at(now + Duration::from_secs(u64::from(self.dis_interval)));
                 self.dis_interval = self.dis_interval.saturating_mul(2).min(DIS_MAX_SECS);
                 Some(DagAction::MulticastDis)
             }
@@ -998,7 +999,7 @@ impl<S: Slots<ParentEntry>> Dag<S> {
     /// When to call [`Dag::poll`] next ([`Instant::ZERO`]: now).
     pub fn poll_at(&self) -> Instant {
         let mut at = Instant::MAX;
-        if let Some(t) = self.poison_until {
+        if let Some(t) = self.poison_until.get() {
             at = at.min(t);
         }
         if self.role == Role::Root && !self.trickle.is_running() {
@@ -1010,7 +1011,7 @@ impl<S: Slots<ParentEntry>> Dag<S> {
         if self.joined() {
             return at;
         }
-        at.min(self.dis_at.unwrap_or(Instant::ZERO))
+        at.min(self.dis_at.get().unwrap_or(Instant::ZERO))
     }
 }
 

@@ -43,6 +43,7 @@ use core::net::Ipv6Addr;
 use super::DEFAULT_MAX_RANK_INCREASE;
 use super::dag::{Dag, DagAction, DioOutcome, Role, RootConfig};
 use super::dao::{AckResult, DaoConfig, DaoContent, DaoSender};
+use super::deadline::Deadline;
 use super::parents::{ParentEntry, ParentSet};
 use super::routes::{Route, RouteUpdate, rpl_lifetime, target_prefix};
 use super::srh::{SourceRoutes, SrhError};
@@ -264,11 +265,11 @@ pub struct Rpl<P: Slots<ParentEntry>, R: Slots<Route>> {
     queue: Ring<Queued, QUEUE_CAPACITY>,
     events: Ring<RplEvent, 4>,
     parent_failures: u8,
-    probe_at: Option<Instant>,
+    probe_at: Deadline,
     probe_turn: u8,
     /// The end of the hold-off after the last DTSN bump for a parent
     /// change, and whether one waits.
-    dtsn_due: Option<Instant>,
+    dtsn_due: Deadline,
     dtsn_pending: bool,
     /// The DODAG the downward routes belong to.
     routes_dodag: Option<Ipv6Addr>,
@@ -298,9 +299,9 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
             queue: Ring::new(),
             events: Ring::new(),
             parent_failures: 0,
-            probe_at: None,
+            probe_at: Deadline::NONE,
             probe_turn: 0,
-            dtsn_due: None,
+            dtsn_due: Deadline::NONE,
             dtsn_pending: false,
             routes_dodag: matches!(config.role, RplRole::Root(_)).then_some(root),
             stats: RplStats::default(),
@@ -710,12 +711,12 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
     /// The DTSN bump a parent change asked for, unless one was made less
     /// than [`DTSN_HOLDOFF`] ago.
     fn bump_dtsn(&mut self, now: Instant, rng: &mut Rng) {
-        if !self.dtsn_pending || self.dtsn_due.is_some_and(|t| t > now) {
+        if !self.dtsn_pending || self.dtsn_due.get().is_some_and(|t| t > now) {
             return;
         }
         self.dtsn_pending = false;
         if self.dag.joined() {
-            self.dtsn_due = Some(now + DTSN_HOLDOFF);
+            self.dtsn_due = Deadline::at(now + DTSN_HOLDOFF);
             self.dag.increment_dtsn(now, rng);
         }
     }
@@ -859,7 +860,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
     /// statistics per interval, jittered to [0.5, 1.5) × the interval.
     fn probe(&mut self, now: Instant, rng: &mut Rng) {
         if !self.probing() {
-            self.probe_at = None;
+            self.probe_at = Deadline::NONE;
             return;
         }
         // A detached node that knows candidates probes four times as often:
@@ -869,10 +870,10 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
             let i = PROBE_INTERVAL.total_micros() / if joined { 1 } else { 4 };
             now + Duration::from_micros(i / 2 + u64::from(rng.up_to(i.min(u64::from(u32::MAX)) as u32)))
         };
-        match self.probe_at {
-            None => self.probe_at = Some(next(rng)),
+        match self.probe_at.get() {
+            None => self.probe_at = Deadline::at(next(rng)),
             Some(t) if t <= now => {
-                self.probe_at = Some(next(rng));
+                self.probe_at = Deadline::at(next(rng));
                 // Joined: the first candidate without statistics. Detached:
                 // each candidate in turn (their statistics keep them out).
                 // The preferred parent is never probed. One walk picks it.
@@ -919,10 +920,10 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
             at = at.min(t);
         }
         if self.probing() {
-            at = at.min(self.probe_at.unwrap_or(Instant::ZERO));
+            at = at.min(self.probe_at.get().unwrap_or(Instant::ZERO));
         }
         if self.dtsn_pending {
-            at = at.min(self.dtsn_due.unwrap_or(Instant::ZERO));
+            at = at.min(self.dtsn_due.get().unwrap_or(Instant::ZERO));
         }
         at
     }
