@@ -163,7 +163,7 @@ fn dao_delay_within_bounds_and_content() {
     let mut rng = Rng::new(7);
     let mut s = sender(DaoConfig::default());
     assert_eq!(s.poll_at(), None);
-    s.set_parent(secs(10), Some((a(P1_LL), a(P1_G))), &mut rng);
+    s.set_parent(secs(10), Some(a(P1_LL)), &mut rng);
     let at = s.poll_at().unwrap();
     // RPL_DAO_DELAY 4 s ± 2 s.
     assert!(at >= secs(12) && at <= secs(16), "{at:?}");
@@ -185,7 +185,7 @@ fn dao_delay_within_bounds_and_content() {
 fn dao_retransmission_backoff_and_give_up() {
     let mut rng = Rng::new(1);
     let mut s = sender(DaoConfig::default());
-    s.set_parent(secs(0), Some((a(P1_LL), a(P1_G))), &mut rng);
+    s.set_parent(secs(0), Some(a(P1_LL)), &mut rng);
     let t0 = s.poll_at().unwrap();
     let first = s.poll(t0, &mut rng).unwrap();
     // 5 s, then doubling: retransmissions at +5, +15, +35, +75, +155, give up at +315.
@@ -216,7 +216,7 @@ fn dao_retransmission_backoff_and_give_up() {
 fn dao_ack_matching_and_refresh() {
     let mut rng = Rng::new(3);
     let mut s = sender(DaoConfig::default());
-    s.set_parent(secs(0), Some((a(P1_LL), a(P1_G))), &mut rng);
+    s.set_parent(secs(0), Some(a(P1_LL)), &mut rng);
     let t0 = s.poll_at().unwrap();
     let c = s.poll(t0, &mut rng).unwrap();
     let t1 = t0 + Duration::from_secs(1);
@@ -242,10 +242,10 @@ fn dao_ack_matching_and_refresh() {
 fn no_path_to_old_parent_on_switch() {
     let mut rng = Rng::new(5);
     let mut s = sender(DaoConfig::default());
-    s.set_parent(secs(0), Some((a(P1_LL), a(P1_G))), &mut rng);
+    s.set_parent(secs(0), Some(a(P1_LL)), &mut rng);
     let c = s.poll(secs(10), &mut rng).unwrap();
     assert_eq!(s.dao_ack(secs(10), c.sequence, 0, &mut rng), AckResult::Accepted);
-    s.set_parent(secs(20), Some((a(P2_LL), a(P2_G))), &mut rng);
+    s.set_parent(secs(20), Some(a(P2_LL)), &mut rng);
     // The DAO to the new parent goes first (after the DAO delay); until
     // then the old path keeps working, so no No-Path yet.
     assert_eq!(s.poll(secs(20), &mut rng), None);
@@ -272,7 +272,7 @@ fn no_path_to_old_parent_on_switch() {
 fn dtsn_increment_schedules_dao() {
     let mut rng = Rng::new(9);
     let mut s = sender(DaoConfig { request_ack: false, ..DaoConfig::default() });
-    s.set_parent(secs(0), Some((a(P1_LL), a(P1_G))), &mut rng);
+    s.set_parent(secs(0), Some(a(P1_LL)), &mut rng);
     let c = s.poll(secs(10), &mut rng).unwrap();
     assert!(!c.expect_ack && !s.awaiting_ack());
     let refresh = s.poll_at().unwrap();
@@ -290,13 +290,13 @@ fn dtsn_increment_schedules_dao() {
 fn non_storing_dao_goes_to_root_with_parent() {
     let mut rng = Rng::new(11);
     let mut s = sender(DaoConfig { non_storing: true, ..DaoConfig::default() });
-    s.set_parent(secs(0), Some((a(P1_LL), a(P1_G))), &mut rng);
+    s.set_parent(secs(0), Some(a(P1_LL)), &mut rng);
     let c = s.poll(secs(10), &mut rng).unwrap();
     assert_eq!(c.destination, a(ROOT));
     assert_eq!(c.parent_address, Some(a(P1_G)));
     assert_eq!(c.transit_information().parent_address, Some(a(P1_G)));
     // Switching parents in non-storing mode sends no No-Path.
-    s.set_parent(secs(20), Some((a(P2_LL), a(P2_G))), &mut rng);
+    s.set_parent(secs(20), Some(a(P2_LL)), &mut rng);
     let d = s.poll(secs(30), &mut rng).unwrap();
     assert!(!d.is_no_path());
     assert_eq!((d.destination, d.parent_address), (a(ROOT), Some(a(P2_G))));

@@ -183,8 +183,10 @@ pub struct DaoSender {
     target: Ipv6Addr,
     target_len: u8,
     dodag_id: Ipv6Addr,
-    /// (link-local for storing-mode DAOs, global for the transit parent).
-    parent: Option<(Ipv6Addr, Ipv6Addr)>,
+    /// The preferred parent's link-local address (storing-mode DAOs go
+    /// there); its global address, the non-storing Transit Information's
+    /// Parent Address, is derived from it ([`DaoSender::parent_global`]).
+    parent: Option<Ipv6Addr>,
     dao_sequence: u8,
     path_sequence: u8,
     parent_dtsn: Option<u8>,
@@ -222,14 +224,18 @@ impl DaoSender {
         self.config.lifetime_unit = lifetime_unit;
     }
 
-    /// The preferred parent changed to `parent`: `(link_local, global)`
-    /// addresses, or `None` when the node lost its parent. Schedules a DAO to
-    /// the new parent and, in storing mode, a No-Path DAO to the old one.
-    pub fn set_parent(&mut self, now: Instant, parent: Option<(Ipv6Addr, Ipv6Addr)>, rng: &mut Rng) {
+    /// The preferred parent changed to `parent` (its link-local address),
+    /// or `None` when the node lost its parent. Schedules a DAO to the new
+    /// parent and, in storing mode, a No-Path DAO to the old one. In
+    /// non-storing mode the DAO names the parent by its global address: the
+    /// target's /64 prefix with the parent's interface identifier (RFC 6550
+    /// §9.7: an address of the parent in the DODAG's prefix, as the parent
+    /// forms it from the PIO).
+    pub fn set_parent(&mut self, now: Instant, parent: Option<Ipv6Addr>, rng: &mut Rng) {
         if parent == self.parent {
             return;
         }
-        if let (Some((old, _)), false) = (self.parent, self.config.non_storing) {
+        if let (Some(old), false) = (self.parent, self.config.non_storing) {
             // RFC 6550 §9.8: storing mode, tell the old parent to drop our routes.
             self.no_path_to = Some(old);
         }
@@ -360,9 +366,12 @@ impl DaoSender {
     /// The DAO `o` describes, to the preferred parent (storing) or to the
     /// root naming the parent (non-storing, RFC 6550 §9.7).
     fn to_parent(&self, o: Outstanding, retransmission: bool) -> Option<DaoContent> {
-        let (ll, global) = self.parent?;
-        let (destination, parent_address) =
-            if self.config.non_storing { (self.dodag_id, Some(global)) } else { (ll, None) };
+        let ll = self.parent?;
+        let (destination, parent_address) = if self.config.non_storing {
+            (self.dodag_id, Some(super::instance::with_iid(&self.target, &ll)))
+        } else {
+            (ll, None)
+        };
         Some(DaoContent {
             destination,
             rpl_instance_id: self.config.rpl_instance_id,
@@ -400,6 +409,11 @@ impl DaoSender {
             parent_address: None,
             retransmission: false,
         }
+    }
+
+    /// The settings (instance, mode and lifetime as last set).
+    pub(crate) fn config(&self) -> DaoConfig {
+        self.config
     }
 
     /// The DODAG the DAOs are for.

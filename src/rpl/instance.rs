@@ -236,6 +236,42 @@ enum Queued {
     Ack { to: Ipv6Addr, from: Ipv6Addr, instance: u8, sequence: u8, status: u8 },
 }
 
+/// The node's DAO sender, or before there is one the DAO settings to
+/// create it with: the sender keeps the settings itself, so the instance
+/// needs no second copy.
+#[derive(Debug)]
+enum DaoSlot {
+    Idle(DaoConfig),
+    Active(DaoSender),
+}
+
+impl DaoSlot {
+    fn get(&self) -> Option<&DaoSender> {
+        match self {
+            DaoSlot::Active(d) => Some(d),
+            DaoSlot::Idle(_) => None,
+        }
+    }
+
+    fn get_mut(&mut self) -> Option<&mut DaoSender> {
+        match self {
+            DaoSlot::Active(d) => Some(d),
+            DaoSlot::Idle(_) => None,
+        }
+    }
+
+    /// Drops the sender, keeping its settings for the next one. Those are
+    /// the node's own but for the instance and mode of operation (set
+    /// again when the next sender is created) and the lifetime (set again
+    /// from the DODAG Configuration before any DAO goes: a sender gets a
+    /// parent only once the node is joined, see [`Rpl::sync_dao`]).
+    fn reset(&mut self) {
+        if let DaoSlot::Active(d) = self {
+            *self = DaoSlot::Idle(d.config());
+        }
+    }
+}
+
 /// The inputs of a received control message.
 #[derive(Debug, Clone, Copy)]
 pub struct RxMeta {
@@ -252,11 +288,11 @@ pub struct RxMeta {
 /// One RPL instance (see the module docs).
 #[derive(Debug)]
 pub struct Rpl<P: Slots<ParentEntry>, R: Slots<Route>> {
-    /// The DAO settings (the rest of the configuration went into `dag`).
-    dao_config: DaoConfig,
     root: bool,
     dag: Dag<P>,
-    dao: Option<DaoSender>,
+    /// The DAO settings (the rest of the configuration went into `dag`),
+    /// inside the sender once there is one.
+    dao: DaoSlot,
     routes: SourceRoutes<R>,
     /// Our link-local address (DIO/DIS/storing DAO source).
     link_local: Ipv6Addr,
@@ -289,10 +325,9 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
         };
         let global = matches!(config.role, RplRole::Root(_)).then_some(root);
         Rpl {
-            dao_config: config.dao,
             root: matches!(config.role, RplRole::Root(_)),
             dag,
-            dao: None,
+            dao: DaoSlot::Idle(config.dao),
             routes: SourceRoutes::new(root, routes),
             link_local,
             global,
@@ -369,7 +404,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
     }
     /// The node's own DAO state (non-roots, once joined).
     pub fn dao(&self) -> Option<&DaoSender> {
-        self.dao.as_ref()
+        self.dao.get()
     }
     /// Our address in the DODAG's prefix.
     pub fn global_address(&self) -> Option<Ipv6Addr> {
@@ -401,7 +436,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
         }
         self.global = Some(addr);
         if !self.root {
-            self.dao = None;
+            self.dao.reset();
             self.sync_dao(now, rng);
         }
     }
@@ -477,7 +512,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
         let was_parent = self.preferred_parent();
         let out = self.dag.on_dio(now, meta.src, meta.ll_src, dio, meta.link_etx, rng);
         if was_parent == Some(meta.src) {
-            if let Some(d) = self.dao.as_mut() {
+            if let Some(d) = self.dao.get_mut() {
                 d.dio_from_parent(now, dio.dtsn, rng);
             }
         }
@@ -498,7 +533,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
             bump(&mut self.stats.bad_messages);
             return;
         }
-        if let Some(d) = self.dao.as_mut() {
+        if let Some(d) = self.dao.get_mut() {
             if let AckResult::Rejected(_) = d.dao_ack(now, ack.sequence, ack.status, rng) {
                 // RFC 6550 §6.5: a rejecting parent should not be used.
                 if let Some(p) = self.preferred_parent() {
@@ -635,23 +670,23 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
         };
         let config = self.dag.advertised().map(|d| d.config);
         // Moved to another DODAG: the DAOs go there now.
-        if self.dao.as_ref().is_some_and(|d| d.dodag_id() != dodag_id) {
-            self.dao = None;
+        if self.dao.get().is_some_and(|d| d.dodag_id() != dodag_id) {
+            self.dao.reset();
         }
-        if self.dao.is_none() {
-            let mut c = self.dao_config;
+        if let DaoSlot::Idle(saved) = self.dao {
+            let mut c = saved;
             c.rpl_instance_id = instance;
             c.non_storing = mop == Some(ModeOfOperation::NonStoring);
-            self.dao = Some(DaoSender::new(c, global, 128, dodag_id));
+            self.dao = DaoSlot::Active(DaoSender::new(c, global, 128, dodag_id));
         }
         let parent = self.dag.preferred_parent().map(|p| p.info.ip);
-        if let Some(d) = self.dao.as_mut() {
+        if let Some(d) = self.dao.get_mut() {
             if let Some(c) = config {
                 d.set_lifetime(c.default_lifetime, c.lifetime_unit);
             }
             // The transit parent address (non-storing) is the parent's
-            // global address: same prefix, the parent's IID.
-            let parent = parent.map(|ll| (ll, with_iid(&global, &ll)));
+            // global address: same prefix as `global`, the parent's IID
+            // (the sender derives it from its target, `global`).
             d.set_parent(now, parent, rng);
         }
     }
@@ -687,7 +722,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
         // Joined (a new version too) or the parent's new DTSN: the DAO goes
         // again (RFC 6550 §9.6).
         if matches!(out, DioOutcome::Joined | DioOutcome::DaoNeeded) {
-            if let Some(d) = self.dao.as_mut() {
+            if let Some(d) = self.dao.get_mut() {
                 d.schedule(now, rng);
             }
         }
@@ -823,7 +858,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
                 return Some(c);
             }
         }
-        self.dao.as_mut().and_then(|d| d.poll(now, rng)).map(Control::Dao)
+        self.dao.get_mut().and_then(|d| d.poll(now, rng)).map(Control::Dao)
     }
 
     /// The message a queued entry stands for; a relayed DAO goes to the
@@ -842,7 +877,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
                 Control::Dao(DaoContent {
                     destination: self.preferred_parent()?,
                     rpl_instance_id: instance,
-                    sequence: self.dao.as_ref().map_or(0, |d| d.dao_sequence()),
+                    sequence: self.dao.get().map_or(0, |d| d.dao_sequence()),
                     expect_ack: false,
                     dodag_id,
                     target,
@@ -913,7 +948,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
             return Instant::ZERO;
         }
         let mut at = self.dag.poll_at();
-        if let Some(t) = self.dao.as_ref().and_then(DaoSender::poll_at) {
+        if let Some(t) = self.dao.get().and_then(DaoSender::poll_at) {
             at = at.min(t);
         }
         if let Some(t) = self.routes.poll_at() {
