@@ -310,7 +310,7 @@ const NB: &str = "2001:db8::b";
 const NC: &str = "2001:db8::c";
 
 fn chain() -> SourceRoutes<[SourceRouteEntry; 8]> {
-    let mut t = SourceRoutes::new(a(R), [SourceRouteEntry::EMPTY; 8]);
+    let mut t = SourceRoutes::new([SourceRouteEntry::EMPTY; 8]);
     let life = Duration::from_secs(600);
     assert_eq!(t.update(secs(0), a(NA), a(R), 240, life), RouteUpdate::Added);
     assert_eq!(t.update(secs(0), a(NB), a(NA), 240, life), RouteUpdate::Added);
@@ -322,12 +322,12 @@ fn chain() -> SourceRoutes<[SourceRouteEntry; 8]> {
 fn source_route_chain() {
     let t = chain();
     let mut hops = [Ipv6Addr::UNSPECIFIED; 8];
-    assert_eq!(t.route_to(a(NC), &mut hops), Ok(3));
+    assert_eq!(t.route_to(a(R), a(NC), &mut hops), Ok(3));
     assert_eq!(hops[..3], [a(NA), a(NB), a(NC)]);
-    assert_eq!(t.route_to(a(NA), &mut hops), Ok(1));
-    assert_eq!(t.route_to(a("2001:db8::d"), &mut hops), Err(SrhError::NoRoute));
+    assert_eq!(t.route_to(a(R), a(NA), &mut hops), Ok(1));
+    assert_eq!(t.route_to(a(R), a("2001:db8::d"), &mut hops), Err(SrhError::NoRoute));
     let mut short = [Ipv6Addr::UNSPECIFIED; 2];
-    assert_eq!(t.route_to(a(NC), &mut short), Err(SrhError::TooLong));
+    assert_eq!(t.route_to(a(R), a(NC), &mut short), Err(SrhError::TooLong));
 }
 
 #[test]
@@ -336,10 +336,10 @@ fn source_route_loop_detected() {
     // a now claims b as its parent: c → b → a → b.
     assert_eq!(t.update(secs(1), a(NA), a(NB), 241, Duration::from_secs(600)), RouteUpdate::Replaced);
     let mut hops = [Ipv6Addr::UNSPECIFIED; 8];
-    assert_eq!(t.route_to(a(NC), &mut hops), Err(SrhError::Loop));
+    assert_eq!(t.route_to(a(R), a(NC), &mut hops), Err(SrhError::Loop));
     // A self-parent is a loop too.
     assert_eq!(t.update(secs(2), a(NC), a(NC), 241, Duration::from_secs(600)), RouteUpdate::Replaced);
-    assert_eq!(t.route_to(a(NC), &mut hops), Err(SrhError::Loop));
+    assert_eq!(t.route_to(a(R), a(NC), &mut hops), Err(SrhError::Loop));
 }
 
 #[test]
@@ -349,10 +349,10 @@ fn source_route_no_path_and_expiry() {
     assert_eq!(t.poll_at(), Some(secs(61)));
     assert_eq!(t.poll(secs(61)), 1);
     let mut hops = [Ipv6Addr::UNSPECIFIED; 8];
-    assert_eq!(t.route_to(a(NC), &mut hops), Err(SrhError::NoRoute));
+    assert_eq!(t.route_to(a(R), a(NC), &mut hops), Err(SrhError::NoRoute));
     assert_eq!(t.update(secs(62), a(NC), a(NB), 241, Duration::ZERO), RouteUpdate::Removed);
     assert_eq!(t.len(), 1);
-    let mut full = SourceRoutes::new(a(R), [SourceRouteEntry::EMPTY; 1]);
+    let mut full = SourceRoutes::new([SourceRouteEntry::EMPTY; 1]);
     full.update(secs(0), a(NA), a(R), 240, Duration::from_secs(60));
     assert_eq!(full.update(secs(0), a(NB), a(NA), 240, Duration::from_secs(60)), RouteUpdate::Full);
     assert_eq!(full.refused(), 1);
@@ -362,7 +362,7 @@ fn source_route_no_path_and_expiry() {
 fn srh_bytes_parse_back() {
     let t = chain();
     let mut hops = [Ipv6Addr::UNSPECIFIED; 8];
-    let n = t.route_to(a(NC), &mut hops).unwrap();
+    let n = t.route_to(a(R), a(NC), &mut hops).unwrap();
     let mut buf = [0xeeu8; 64];
     let w = write_srh(&hops[..n], IpProtocol::Icmpv6, &mut buf).unwrap();
     assert_eq!(w.destination, a(NA));
@@ -404,14 +404,14 @@ proptest::proptest! {
     #[test]
     fn chain_route_and_srh_round_trip(ids in proptest::collection::hash_set(proptest::prelude::any::<u128>(), 1..24)) {
         let nodes: Vec<Ipv6Addr> = ids.into_iter().map(|i| Ipv6Addr::from(i | 1)).filter(|x| *x != a(R)).collect();
-        let mut t = SourceRoutes::new(a(R), [SourceRouteEntry::EMPTY; 32]);
+        let mut t = SourceRoutes::new([SourceRouteEntry::EMPTY; 32]);
         let mut parent = a(R);
         for n in &nodes {
             proptest::prop_assert_eq!(t.update(secs(0), *n, parent, 240, Duration::from_secs(60)), RouteUpdate::Added);
             parent = *n;
         }
         let mut hops = [Ipv6Addr::UNSPECIFIED; 32];
-        let k = t.route_to(*nodes.last().unwrap(), &mut hops).unwrap();
+        let k = t.route_to(a(R), *nodes.last().unwrap(), &mut hops).unwrap();
         proptest::prop_assert_eq!(&hops[..k], &nodes[..]);
         let mut buf = [0u8; 8 + 32 * 16];
         let w = write_srh(&hops[..k], IpProtocol::Udp, &mut buf).unwrap();

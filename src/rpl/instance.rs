@@ -328,7 +328,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
             root: matches!(config.role, RplRole::Root(_)),
             dag,
             dao: DaoSlot::Idle(config.dao),
-            routes: SourceRoutes::new(root, routes),
+            routes: SourceRoutes::new(routes),
             link_local,
             global,
             queue: Ring::new(),
@@ -457,7 +457,8 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
         if self.dag.role() == Role::Root && self.non_storing() {
             // The first hop of the source route.
             let mut hops = [Ipv6Addr::UNSPECIFIED; MAX_SOURCE_ROUTE];
-            return self.routes.route_to(*dst, &mut hops).ok().map(|_| hops[0]);
+            let (_, root) = self.dag.dodag_id()?;
+            return self.routes.route_to(root, *dst, &mut hops).ok().map(|_| hops[0]);
         }
         self.preferred_parent()
     }
@@ -474,7 +475,10 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
         if self.dag.role() != Role::Root || !self.non_storing() {
             return Err(SrhError::NoRoute);
         }
-        self.routes.route_to(*dst, out)
+        // A root's DODAG ID is its address (RFC 6550 §6.3.1), the parent
+        // address its children name.
+        let (_, root) = self.dag.dodag_id().ok_or(SrhError::NoRoute)?;
+        self.routes.route_to(root, *dst, out)
     }
 
     /// The instance ID, once known.
