@@ -227,13 +227,33 @@ impl Control {
 }
 
 /// A control message waiting in the queue, in fewer bytes than a
-/// [`Control`]: a relayed DAO keeps only what the DAO it came in carried.
+/// [`Control`] (21 instead of 72): a relayed DAO keeps only what the DAO
+/// it came in carried, a DAO-ACK names which of our addresses it leaves
+/// from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Queued {
     Dio(Ipv6Addr),
     Dis(Ipv6Addr),
     Relay { target: Ipv6Addr, target_len: u8, path_sequence: u8, path_lifetime: u8 },
-    Ack { to: Ipv6Addr, from: Ipv6Addr, instance: u8, sequence: u8, status: u8 },
+    Ack { to: Ipv6Addr, from: AckFrom, instance: u8, sequence: u8, status: u8 },
+}
+
+/// The source of a queued DAO-ACK: the address the DAO went to (RFC 6550
+/// §6.5 leaves the DAO-ACK's source open; answering from the DAO's
+/// destination lets a non-storing DAO-ACK come from the DODAG ID the
+/// child sent to). A storing-mode DAO goes to our link-local address, a
+/// non-storing one to the root's DODAG ID, its global address: those two
+/// are all sixlo nodes send to, and all the queue keeps. A DAO to a
+/// multicast group is answered from the link-local address; one to
+/// another address of ours from the address of the same scope that RPL
+/// uses (the global one, the link-local one for a link-scoped address or
+/// without a global one). The address is read when the DAO-ACK is sent:
+/// if [`Rpl::set_global_address`] changed it meanwhile, the new one is
+/// used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AckFrom {
+    LinkLocal,
+    Global,
 }
 
 /// The node's DAO sender, or before there is one the DAO settings to
@@ -643,8 +663,14 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
         }
         if dao.expect_ack {
             // The ACK comes from the address the DAO went to (the
-            // root's global address in non-storing mode).
-            let from = if meta.dst.is_multicast() { self.link_local } else { meta.dst };
+            // root's global address in non-storing mode), see `AckFrom`.
+            let from = if self.global.is_some()
+                && (Some(meta.dst) == self.global || !(meta.dst.is_multicast() || meta.dst.is_link_local()))
+            {
+                AckFrom::Global
+            } else {
+                AckFrom::LinkLocal
+            };
             self.enqueue(Queued::Ack { to: meta.src, from, instance, sequence: dao.sequence, status });
         }
         if let (Some(r), true) = (relay, self.preferred_parent().is_some()) {
@@ -873,6 +899,10 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
             Queued::Dio(to) => Control::Dio { to },
             Queued::Dis(to) => Control::Dis { to },
             Queued::Ack { to, from, instance, sequence, status } => {
+                let from = match (from, self.global) {
+                    (AckFrom::Global, Some(global)) => global,
+                    _ => self.link_local,
+                };
                 Control::DaoAck { to, from, instance, sequence, status }
             }
             Queued::Relay { target, target_len, path_sequence, path_lifetime } => {
