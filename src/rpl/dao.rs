@@ -416,6 +416,11 @@ impl DaoSender {
         self.config
     }
 
+    /// The target the DAOs advertise.
+    pub(crate) fn target(&self) -> Ipv6Addr {
+        self.target
+    }
+
     /// The DODAG the DAOs are for.
     pub fn dodag_id(&self) -> Ipv6Addr {
         self.dodag_id

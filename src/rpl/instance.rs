@@ -256,38 +256,47 @@ enum AckFrom {
     Global,
 }
 
-/// The node's DAO sender, or before there is one the DAO settings to
-/// create it with: the sender keeps the settings itself, so the instance
-/// needs no second copy.
+/// The node's DAO sender, or before there is one the DAO settings and the
+/// global address to create it with: the sender keeps both itself (the
+/// address as its target), so the instance needs no second copy.
 #[derive(Debug)]
 enum DaoSlot {
-    Idle(DaoConfig),
+    Idle { config: DaoConfig, global: Option<Ipv6Addr> },
     Active(DaoSender),
 }
 
 impl DaoSlot {
+    /// Our address in the DODAG's prefix, once known (a root's: its DODAG ID).
+    fn global(&self) -> Option<Ipv6Addr> {
+        match self {
+            DaoSlot::Idle { global, .. } => *global,
+            DaoSlot::Active(d) => Some(d.target()),
+        }
+    }
+
     fn get(&self) -> Option<&DaoSender> {
         match self {
             DaoSlot::Active(d) => Some(d),
-            DaoSlot::Idle(_) => None,
+            DaoSlot::Idle { .. } => None,
         }
     }
 
     fn get_mut(&mut self) -> Option<&mut DaoSender> {
         match self {
             DaoSlot::Active(d) => Some(d),
-            DaoSlot::Idle(_) => None,
+            DaoSlot::Idle { .. } => None,
         }
     }
 
-    /// Drops the sender, keeping its settings for the next one. Those are
+    /// Drops the sender, keeping its settings and target (our global
+    /// address) for the next one. The settings are
     /// the node's own but for the instance and mode of operation (set
     /// again when the next sender is created) and the lifetime (set again
     /// from the DODAG Configuration before any DAO goes: a sender gets a
     /// parent only once the node is joined, see [`Rpl::sync_dao`]).
     fn reset(&mut self) {
         if let DaoSlot::Active(d) = self {
-            *self = DaoSlot::Idle(d.config());
+            *self = DaoSlot::Idle { config: d.config(), global: Some(d.target()) };
         }
     }
 }
@@ -310,14 +319,13 @@ pub struct RxMeta {
 pub struct Rpl<P: Slots<ParentEntry>, R: Slots<Route>> {
     root: bool,
     dag: Dag<P>,
-    /// The DAO settings (the rest of the configuration went into `dag`),
-    /// inside the sender once there is one.
+    /// The DAO settings (the rest of the configuration went into `dag`)
+    /// and our address in the DODAG's prefix (non-storing DAO source,
+    /// DAO target), inside the sender once there is one.
     dao: DaoSlot,
     routes: SourceRoutes<R>,
     /// Our link-local address (DIO/DIS/storing DAO source).
     link_local: Ipv6Addr,
-    /// Our address in the DODAG's prefix (non-storing DAO source, target).
-    global: Option<Ipv6Addr>,
     queue: Ring<Queued, QUEUE_CAPACITY>,
     events: Ring<RplEvent, 4>,
     parent_failures: u8,
@@ -347,10 +355,9 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
         Rpl {
             root: matches!(config.role, RplRole::Root(_)),
             dag,
-            dao: DaoSlot::Idle(config.dao),
+            dao: DaoSlot::Idle { config: config.dao, global },
             routes: SourceRoutes::new(routes),
             link_local,
-            global,
             queue: Ring::new(),
             events: Ring::new(),
             parent_failures: 0,
@@ -428,7 +435,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
     }
     /// Our address in the DODAG's prefix.
     pub fn global_address(&self) -> Option<Ipv6Addr> {
-        self.global
+        self.dao.global()
     }
     /// The counters.
     pub fn stats(&self) -> &RplStats {
@@ -451,12 +458,15 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
 
     /// Tells the instance the address it formed from the DODAG's prefix.
     pub fn set_global_address(&mut self, now: Instant, addr: Ipv6Addr, rng: &mut Rng) {
-        if self.global == Some(addr) {
+        if self.dao.global() == Some(addr) {
             return;
         }
-        self.global = Some(addr);
+        // A new target: a new DAO sender (a root has none).
+        self.dao.reset();
+        if let DaoSlot::Idle { global, .. } = &mut self.dao {
+            *global = Some(addr);
+        }
         if !self.root {
-            self.dao.reset();
             self.sync_dao(now, rng);
         }
     }
@@ -603,7 +613,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
                         let Some((prefix, len)) = target_prefix(t) else { continue };
                         // Our own address came back to us (a transient
                         // parent loop): no route to ourselves, no relay.
-                        if len == 128 && Some(prefix) == self.global {
+                        if len == 128 && Some(prefix) == self.dao.global() {
                             continue;
                         }
                         let life = rpl_lifetime(ti.path_lifetime, lifetime_unit);
@@ -664,8 +674,9 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
         if dao.expect_ack {
             // The ACK comes from the address the DAO went to (the
             // root's global address in non-storing mode), see `AckFrom`.
-            let from = if self.global.is_some()
-                && (Some(meta.dst) == self.global || !(meta.dst.is_multicast() || meta.dst.is_link_local()))
+            let global = self.dao.global();
+            let from = if global.is_some()
+                && (Some(meta.dst) == global || !(meta.dst.is_multicast() || meta.dst.is_link_local()))
             {
                 AckFrom::Global
             } else {
@@ -694,7 +705,8 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
                     | ModeOfOperation::StoringWithMulticast
             )
         );
-        let (Some(global), Some((instance, dodag_id)), true) = (self.global, self.dag.dodag_id(), downward)
+        let (Some(global), Some((instance, dodag_id)), true) =
+            (self.dao.global(), self.dag.dodag_id(), downward)
         else {
             return;
         };
@@ -703,7 +715,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
         if self.dao.get().is_some_and(|d| d.dodag_id() != dodag_id) {
             self.dao.reset();
         }
-        if let DaoSlot::Idle(saved) = self.dao {
+        if let DaoSlot::Idle { config: saved, .. } = self.dao {
             let mut c = saved;
             c.rpl_instance_id = instance;
             c.non_storing = mop == Some(ModeOfOperation::NonStoring);
@@ -899,7 +911,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
             Queued::Dio(to) => Control::Dio { to },
             Queued::Dis(to) => Control::Dis { to },
             Queued::Ack { to, from, instance, sequence, status } => {
-                let from = match (from, self.global) {
+                let from = match (from, self.dao.global()) {
                     (AckFrom::Global, Some(global)) => global,
                     _ => self.link_local,
                 };
@@ -1001,7 +1013,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
     /// the root's answers to them, which cross several hops.
     pub fn source_for(&self, c: &Control) -> Option<Ipv6Addr> {
         match c {
-            Control::Dao(d) if !d.destination.is_link_local() => self.global,
+            Control::Dao(d) if !d.destination.is_link_local() => self.dao.global(),
             Control::DaoAck { from, .. } => Some(*from),
             _ => Some(self.link_local),
         }
