@@ -312,6 +312,52 @@ pub enum DagAction {
     MulticastDis,
 }
 
+/// A DODAG's Prefix Information option as the DODAG record keeps it, in
+/// 28 bytes instead of 36: the option's Reserved1 and Reserved2 fields are
+/// not kept, and the DIOs this node sends carry them as zero (RFC 6550
+/// §6.7.10: they "MUST be initialized to zero by the sender and MUST be
+/// ignored by the receiver").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Pio {
+    pub(crate) prefix: Ipv6Addr,
+    pub(crate) valid_lifetime: u32,
+    pub(crate) preferred_lifetime: u32,
+    pub(crate) prefix_len: u8,
+    pub(crate) on_link: bool,
+    pub(crate) autonomous: bool,
+    pub(crate) router_address: bool,
+}
+
+impl From<PrefixInformation> for Pio {
+    fn from(p: PrefixInformation) -> Self {
+        Pio {
+            prefix: p.prefix,
+            valid_lifetime: p.valid_lifetime,
+            preferred_lifetime: p.preferred_lifetime,
+            prefix_len: p.prefix_len,
+            on_link: p.on_link,
+            autonomous: p.autonomous,
+            router_address: p.router_address,
+        }
+    }
+}
+
+impl From<Pio> for PrefixInformation {
+    fn from(p: Pio) -> Self {
+        PrefixInformation {
+            prefix_len: p.prefix_len,
+            on_link: p.on_link,
+            autonomous: p.autonomous,
+            router_address: p.router_address,
+            reserved1: 0,
+            valid_lifetime: p.valid_lifetime,
+            preferred_lifetime: p.preferred_lifetime,
+            reserved2: 0,
+            prefix: p.prefix,
+        }
+    }
+}
+
 /// The DODAG a node is in (or knows, while detached).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Dodag {
@@ -322,7 +368,7 @@ pub(crate) struct Dodag {
     pub(crate) grounded: bool,
     pub(crate) preference: u8,
     pub(crate) config: DodagConfiguration,
-    pub(crate) prefix: Option<PrefixInformation>,
+    pub(crate) prefix: Option<Pio>,
     pub(crate) of: Of,
 }
 
@@ -359,7 +405,7 @@ impl<S: Slots<ParentEntry>> Dag<S> {
             grounded: config.grounded,
             preference: config.preference & 0x07,
             config: config.dodag_configuration(),
-            prefix: config.prefix,
+            prefix: config.prefix.map(Pio::from),
             of,
         };
         let params = TrickleParams::from_dodag_config(&dodag.config);
@@ -476,7 +522,7 @@ impl<S: Slots<ParentEntry>> Dag<S> {
             dtsn: self.dtsn,
             dodag_id: d.dodag_id,
             config: Some(d.config),
-            prefix: d.prefix,
+            prefix: d.prefix.map(PrefixInformation::from),
         })
     }
 
@@ -549,7 +595,7 @@ impl<S: Slots<ParentEntry>> Dag<S> {
         // Both take the DIO's PIO, when it carries one.
         if prefix.is_some() {
             if let Some(d) = self.dodag.as_mut() {
-                d.prefix = prefix;
+                d.prefix = prefix.map(Pio::from);
             }
         }
         self.parents.set_version(dio.version_number);
@@ -609,7 +655,7 @@ impl<S: Slots<ParentEntry>> Dag<S> {
         let was_preferred = old == Some(from_ip);
         if prefix.is_some() && (was_preferred || !self.joined()) {
             if let Some(dd) = self.dodag.as_mut() {
-                dd.prefix = prefix;
+                dd.prefix = prefix.map(Pio::from);
             }
         }
         let mut dao = false;
@@ -1026,6 +1072,19 @@ fn uniform_below(rng: &mut Rng, n: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pio_kept_without_reserved_fields() {
+        let mut p = PrefixInformation::autoconf(Ipv6Addr::new(0xfd00, 0, 0, 0, 0, 0, 0, 0), 64);
+        p.on_link = true;
+        p.valid_lifetime = 7;
+        p.preferred_lifetime = 5;
+        assert_eq!(PrefixInformation::from(Pio::from(p)), p);
+        // RFC 6550 §6.7.10: reserved bits heard are not sent on.
+        let heard = PrefixInformation { reserved1: 0x1f, reserved2: 9, ..p };
+        assert_eq!(PrefixInformation::from(Pio::from(heard)), p);
+        assert_eq!(core::mem::size_of::<Option<Pio>>(), 28);
+    }
 
     #[test]
     fn lollipop_linear_and_circular() {
