@@ -115,14 +115,15 @@ fn mask(a: Ipv6Addr, len: u8) -> Ipv6Addr {
 /// a count of Lifetime Units, whole seconds: RFC 6550 §6.7.6, §6.7.8),
 /// length and Path Sequence. A free entry has a `prefix_len` of 255 (no
 /// prefix is longer than 128), so no in-use flag is needed, and the struct
-/// is packed to 2-byte alignment so that the 4-byte expiry adds no
+/// is packed to 2-byte alignment (`repr(C)`: fields in declaration
+/// order, 38 bytes on every target) so that the 4-byte expiry adds no
 /// padding: read `expires` by value (`r.expires.to_instant()`), a
 /// reference to it does not compile. The next hop stays a full address:
 /// the non-storing root keeps target → parent relations with global parent
 /// addresses in this same type ([`super::srh::SourceRoutes`]), and a
 /// storing-mode DAO's source may be any address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(packed(2))]
+#[repr(C, packed(2))]
 pub struct Route {
     /// The target prefix, bits beyond `prefix_len` cleared.
     pub prefix: Ipv6Addr,
