@@ -148,7 +148,7 @@ pub enum AckResult {
     Unmatched,
 }
 
-/// The DAO awaiting its ACK, in 12 bytes: the rest of its content is the
+/// The DAO awaiting its ACK, in 16 bytes with no `Option` around it: the rest of its content is the
 /// sender's (the parent cannot change while it waits: a parent change
 /// drops it; the DODAG, target and K flag never change). None waits when
 /// `deadline` is [`Deadline::NONE`] ([`Outstanding::NONE`]).
@@ -185,7 +185,7 @@ pub struct DaoSender {
     dodag_id: Ipv6Addr,
     /// The preferred parent's link-local address (storing-mode DAOs go
     /// there); its global address, the non-storing Transit Information's
-    /// Parent Address, is derived from it ([`DaoSender::parent_global`]).
+    /// Parent Address, is derived from it (see [`DaoSender::set_parent`]).
     parent: Option<Ipv6Addr>,
     dao_sequence: u8,
     path_sequence: u8,

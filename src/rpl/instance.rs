@@ -227,7 +227,7 @@ impl Control {
 }
 
 /// A control message waiting in the queue, in fewer bytes than a
-/// [`Control`] (21 instead of 72): a relayed DAO keeps only what the DAO
+/// [`Control`] (20 instead of 72): a relayed DAO keeps only what the DAO
 /// it came in carried, a DAO-ACK names which of our addresses it leaves
 /// from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -289,11 +289,11 @@ impl DaoSlot {
     }
 
     /// Drops the sender, keeping its settings and target (our global
-    /// address) for the next one. The settings are
-    /// the node's own but for the instance and mode of operation (set
-    /// again when the next sender is created) and the lifetime (set again
-    /// from the DODAG Configuration before any DAO goes: a sender gets a
-    /// parent only once the node is joined, see [`Rpl::sync_dao`]).
+    /// address) for the next one. The settings are the node's own but for
+    /// the instance and mode of operation (set again when the next sender
+    /// is created) and the lifetime (set again from the DODAG
+    /// Configuration before any DAO goes: a sender gets a parent only once
+    /// the node is joined, see [`Rpl::sync_dao`]).
     fn reset(&mut self) {
         if let DaoSlot::Active(d) = self {
             *self = DaoSlot::Idle { config: d.config(), global: Some(d.target()) };

@@ -72,9 +72,9 @@ const NO_ETX: u16 = 0;
 /// One parent candidate.
 ///
 /// 40 bytes, 2-byte aligned (was 48): the DIO's fields 30, the ETX
-/// snapshot 2 (0 for "no statistics"), the in-use and preferred flags, and the time of
-/// the last DIO as an [`InstantMillis`] of 6, fine enough for the
-/// "fresher DIO" tie-break.
+/// snapshot 2 (0 for "no statistics"), the in-use and preferred flags,
+/// and the time of the last DIO as an [`InstantMillis`] of 6, fine enough
+/// for the "fresher DIO" tie-break.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ParentEntry {
     /// The DIO's fields.
