@@ -163,7 +163,7 @@ fn dao_delay_within_bounds_and_content() {
     let mut rng = Rng::new(7);
     let mut s = sender(DaoConfig::default());
     assert_eq!(s.poll_at(), None);
-    s.set_parent(secs(10), Some((a(P1_LL), a(P1_G))), &mut rng);
+    s.set_parent(secs(10), Some(a(P1_LL)), &mut rng);
     let at = s.poll_at().unwrap();
     // RPL_DAO_DELAY 4 s ± 2 s.
     assert!(at >= secs(12) && at <= secs(16), "{at:?}");
@@ -185,7 +185,7 @@ fn dao_delay_within_bounds_and_content() {
 fn dao_retransmission_backoff_and_give_up() {
     let mut rng = Rng::new(1);
     let mut s = sender(DaoConfig::default());
-    s.set_parent(secs(0), Some((a(P1_LL), a(P1_G))), &mut rng);
+    s.set_parent(secs(0), Some(a(P1_LL)), &mut rng);
     let t0 = s.poll_at().unwrap();
     let first = s.poll(t0, &mut rng).unwrap();
     // 5 s, then doubling: retransmissions at +5, +15, +35, +75, +155, give up at +315.
@@ -216,7 +216,7 @@ fn dao_retransmission_backoff_and_give_up() {
 fn dao_ack_matching_and_refresh() {
     let mut rng = Rng::new(3);
     let mut s = sender(DaoConfig::default());
-    s.set_parent(secs(0), Some((a(P1_LL), a(P1_G))), &mut rng);
+    s.set_parent(secs(0), Some(a(P1_LL)), &mut rng);
     let t0 = s.poll_at().unwrap();
     let c = s.poll(t0, &mut rng).unwrap();
     let t1 = t0 + Duration::from_secs(1);
@@ -242,10 +242,10 @@ fn dao_ack_matching_and_refresh() {
 fn no_path_to_old_parent_on_switch() {
     let mut rng = Rng::new(5);
     let mut s = sender(DaoConfig::default());
-    s.set_parent(secs(0), Some((a(P1_LL), a(P1_G))), &mut rng);
+    s.set_parent(secs(0), Some(a(P1_LL)), &mut rng);
     let c = s.poll(secs(10), &mut rng).unwrap();
     assert_eq!(s.dao_ack(secs(10), c.sequence, 0, &mut rng), AckResult::Accepted);
-    s.set_parent(secs(20), Some((a(P2_LL), a(P2_G))), &mut rng);
+    s.set_parent(secs(20), Some(a(P2_LL)), &mut rng);
     // The DAO to the new parent goes first (after the DAO delay); until
     // then the old path keeps working, so no No-Path yet.
     assert_eq!(s.poll(secs(20), &mut rng), None);
@@ -272,7 +272,7 @@ fn no_path_to_old_parent_on_switch() {
 fn dtsn_increment_schedules_dao() {
     let mut rng = Rng::new(9);
     let mut s = sender(DaoConfig { request_ack: false, ..DaoConfig::default() });
-    s.set_parent(secs(0), Some((a(P1_LL), a(P1_G))), &mut rng);
+    s.set_parent(secs(0), Some(a(P1_LL)), &mut rng);
     let c = s.poll(secs(10), &mut rng).unwrap();
     assert!(!c.expect_ack && !s.awaiting_ack());
     let refresh = s.poll_at().unwrap();
@@ -290,13 +290,13 @@ fn dtsn_increment_schedules_dao() {
 fn non_storing_dao_goes_to_root_with_parent() {
     let mut rng = Rng::new(11);
     let mut s = sender(DaoConfig { non_storing: true, ..DaoConfig::default() });
-    s.set_parent(secs(0), Some((a(P1_LL), a(P1_G))), &mut rng);
+    s.set_parent(secs(0), Some(a(P1_LL)), &mut rng);
     let c = s.poll(secs(10), &mut rng).unwrap();
     assert_eq!(c.destination, a(ROOT));
     assert_eq!(c.parent_address, Some(a(P1_G)));
     assert_eq!(c.transit_information().parent_address, Some(a(P1_G)));
     // Switching parents in non-storing mode sends no No-Path.
-    s.set_parent(secs(20), Some((a(P2_LL), a(P2_G))), &mut rng);
+    s.set_parent(secs(20), Some(a(P2_LL)), &mut rng);
     let d = s.poll(secs(30), &mut rng).unwrap();
     assert!(!d.is_no_path());
     assert_eq!((d.destination, d.parent_address), (a(ROOT), Some(a(P2_G))));
@@ -310,7 +310,7 @@ const NB: &str = "2001:db8::b";
 const NC: &str = "2001:db8::c";
 
 fn chain() -> SourceRoutes<[SourceRouteEntry; 8]> {
-    let mut t = SourceRoutes::new(a(R), [SourceRouteEntry::EMPTY; 8]);
+    let mut t = SourceRoutes::new([SourceRouteEntry::EMPTY; 8]);
     let life = Duration::from_secs(600);
     assert_eq!(t.update(secs(0), a(NA), a(R), 240, life), RouteUpdate::Added);
     assert_eq!(t.update(secs(0), a(NB), a(NA), 240, life), RouteUpdate::Added);
@@ -322,12 +322,12 @@ fn chain() -> SourceRoutes<[SourceRouteEntry; 8]> {
 fn source_route_chain() {
     let t = chain();
     let mut hops = [Ipv6Addr::UNSPECIFIED; 8];
-    assert_eq!(t.route_to(a(NC), &mut hops), Ok(3));
+    assert_eq!(t.route_to(a(R), a(NC), &mut hops), Ok(3));
     assert_eq!(hops[..3], [a(NA), a(NB), a(NC)]);
-    assert_eq!(t.route_to(a(NA), &mut hops), Ok(1));
-    assert_eq!(t.route_to(a("2001:db8::d"), &mut hops), Err(SrhError::NoRoute));
+    assert_eq!(t.route_to(a(R), a(NA), &mut hops), Ok(1));
+    assert_eq!(t.route_to(a(R), a("2001:db8::d"), &mut hops), Err(SrhError::NoRoute));
     let mut short = [Ipv6Addr::UNSPECIFIED; 2];
-    assert_eq!(t.route_to(a(NC), &mut short), Err(SrhError::TooLong));
+    assert_eq!(t.route_to(a(R), a(NC), &mut short), Err(SrhError::TooLong));
 }
 
 #[test]
@@ -336,10 +336,10 @@ fn source_route_loop_detected() {
     // a now claims b as its parent: c → b → a → b.
     assert_eq!(t.update(secs(1), a(NA), a(NB), 241, Duration::from_secs(600)), RouteUpdate::Replaced);
     let mut hops = [Ipv6Addr::UNSPECIFIED; 8];
-    assert_eq!(t.route_to(a(NC), &mut hops), Err(SrhError::Loop));
+    assert_eq!(t.route_to(a(R), a(NC), &mut hops), Err(SrhError::Loop));
     // A self-parent is a loop too.
     assert_eq!(t.update(secs(2), a(NC), a(NC), 241, Duration::from_secs(600)), RouteUpdate::Replaced);
-    assert_eq!(t.route_to(a(NC), &mut hops), Err(SrhError::Loop));
+    assert_eq!(t.route_to(a(R), a(NC), &mut hops), Err(SrhError::Loop));
 }
 
 #[test]
@@ -349,10 +349,10 @@ fn source_route_no_path_and_expiry() {
     assert_eq!(t.poll_at(), Some(secs(61)));
     assert_eq!(t.poll(secs(61)), 1);
     let mut hops = [Ipv6Addr::UNSPECIFIED; 8];
-    assert_eq!(t.route_to(a(NC), &mut hops), Err(SrhError::NoRoute));
+    assert_eq!(t.route_to(a(R), a(NC), &mut hops), Err(SrhError::NoRoute));
     assert_eq!(t.update(secs(62), a(NC), a(NB), 241, Duration::ZERO), RouteUpdate::Removed);
     assert_eq!(t.len(), 1);
-    let mut full = SourceRoutes::new(a(R), [SourceRouteEntry::EMPTY; 1]);
+    let mut full = SourceRoutes::new([SourceRouteEntry::EMPTY; 1]);
     full.update(secs(0), a(NA), a(R), 240, Duration::from_secs(60));
     assert_eq!(full.update(secs(0), a(NB), a(NA), 240, Duration::from_secs(60)), RouteUpdate::Full);
     assert_eq!(full.refused(), 1);
@@ -362,7 +362,7 @@ fn source_route_no_path_and_expiry() {
 fn srh_bytes_parse_back() {
     let t = chain();
     let mut hops = [Ipv6Addr::UNSPECIFIED; 8];
-    let n = t.route_to(a(NC), &mut hops).unwrap();
+    let n = t.route_to(a(R), a(NC), &mut hops).unwrap();
     let mut buf = [0xeeu8; 64];
     let w = write_srh(&hops[..n], IpProtocol::Icmpv6, &mut buf).unwrap();
     assert_eq!(w.destination, a(NA));
@@ -404,14 +404,14 @@ proptest::proptest! {
     #[test]
     fn chain_route_and_srh_round_trip(ids in proptest::collection::hash_set(proptest::prelude::any::<u128>(), 1..24)) {
         let nodes: Vec<Ipv6Addr> = ids.into_iter().map(|i| Ipv6Addr::from(i | 1)).filter(|x| *x != a(R)).collect();
-        let mut t = SourceRoutes::new(a(R), [SourceRouteEntry::EMPTY; 32]);
+        let mut t = SourceRoutes::new([SourceRouteEntry::EMPTY; 32]);
         let mut parent = a(R);
         for n in &nodes {
             proptest::prop_assert_eq!(t.update(secs(0), *n, parent, 240, Duration::from_secs(60)), RouteUpdate::Added);
             parent = *n;
         }
         let mut hops = [Ipv6Addr::UNSPECIFIED; 32];
-        let k = t.route_to(*nodes.last().unwrap(), &mut hops).unwrap();
+        let k = t.route_to(a(R), *nodes.last().unwrap(), &mut hops).unwrap();
         proptest::prop_assert_eq!(&hops[..k], &nodes[..]);
         let mut buf = [0u8; 8 + 32 * 16];
         let w = write_srh(&hops[..k], IpProtocol::Udp, &mut buf).unwrap();

@@ -57,6 +57,7 @@ use core::net::Ipv6Addr;
 
 use heapless::Vec;
 
+use super::deadline::Deadline;
 use super::of::ObjectiveFunction;
 use super::parents::{DioInfo, ParentEntry, ParentSet, Update};
 use super::trickle::{Trickle, TrickleParams};
@@ -311,6 +312,52 @@ pub enum DagAction {
     MulticastDis,
 }
 
+/// A DODAG's Prefix Information option as the DODAG record keeps it, in
+/// 28 bytes instead of 36: the option's Reserved1 and Reserved2 fields are
+/// not kept, and the DIOs this node sends carry them as zero (RFC 6550
+/// §6.7.10: they "MUST be initialized to zero by the sender and MUST be
+/// ignored by the receiver").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Pio {
+    pub(crate) prefix: Ipv6Addr,
+    pub(crate) valid_lifetime: u32,
+    pub(crate) preferred_lifetime: u32,
+    pub(crate) prefix_len: u8,
+    pub(crate) on_link: bool,
+    pub(crate) autonomous: bool,
+    pub(crate) router_address: bool,
+}
+
+impl From<PrefixInformation> for Pio {
+    fn from(p: PrefixInformation) -> Self {
+        Pio {
+            prefix: p.prefix,
+            valid_lifetime: p.valid_lifetime,
+            preferred_lifetime: p.preferred_lifetime,
+            prefix_len: p.prefix_len,
+            on_link: p.on_link,
+            autonomous: p.autonomous,
+            router_address: p.router_address,
+        }
+    }
+}
+
+impl From<Pio> for PrefixInformation {
+    fn from(p: Pio) -> Self {
+        PrefixInformation {
+            prefix_len: p.prefix_len,
+            on_link: p.on_link,
+            autonomous: p.autonomous,
+            router_address: p.router_address,
+            reserved1: 0,
+            valid_lifetime: p.valid_lifetime,
+            preferred_lifetime: p.preferred_lifetime,
+            reserved2: 0,
+            prefix: p.prefix,
+        }
+    }
+}
+
 /// The DODAG a node is in (or knows, while detached).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Dodag {
@@ -321,7 +368,7 @@ pub(crate) struct Dodag {
     pub(crate) grounded: bool,
     pub(crate) preference: u8,
     pub(crate) config: DodagConfiguration,
-    pub(crate) prefix: Option<PrefixInformation>,
+    pub(crate) prefix: Option<Pio>,
     pub(crate) of: Of,
 }
 
@@ -337,9 +384,9 @@ pub struct Dag<S> {
     /// The last DTSN heard from the preferred parent.
     parent_dtsn: Option<u8>,
     /// End of the poisoning period of a local repair.
-    poison_until: Option<Instant>,
+    poison_until: Deadline,
     /// Next DIS (None: to be armed at the next poll).
-    dis_at: Option<Instant>,
+    dis_at: Deadline,
     /// The DIS interval in whole seconds (its bounds are whole seconds).
     dis_interval: u8,
 }
@@ -358,7 +405,7 @@ impl<S: Slots<ParentEntry>> Dag<S> {
             grounded: config.grounded,
             preference: config.preference & 0x07,
             config: config.dodag_configuration(),
-            prefix: config.prefix,
+            prefix: config.prefix.map(Pio::from),
             of,
         };
         let params = TrickleParams::from_dodag_config(&dodag.config);
@@ -370,8 +417,8 @@ impl<S: Slots<ParentEntry>> Dag<S> {
             rank: root_rank(of.min_hop_rank_increase()),
             dtsn: LOLLIPOP_INIT,
             parent_dtsn: None,
-            poison_until: None,
-            dis_at: None,
+            poison_until: Deadline::NONE,
+            dis_at: Deadline::NONE,
             dis_interval: DIS_INITIAL_SECS,
         }
     }
@@ -396,8 +443,8 @@ impl<S: Slots<ParentEntry>> Dag<S> {
             rank: INFINITE_RANK,
             dtsn: LOLLIPOP_INIT,
             parent_dtsn: None,
-            poison_until: None,
-            dis_at: None,
+            poison_until: Deadline::NONE,
+            dis_at: Deadline::NONE,
             dis_interval: DIS_INITIAL_SECS,
         }
     }
@@ -475,7 +522,7 @@ impl<S: Slots<ParentEntry>> Dag<S> {
             dtsn: self.dtsn,
             dodag_id: d.dodag_id,
             config: Some(d.config),
-            prefix: d.prefix,
+            prefix: d.prefix.map(PrefixInformation::from),
         })
     }
 
@@ -548,7 +595,7 @@ impl<S: Slots<ParentEntry>> Dag<S> {
         // Both take the DIO's PIO, when it carries one.
         if prefix.is_some() {
             if let Some(d) = self.dodag.as_mut() {
-                d.prefix = prefix;
+                d.prefix = prefix.map(Pio::from);
             }
         }
         self.parents.set_version(dio.version_number);
@@ -568,7 +615,7 @@ impl<S: Slots<ParentEntry>> Dag<S> {
             }
             (Some(was_joined), _) => {
                 self.trickle.stop();
-                self.dis_at = None;
+                self.dis_at = Deadline::NONE;
                 if was_joined { DioOutcome::Detached } else { DioOutcome::NoChange }
             }
         }
@@ -608,7 +655,7 @@ impl<S: Slots<ParentEntry>> Dag<S> {
         let was_preferred = old == Some(from_ip);
         if prefix.is_some() && (was_preferred || !self.joined()) {
             if let Some(dd) = self.dodag.as_mut() {
-                dd.prefix = prefix;
+                dd.prefix = prefix.map(Pio::from);
             }
         }
         let mut dao = false;
@@ -833,7 +880,7 @@ impl<S: Slots<ParentEntry>> Dag<S> {
     }
 
     fn enter_joined(&mut self, now: Instant, rng: &mut Rng) {
-        self.dis_at = None;
+        self.dis_at = Deadline::NONE;
         self.dis_interval = DIS_INITIAL_SECS;
         if self.role == Role::Router && !self.trickle.is_running() {
             // RFC 6550 §8.3: joining is an inconsistency: start at Imin.
@@ -858,12 +905,12 @@ impl<S: Slots<ParentEntry>> Dag<S> {
         }
         self.parent_dtsn = None;
         self.rank = INFINITE_RANK;
-        self.dis_at = None;
+        self.dis_at = Deadline::NONE;
         self.dis_interval = DIS_INITIAL_SECS;
         self.trickle.stop();
         if self.role == Role::Router && self.dodag.is_some() {
             let imin = self.trickle.params().imin.total_micros().max(1);
-            self.poison_until = Some(now + Duration::from_micros(imin.saturating_mul(POISON_IMINS)));
+            self.poison_until = Deadline::at(now + Duration::from_micros(imin.saturating_mul(POISON_IMINS)));
             // Start at Imin so the poison spreads at once.
             self.trickle.start(now, rng);
         }
@@ -964,8 +1011,8 @@ impl<S: Slots<ParentEntry>> Dag<S> {
     /// a multicast DIS when no DODAG is joined. Also ends a poisoning
     /// period and starts a root's Trickle timer.
     pub fn poll(&mut self, now: Instant, rng: &mut Rng) -> Option<DagAction> {
-        if self.poison_until.is_some_and(|t| now >= t) {
-            self.poison_until = None;
+        if self.poison_until.get().is_some_and(|t| now >= t) {
+            self.poison_until = Deadline::NONE;
             self.trickle.stop();
         }
         if self.role == Role::Root && !self.trickle.is_running() {
@@ -979,15 +1026,15 @@ impl<S: Slots<ParentEntry>> Dag<S> {
             // A joined leaf: nothing to send.
             return None;
         }
-        match self.dis_at {
+        match self.dis_at.get() {
             None => {
                 let delay = uniform_below(rng, DIS_START_DELAY.total_micros());
-                self.dis_at = Some(now + Duration::from_micros(delay));
+                self.dis_at = Deadline::at(now + Duration::from_micros(delay));
                 self.dis_interval = DIS_INITIAL_SECS;
                 None
             }
             Some(t) if now >= t => {
-                self.dis_at = Some(now + Duration::from_secs(u64::from(self.dis_interval)));
+                self.dis_at = Deadline::at(now + Duration::from_secs(u64::from(self.dis_interval)));
                 self.dis_interval = self.dis_interval.saturating_mul(2).min(DIS_MAX_SECS);
                 Some(DagAction::MulticastDis)
             }
@@ -998,7 +1045,7 @@ impl<S: Slots<ParentEntry>> Dag<S> {
     /// When to call [`Dag::poll`] next ([`Instant::ZERO`]: now).
     pub fn poll_at(&self) -> Instant {
         let mut at = Instant::MAX;
-        if let Some(t) = self.poison_until {
+        if let Some(t) = self.poison_until.get() {
             at = at.min(t);
         }
         if self.role == Role::Root && !self.trickle.is_running() {
@@ -1010,7 +1057,7 @@ impl<S: Slots<ParentEntry>> Dag<S> {
         if self.joined() {
             return at;
         }
-        at.min(self.dis_at.unwrap_or(Instant::ZERO))
+        at.min(self.dis_at.get().unwrap_or(Instant::ZERO))
     }
 }
 
@@ -1025,6 +1072,19 @@ fn uniform_below(rng: &mut Rng, n: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pio_kept_without_reserved_fields() {
+        let mut p = PrefixInformation::autoconf(Ipv6Addr::new(0xfd00, 0, 0, 0, 0, 0, 0, 0), 64);
+        p.on_link = true;
+        p.valid_lifetime = 7;
+        p.preferred_lifetime = 5;
+        assert_eq!(PrefixInformation::from(Pio::from(p)), p);
+        // RFC 6550 §6.7.10: reserved bits heard are not sent on.
+        let heard = PrefixInformation { reserved1: 0x1f, reserved2: 9, ..p };
+        assert_eq!(PrefixInformation::from(Pio::from(heard)), p);
+        assert_eq!(core::mem::size_of::<Option<Pio>>(), 28);
+    }
 
     #[test]
     fn lollipop_linear_and_circular() {

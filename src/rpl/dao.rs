@@ -35,6 +35,7 @@
 
 use core::net::Ipv6Addr;
 
+use super::deadline::Deadline;
 use super::routes::{LOLLIPOP_INIT, lollipop_increment, lollipop_newer};
 use crate::mac::Rng;
 use crate::time::{Duration, Instant};
@@ -147,16 +148,32 @@ pub enum AckResult {
     Unmatched,
 }
 
-/// The DAO awaiting its ACK, in 16 bytes: the rest of its content is the
+/// The DAO awaiting its ACK, in 16 bytes with no `Option` around it: the rest of its content is the
 /// sender's (the parent cannot change while it waits: a parent change
-/// drops it; the DODAG, target and K flag never change).
+/// drops it; the DODAG, target and K flag never change). None waits when
+/// `deadline` is [`Deadline::NONE`] ([`Outstanding::NONE`]).
 #[derive(Debug, Clone, Copy)]
 struct Outstanding {
-    deadline: Instant,
+    deadline: Deadline,
     sequence: u8,
     path_sequence: u8,
     path_lifetime: u8,
     retransmissions: u8,
+}
+
+impl Outstanding {
+    const NONE: Outstanding = Outstanding {
+        deadline: Deadline::NONE,
+        sequence: 0,
+        path_sequence: 0,
+        path_lifetime: 0,
+        retransmissions: 0,
+    };
+
+    /// The DAO waiting for its ACK, if any.
+    fn get(self) -> Option<Outstanding> {
+        self.deadline.is_some().then_some(self)
+    }
 }
 
 /// A node's DAO sending state (see the module docs).
@@ -166,14 +183,16 @@ pub struct DaoSender {
     target: Ipv6Addr,
     target_len: u8,
     dodag_id: Ipv6Addr,
-    /// (link-local for storing-mode DAOs, global for the transit parent).
-    parent: Option<(Ipv6Addr, Ipv6Addr)>,
+    /// The preferred parent's link-local address (storing-mode DAOs go
+    /// there); its global address, the non-storing Transit Information's
+    /// Parent Address, is derived from it (see [`DaoSender::set_parent`]).
+    parent: Option<Ipv6Addr>,
     dao_sequence: u8,
     path_sequence: u8,
     parent_dtsn: Option<u8>,
     no_path_to: Option<Ipv6Addr>,
-    next_dao: Option<Instant>,
-    outstanding: Option<Outstanding>,
+    next_dao: Deadline,
+    outstanding: Outstanding,
     gave_up: u32,
     acked: u32,
 }
@@ -192,8 +211,8 @@ impl DaoSender {
             path_sequence: LOLLIPOP_INIT,
             parent_dtsn: None,
             no_path_to: None,
-            next_dao: None,
-            outstanding: None,
+            next_dao: Deadline::NONE,
+            outstanding: Outstanding::NONE,
             gave_up: 0,
             acked: 0,
         }
@@ -205,21 +224,25 @@ impl DaoSender {
         self.config.lifetime_unit = lifetime_unit;
     }
 
-    /// The preferred parent changed to `parent`: `(link_local, global)`
-    /// addresses, or `None` when the node lost its parent. Schedules a DAO to
-    /// the new parent and, in storing mode, a No-Path DAO to the old one.
-    pub fn set_parent(&mut self, now: Instant, parent: Option<(Ipv6Addr, Ipv6Addr)>, rng: &mut Rng) {
+    /// The preferred parent changed to `parent` (its link-local address),
+    /// or `None` when the node lost its parent. Schedules a DAO to the new
+    /// parent and, in storing mode, a No-Path DAO to the old one. In
+    /// non-storing mode the DAO names the parent by its global address: the
+    /// target's /64 prefix with the parent's interface identifier (RFC 6550
+    /// §9.7: an address of the parent in the DODAG's prefix, as the parent
+    /// forms it from the PIO).
+    pub fn set_parent(&mut self, now: Instant, parent: Option<Ipv6Addr>, rng: &mut Rng) {
         if parent == self.parent {
             return;
         }
-        if let (Some((old, _)), false) = (self.parent, self.config.non_storing) {
+        if let (Some(old), false) = (self.parent, self.config.non_storing) {
             // RFC 6550 §9.8: storing mode, tell the old parent to drop our routes.
             self.no_path_to = Some(old);
         }
         self.parent = parent;
         self.parent_dtsn = None;
-        self.outstanding = None;
-        self.next_dao = None;
+        self.outstanding = Outstanding::NONE;
+        self.next_dao = Deadline::NONE;
         if parent.is_some() {
             self.schedule(now, rng);
         }
@@ -239,14 +262,14 @@ impl DaoSender {
     pub fn schedule(&mut self, now: Instant, rng: &mut Rng) {
         let d = self.config.dao_delay.total_micros();
         let at = now + Duration::from_micros(d / 2 + u64::from(rng.up_to(d.min(u64::from(u32::MAX)) as u32)));
-        self.next_dao = Some(self.next_dao.map_or(at, |n| n.min(at)));
+        self.next_dao = Deadline::at(self.next_dao.get().map_or(at, |n| n.min(at)));
     }
 
     /// A DAO-ACK with `sequence` and `status` arrived.
     pub fn dao_ack(&mut self, now: Instant, sequence: u8, status: u8, rng: &mut Rng) -> AckResult {
-        match self.outstanding {
+        match self.outstanding.get() {
             Some(o) if o.sequence == sequence => {
-                self.outstanding = None;
+                self.outstanding = Outstanding::NONE;
                 if status >= 128 {
                     // Try again at refresh time unless the caller switches parents.
                     self.schedule_refresh(now, rng);
@@ -274,15 +297,15 @@ impl DaoSender {
         let base = life / 100 * u64::from(self.config.refresh_percent.clamp(1, 100));
         // Jitter: up to a tenth of the lifetime earlier, never below zero.
         let jitter = u64::from(rng.up_to((life / 10).min(u64::from(u32::MAX)) as u32));
-        self.next_dao = Some(now + Duration::from_micros(base.saturating_sub(jitter)));
+        self.next_dao = Deadline::at(now + Duration::from_micros(base.saturating_sub(jitter)));
     }
 
     /// When [`poll`](Self::poll) has something to do.
     pub fn poll_at(&self) -> Option<Instant> {
-        if self.no_path_to.is_some() && (self.parent.is_none() || self.next_dao.is_none()) {
+        if self.no_path_to.is_some() && (self.parent.is_none() || !self.next_dao.is_some()) {
             return Some(Instant::ZERO);
         }
-        crate::time::earliest(self.next_dao, self.outstanding.map(|o| o.deadline))
+        crate::time::earliest(self.next_dao.get(), self.outstanding.deadline.get())
     }
 
     /// The DAO to send now, if any (call again until `None`): a scheduled
@@ -296,24 +319,24 @@ impl DaoSender {
     /// 6550 §9.8: a No-Path applies to the route via its sender).
     #[inline(never)]
     pub fn poll(&mut self, now: Instant, rng: &mut Rng) -> Option<DaoContent> {
-        if self.no_path_to.is_some() && (self.parent.is_none() || self.next_dao.is_none()) {
+        if self.no_path_to.is_some() && (self.parent.is_none() || !self.next_dao.is_some()) {
             if let Some(old) = self.no_path_to.take() {
                 return Some(self.no_path(old));
             }
         }
-        if self.next_dao.is_some_and(|t| t <= now) {
-            self.next_dao = None;
+        if self.next_dao.get().is_some_and(|t| t <= now) {
+            self.next_dao = Deadline::NONE;
             self.parent?;
             self.next_sequences();
             let sent = Outstanding {
-                deadline: now + self.config.ack_timeout,
+                deadline: Deadline::at(now + self.config.ack_timeout),
                 sequence: self.dao_sequence,
                 path_sequence: self.path_sequence,
                 path_lifetime: self.config.default_lifetime,
                 retransmissions: 0,
             };
             if self.config.request_ack {
-                self.outstanding = Some(sent);
+                self.outstanding = sent;
             } else {
                 self.schedule_refresh(now, rng);
             }
@@ -321,12 +344,12 @@ impl DaoSender {
         }
         let (max, ack_timeout) = (self.config.max_retransmissions, self.config.ack_timeout);
         // Updated in place (the outstanding DAO is not copied out and back).
-        let o = self.outstanding.as_mut()?;
-        if o.deadline > now {
+        let o = &mut self.outstanding;
+        if o.deadline.get()? > now {
             return None;
         }
         if o.retransmissions >= max {
-            self.outstanding = None;
+            self.outstanding = Outstanding::NONE;
             self.gave_up = self.gave_up.saturating_add(1);
             self.schedule_refresh(now, rng);
             return None;
@@ -335,7 +358,7 @@ impl DaoSender {
         // Exponential backoff: ack_timeout × 2^n after the n-th retransmission.
         let wait =
             Duration::from_micros(ack_timeout.total_micros().saturating_mul(1 << o.retransmissions.min(32)));
-        o.deadline = now + wait;
+        o.deadline = Deadline::at(now + wait);
         let o = *o;
         self.to_parent(o, true)
     }
@@ -343,9 +366,12 @@ impl DaoSender {
     /// The DAO `o` describes, to the preferred parent (storing) or to the
     /// root naming the parent (non-storing, RFC 6550 §9.7).
     fn to_parent(&self, o: Outstanding, retransmission: bool) -> Option<DaoContent> {
-        let (ll, global) = self.parent?;
-        let (destination, parent_address) =
-            if self.config.non_storing { (self.dodag_id, Some(global)) } else { (ll, None) };
+        let ll = self.parent?;
+        let (destination, parent_address) = if self.config.non_storing {
+            (self.dodag_id, Some(super::instance::with_iid(&self.target, &ll)))
+        } else {
+            (ll, None)
+        };
         Some(DaoContent {
             destination,
             rpl_instance_id: self.config.rpl_instance_id,
@@ -385,6 +411,16 @@ impl DaoSender {
         }
     }
 
+    /// The settings (instance, mode and lifetime as last set).
+    pub(crate) fn config(&self) -> DaoConfig {
+        self.config
+    }
+
+    /// The target the DAOs advertise.
+    pub(crate) fn target(&self) -> Ipv6Addr {
+        self.target
+    }
+
     /// The DODAG the DAOs are for.
     pub fn dodag_id(&self) -> Ipv6Addr {
         self.dodag_id
@@ -392,7 +428,7 @@ impl DaoSender {
 
     /// True while a DAO waits for its DAO-ACK.
     pub fn awaiting_ack(&self) -> bool {
-        self.outstanding.is_some()
+        self.outstanding.deadline.is_some()
     }
 
     /// DAOs given up after the last retransmission.

@@ -43,6 +43,7 @@ use core::net::Ipv6Addr;
 use super::DEFAULT_MAX_RANK_INCREASE;
 use super::dag::{Dag, DagAction, DioOutcome, Role, RootConfig};
 use super::dao::{AckResult, DaoConfig, DaoContent, DaoSender};
+use super::deadline::Deadline;
 use super::parents::{ParentEntry, ParentSet};
 use super::routes::{Route, RouteUpdate, rpl_lifetime, target_prefix};
 use super::srh::{SourceRoutes, SrhError};
@@ -226,13 +227,78 @@ impl Control {
 }
 
 /// A control message waiting in the queue, in fewer bytes than a
-/// [`Control`]: a relayed DAO keeps only what the DAO it came in carried.
+/// [`Control`] (20 instead of 72): a relayed DAO keeps only what the DAO
+/// it came in carried, a DAO-ACK names which of our addresses it leaves
+/// from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Queued {
     Dio(Ipv6Addr),
     Dis(Ipv6Addr),
     Relay { target: Ipv6Addr, target_len: u8, path_sequence: u8, path_lifetime: u8 },
-    Ack { to: Ipv6Addr, from: Ipv6Addr, instance: u8, sequence: u8, status: u8 },
+    Ack { to: Ipv6Addr, from: AckFrom, instance: u8, sequence: u8, status: u8 },
+}
+
+/// The source of a queued DAO-ACK: the address the DAO went to (RFC 6550
+/// §6.5 leaves the DAO-ACK's source open; answering from the DAO's
+/// destination lets a non-storing DAO-ACK come from the DODAG ID the
+/// child sent to). A storing-mode DAO goes to our link-local address, a
+/// non-storing one to the root's DODAG ID, its global address: those two
+/// are all sixlo nodes send to, and all the queue keeps. A DAO to a
+/// multicast group is answered from the link-local address; one to
+/// another address of ours from the address of the same scope that RPL
+/// uses (the global one, the link-local one for a link-scoped address or
+/// without a global one). The address is read when the DAO-ACK is sent:
+/// if [`Rpl::set_global_address`] changed it meanwhile, the new one is
+/// used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AckFrom {
+    LinkLocal,
+    Global,
+}
+
+/// The node's DAO sender, or before there is one the DAO settings and the
+/// global address to create it with: the sender keeps both itself (the
+/// address as its target), so the instance needs no second copy.
+#[derive(Debug)]
+enum DaoSlot {
+    Idle { config: DaoConfig, global: Option<Ipv6Addr> },
+    Active(DaoSender),
+}
+
+impl DaoSlot {
+    /// Our address in the DODAG's prefix, once known (a root's: its DODAG ID).
+    fn global(&self) -> Option<Ipv6Addr> {
+        match self {
+            DaoSlot::Idle { global, .. } => *global,
+            DaoSlot::Active(d) => Some(d.target()),
+        }
+    }
+
+    fn get(&self) -> Option<&DaoSender> {
+        match self {
+            DaoSlot::Active(d) => Some(d),
+            DaoSlot::Idle { .. } => None,
+        }
+    }
+
+    fn get_mut(&mut self) -> Option<&mut DaoSender> {
+        match self {
+            DaoSlot::Active(d) => Some(d),
+            DaoSlot::Idle { .. } => None,
+        }
+    }
+
+    /// Drops the sender, keeping its settings and target (our global
+    /// address) for the next one. The settings are the node's own but for
+    /// the instance and mode of operation (set again when the next sender
+    /// is created) and the lifetime (set again from the DODAG
+    /// Configuration before any DAO goes: a sender gets a parent only once
+    /// the node is joined, see [`Rpl::sync_dao`]).
+    fn reset(&mut self) {
+        if let DaoSlot::Active(d) = self {
+            *self = DaoSlot::Idle { config: d.config(), global: Some(d.target()) };
+        }
+    }
 }
 
 /// The inputs of a received control message.
@@ -251,24 +317,23 @@ pub struct RxMeta {
 /// One RPL instance (see the module docs).
 #[derive(Debug)]
 pub struct Rpl<P: Slots<ParentEntry>, R: Slots<Route>> {
-    /// The DAO settings (the rest of the configuration went into `dag`).
-    dao_config: DaoConfig,
     root: bool,
     dag: Dag<P>,
-    dao: Option<DaoSender>,
+    /// The DAO settings (the rest of the configuration went into `dag`)
+    /// and our address in the DODAG's prefix (non-storing DAO source,
+    /// DAO target), inside the sender once there is one.
+    dao: DaoSlot,
     routes: SourceRoutes<R>,
     /// Our link-local address (DIO/DIS/storing DAO source).
     link_local: Ipv6Addr,
-    /// Our address in the DODAG's prefix (non-storing DAO source, target).
-    global: Option<Ipv6Addr>,
     queue: Ring<Queued, QUEUE_CAPACITY>,
     events: Ring<RplEvent, 4>,
     parent_failures: u8,
-    probe_at: Option<Instant>,
+    probe_at: Deadline,
     probe_turn: u8,
     /// The end of the hold-off after the last DTSN bump for a parent
     /// change, and whether one waits.
-    dtsn_due: Option<Instant>,
+    dtsn_due: Deadline,
     dtsn_pending: bool,
     /// The DODAG the downward routes belong to.
     routes_dodag: Option<Ipv6Addr>,
@@ -288,19 +353,17 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
         };
         let global = matches!(config.role, RplRole::Root(_)).then_some(root);
         Rpl {
-            dao_config: config.dao,
             root: matches!(config.role, RplRole::Root(_)),
             dag,
-            dao: None,
-            routes: SourceRoutes::new(root, routes),
+            dao: DaoSlot::Idle { config: config.dao, global },
+            routes: SourceRoutes::new(routes),
             link_local,
-            global,
             queue: Ring::new(),
             events: Ring::new(),
             parent_failures: 0,
-            probe_at: None,
+            probe_at: Deadline::NONE,
             probe_turn: 0,
-            dtsn_due: None,
+            dtsn_due: Deadline::NONE,
             dtsn_pending: false,
             routes_dodag: matches!(config.role, RplRole::Root(_)).then_some(root),
             stats: RplStats::default(),
@@ -368,11 +431,11 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
     }
     /// The node's own DAO state (non-roots, once joined).
     pub fn dao(&self) -> Option<&DaoSender> {
-        self.dao.as_ref()
+        self.dao.get()
     }
     /// Our address in the DODAG's prefix.
     pub fn global_address(&self) -> Option<Ipv6Addr> {
-        self.global
+        self.dao.global()
     }
     /// The counters.
     pub fn stats(&self) -> &RplStats {
@@ -395,12 +458,15 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
 
     /// Tells the instance the address it formed from the DODAG's prefix.
     pub fn set_global_address(&mut self, now: Instant, addr: Ipv6Addr, rng: &mut Rng) {
-        if self.global == Some(addr) {
+        if self.dao.global() == Some(addr) {
             return;
         }
-        self.global = Some(addr);
+        // A new target: a new DAO sender (a root has none).
+        self.dao.reset();
+        if let DaoSlot::Idle { global, .. } = &mut self.dao {
+            *global = Some(addr);
+        }
         if !self.root {
-            self.dao = None;
             self.sync_dao(now, rng);
         }
     }
@@ -421,7 +487,8 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
         if self.dag.role() == Role::Root && self.non_storing() {
             // The first hop of the source route.
             let mut hops = [Ipv6Addr::UNSPECIFIED; MAX_SOURCE_ROUTE];
-            return self.routes.route_to(*dst, &mut hops).ok().map(|_| hops[0]);
+            let (_, root) = self.dag.dodag_id()?;
+            return self.routes.route_to(root, *dst, &mut hops).ok().map(|_| hops[0]);
         }
         self.preferred_parent()
     }
@@ -438,7 +505,10 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
         if self.dag.role() != Role::Root || !self.non_storing() {
             return Err(SrhError::NoRoute);
         }
-        self.routes.route_to(*dst, out)
+        // A root's DODAG ID is its address (RFC 6550 §6.3.1), the parent
+        // address its children name.
+        let (_, root) = self.dag.dodag_id().ok_or(SrhError::NoRoute)?;
+        self.routes.route_to(root, *dst, out)
     }
 
     /// The instance ID, once known.
@@ -476,7 +546,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
         let was_parent = self.preferred_parent();
         let out = self.dag.on_dio(now, meta.src, meta.ll_src, dio, meta.link_etx, rng);
         if was_parent == Some(meta.src) {
-            if let Some(d) = self.dao.as_mut() {
+            if let Some(d) = self.dao.get_mut() {
                 d.dio_from_parent(now, dio.dtsn, rng);
             }
         }
@@ -497,7 +567,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
             bump(&mut self.stats.bad_messages);
             return;
         }
-        if let Some(d) = self.dao.as_mut() {
+        if let Some(d) = self.dao.get_mut() {
             if let AckResult::Rejected(_) = d.dao_ack(now, ack.sequence, ack.status, rng) {
                 // RFC 6550 §6.5: a rejecting parent should not be used.
                 if let Some(p) = self.preferred_parent() {
@@ -543,7 +613,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
                         let Some((prefix, len)) = target_prefix(t) else { continue };
                         // Our own address came back to us (a transient
                         // parent loop): no route to ourselves, no relay.
-                        if len == 128 && Some(prefix) == self.global {
+                        if len == 128 && Some(prefix) == self.dao.global() {
                             continue;
                         }
                         let life = rpl_lifetime(ti.path_lifetime, lifetime_unit);
@@ -603,8 +673,15 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
         }
         if dao.expect_ack {
             // The ACK comes from the address the DAO went to (the
-            // root's global address in non-storing mode).
-            let from = if meta.dst.is_multicast() { self.link_local } else { meta.dst };
+            // root's global address in non-storing mode), see `AckFrom`.
+            let global = self.dao.global();
+            let from = if global.is_some()
+                && (Some(meta.dst) == global || !(meta.dst.is_multicast() || meta.dst.is_link_local()))
+            {
+                AckFrom::Global
+            } else {
+                AckFrom::LinkLocal
+            };
             self.enqueue(Queued::Ack { to: meta.src, from, instance, sequence: dao.sequence, status });
         }
         if let (Some(r), true) = (relay, self.preferred_parent().is_some()) {
@@ -628,29 +705,30 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
                     | ModeOfOperation::StoringWithMulticast
             )
         );
-        let (Some(global), Some((instance, dodag_id)), true) = (self.global, self.dag.dodag_id(), downward)
+        let (Some(global), Some((instance, dodag_id)), true) =
+            (self.dao.global(), self.dag.dodag_id(), downward)
         else {
             return;
         };
         let config = self.dag.advertised().map(|d| d.config);
         // Moved to another DODAG: the DAOs go there now.
-        if self.dao.as_ref().is_some_and(|d| d.dodag_id() != dodag_id) {
-            self.dao = None;
+        if self.dao.get().is_some_and(|d| d.dodag_id() != dodag_id) {
+            self.dao.reset();
         }
-        if self.dao.is_none() {
-            let mut c = self.dao_config;
+        if let DaoSlot::Idle { config: saved, .. } = self.dao {
+            let mut c = saved;
             c.rpl_instance_id = instance;
             c.non_storing = mop == Some(ModeOfOperation::NonStoring);
-            self.dao = Some(DaoSender::new(c, global, 128, dodag_id));
+            self.dao = DaoSlot::Active(DaoSender::new(c, global, 128, dodag_id));
         }
         let parent = self.dag.preferred_parent().map(|p| p.info.ip);
-        if let Some(d) = self.dao.as_mut() {
+        if let Some(d) = self.dao.get_mut() {
             if let Some(c) = config {
                 d.set_lifetime(c.default_lifetime, c.lifetime_unit);
             }
             // The transit parent address (non-storing) is the parent's
-            // global address: same prefix, the parent's IID.
-            let parent = parent.map(|ll| (ll, with_iid(&global, &ll)));
+            // global address: same prefix as `global`, the parent's IID
+            // (the sender derives it from its target, `global`).
             d.set_parent(now, parent, rng);
         }
     }
@@ -686,7 +764,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
         // Joined (a new version too) or the parent's new DTSN: the DAO goes
         // again (RFC 6550 §9.6).
         if matches!(out, DioOutcome::Joined | DioOutcome::DaoNeeded) {
-            if let Some(d) = self.dao.as_mut() {
+            if let Some(d) = self.dao.get_mut() {
                 d.schedule(now, rng);
             }
         }
@@ -710,12 +788,12 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
     /// The DTSN bump a parent change asked for, unless one was made less
     /// than [`DTSN_HOLDOFF`] ago.
     fn bump_dtsn(&mut self, now: Instant, rng: &mut Rng) {
-        if !self.dtsn_pending || self.dtsn_due.is_some_and(|t| t > now) {
+        if !self.dtsn_pending || self.dtsn_due.get().is_some_and(|t| t > now) {
             return;
         }
         self.dtsn_pending = false;
         if self.dag.joined() {
-            self.dtsn_due = Some(now + DTSN_HOLDOFF);
+            self.dtsn_due = Deadline::at(now + DTSN_HOLDOFF);
             self.dag.increment_dtsn(now, rng);
         }
     }
@@ -822,7 +900,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
                 return Some(c);
             }
         }
-        self.dao.as_mut().and_then(|d| d.poll(now, rng)).map(Control::Dao)
+        self.dao.get_mut().and_then(|d| d.poll(now, rng)).map(Control::Dao)
     }
 
     /// The message a queued entry stands for; a relayed DAO goes to the
@@ -833,6 +911,10 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
             Queued::Dio(to) => Control::Dio { to },
             Queued::Dis(to) => Control::Dis { to },
             Queued::Ack { to, from, instance, sequence, status } => {
+                let from = match (from, self.dao.global()) {
+                    (AckFrom::Global, Some(global)) => global,
+                    _ => self.link_local,
+                };
                 Control::DaoAck { to, from, instance, sequence, status }
             }
             Queued::Relay { target, target_len, path_sequence, path_lifetime } => {
@@ -841,7 +923,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
                 Control::Dao(DaoContent {
                     destination: self.preferred_parent()?,
                     rpl_instance_id: instance,
-                    sequence: self.dao.as_ref().map_or(0, |d| d.dao_sequence()),
+                    sequence: self.dao.get().map_or(0, |d| d.dao_sequence()),
                     expect_ack: false,
                     dodag_id,
                     target,
@@ -859,7 +941,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
     /// statistics per interval, jittered to [0.5, 1.5) × the interval.
     fn probe(&mut self, now: Instant, rng: &mut Rng) {
         if !self.probing() {
-            self.probe_at = None;
+            self.probe_at = Deadline::NONE;
             return;
         }
         // A detached node that knows candidates probes four times as often:
@@ -869,10 +951,10 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
             let i = PROBE_INTERVAL.total_micros() / if joined { 1 } else { 4 };
             now + Duration::from_micros(i / 2 + u64::from(rng.up_to(i.min(u64::from(u32::MAX)) as u32)))
         };
-        match self.probe_at {
-            None => self.probe_at = Some(next(rng)),
+        match self.probe_at.get() {
+            None => self.probe_at = Deadline::at(next(rng)),
             Some(t) if t <= now => {
-                self.probe_at = Some(next(rng));
+                self.probe_at = Deadline::at(next(rng));
                 // Joined: the first candidate without statistics. Detached:
                 // each candidate in turn (their statistics keep them out).
                 // The preferred parent is never probed. One walk picks it.
@@ -912,17 +994,17 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
             return Instant::ZERO;
         }
         let mut at = self.dag.poll_at();
-        if let Some(t) = self.dao.as_ref().and_then(DaoSender::poll_at) {
+        if let Some(t) = self.dao.get().and_then(DaoSender::poll_at) {
             at = at.min(t);
         }
         if let Some(t) = self.routes.poll_at() {
             at = at.min(t);
         }
         if self.probing() {
-            at = at.min(self.probe_at.unwrap_or(Instant::ZERO));
+            at = at.min(self.probe_at.get().unwrap_or(Instant::ZERO));
         }
         if self.dtsn_pending {
-            at = at.min(self.dtsn_due.unwrap_or(Instant::ZERO));
+            at = at.min(self.dtsn_due.get().unwrap_or(Instant::ZERO));
         }
         at
     }
@@ -931,7 +1013,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
     /// the root's answers to them, which cross several hops.
     pub fn source_for(&self, c: &Control) -> Option<Ipv6Addr> {
         match c {
-            Control::Dao(d) if !d.destination.is_link_local() => self.global,
+            Control::Dao(d) if !d.destination.is_link_local() => self.dao.global(),
             Control::DaoAck { from, .. } => Some(*from),
             _ => Some(self.link_local),
         }

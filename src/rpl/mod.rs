@@ -21,6 +21,7 @@
 pub mod dag;
 pub mod dao;
 pub mod datapath;
+pub(crate) mod deadline;
 pub mod instance;
 pub mod mrhof;
 pub mod of;

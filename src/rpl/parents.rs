@@ -72,9 +72,9 @@ const NO_ETX: u16 = 0;
 /// One parent candidate.
 ///
 /// 40 bytes, 2-byte aligned (was 48): the DIO's fields 30, the ETX
-/// snapshot 2 (0 for "no statistics"), the in-use flag, and the time of
-/// the last DIO as an [`InstantMillis`] of 6, fine enough for the
-/// "fresher DIO" tie-break.
+/// snapshot 2 (0 for "no statistics"), the in-use and preferred flags,
+/// and the time of the last DIO as an [`InstantMillis`] of 6, fine enough
+/// for the "fresher DIO" tie-break.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ParentEntry {
     /// The DIO's fields.
@@ -87,6 +87,9 @@ pub struct ParentEntry {
     /// [`ParentEntry::link_etx`].
     etx: u16,
     used: bool,
+    /// The preferred parent (at most one entry; kept in the entry's padding
+    /// byte rather than as an index in the set).
+    preferred: bool,
 }
 
 impl ParentEntry {
@@ -103,6 +106,7 @@ impl ParentEntry {
         last_dio: InstantMillis::ZERO,
         etx: NO_ETX,
         used: false,
+        preferred: false,
     };
 
     /// ETX × 128 of the link, as last snapshot from the MAC (`None`
@@ -148,7 +152,6 @@ pub enum Update {
 #[derive(Debug, Clone)]
 pub struct ParentSet<S> {
     entries: S,
-    preferred: Option<usize>,
     version: Option<u8>,
     /// L of RFC 6550 §8.2.2.4 (INFINITE_RANK: none yet).
     lowest_rank: u16,
@@ -160,7 +163,7 @@ impl<S: Slots<ParentEntry>> ParentSet<S> {
     /// (RFC 6550 §6.7.6; 0 forbids any rank increase, §8.2.2.4).
     pub fn new(mut entries: S, max_rank_increase: u16) -> Self {
         entries.as_mut().fill(ParentEntry::EMPTY);
-        ParentSet { entries, preferred: None, version: None, lowest_rank: INFINITE_RANK, max_rank_increase }
+        ParentSet { entries, version: None, lowest_rank: INFINITE_RANK, max_rank_increase }
     }
 
     /// Changes MaxRankIncrease (from a new DODAG Configuration option).
@@ -171,7 +174,6 @@ impl<S: Slots<ParentEntry>> ParentSet<S> {
     /// Forgets every candidate, the preferred parent, the version and L.
     pub fn clear(&mut self) {
         self.entries.as_mut().fill(ParentEntry::EMPTY);
-        self.preferred = None;
         self.version = None;
         self.lowest_rank = INFINITE_RANK;
     }
@@ -204,7 +206,7 @@ impl<S: Slots<ParentEntry>> ParentSet<S> {
     /// The preferred parent, as last chosen by
     /// [`ParentSet::select_preferred`].
     pub fn preferred(&self) -> Option<&ParentEntry> {
-        self.preferred.and_then(|i| self.entries.as_ref().get(i)).filter(|e| e.used)
+        self.iter().find(|e| e.preferred)
     }
 
     /// The DODAG version candidates must have to be chosen (`None`: any).
@@ -258,7 +260,8 @@ impl<S: Slots<ParentEntry>> ParentSet<S> {
         now: Instant,
     ) -> Update {
         let etx = link_etx.unwrap_or(NO_ETX);
-        let new = ParentEntry { info, last_dio: InstantMillis::floor(now), etx, used: true };
+        let mut new =
+            ParentEntry { info, last_dio: InstantMillis::floor(now), etx, used: true, preferred: false };
         let entries = self.entries.as_ref();
         let own = entries.iter().position(|e| e.used && e.info.ip == info.ip);
         let (slot, outcome) = match own
@@ -280,6 +283,8 @@ impl<S: Slots<ParentEntry>> ParentSet<S> {
                 (worst, Update::Evicted(victim))
             }
         };
+        // A refreshed candidate stays the preferred parent if it was.
+        new.preferred = outcome == Update::Updated && self.entries.as_ref()[slot].preferred;
         self.entries.as_mut()[slot] = new;
         outcome
     }
@@ -292,7 +297,7 @@ impl<S: Slots<ParentEntry>> ParentSet<S> {
         let entries = self.entries.as_ref();
         let mut worst: Option<usize> = None;
         for (i, e) in entries.iter().enumerate() {
-            if !e.used || Some(i) == self.preferred {
+            if !e.used || e.preferred {
                 continue;
             }
             if let Some(w) = worst {
@@ -317,10 +322,7 @@ impl<S: Slots<ParentEntry>> ParentSet<S> {
         let i = entries.iter().position(|e| e.used && e.info.ip == *ip)?;
         let old = entries[i];
         entries[i] = ParentEntry::EMPTY;
-        if self.preferred == Some(i) {
-            self.preferred = None;
-        }
-        Some(old)
+        Some(ParentEntry { preferred: false, ..old })
     }
 
     /// Refreshes every candidate's ETX snapshot, e.g. with
@@ -341,14 +343,13 @@ impl<S: Slots<ParentEntry>> ParentSet<S> {
     pub fn select_preferred<O: ObjectiveFunction + ?Sized>(&mut self, of: &O) -> Option<&ParentEntry> {
         let limit = self.max_allowed_rank();
         let version = self.version;
-        let current = self.preferred;
         // The first of equals, as `Iterator::min_by` picks it.
         let mut best: Option<(usize, Candidate)> = None;
         for (i, e) in self.entries.as_ref().iter().enumerate() {
             if !e.used || version.is_some_and(|v| e.info.version != v) {
                 continue;
             }
-            let c = e.candidate(Some(i) == current);
+            let c = e.candidate(e.preferred);
             let via = of.rank(e.info.rank, e.link_etx());
             if !(of.acceptable(&c) && via > e.info.rank && via <= limit) {
                 continue;
@@ -361,7 +362,9 @@ impl<S: Slots<ParentEntry>> ParentSet<S> {
             best = Some((i, c));
         }
         let best = best.map(|(i, _)| i);
-        self.preferred = best;
+        for (i, e) in self.entries.as_mut().iter_mut().enumerate() {
+            e.preferred = Some(i) == best;
+        }
         let rank = self.rank(of);
         // RFC 6550 §8.2.2.4: L is the lowest rank advertised in this version.
         self.lowest_rank = self.lowest_rank.min(rank);

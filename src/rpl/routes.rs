@@ -110,17 +110,24 @@ fn mask(a: Ipv6Addr, len: u8) -> Ipv6Addr {
 
 /// One downward route.
 ///
-/// 40 bytes, 4-byte aligned (was 48 with an `Instant`): two addresses of
-/// 16, the expiry as an [`InstantSecs`] (a Path Lifetime is a count of
-/// Lifetime Units, whole seconds: RFC 6550 §6.7.6, §6.7.8), length, Path
-/// Sequence and the in-use flag. The next hop stays a full address: the
-/// non-storing root keeps target → parent relations with global parent
-/// addresses in this same type ([`super::srh::SourceRoutes`]).
+/// 38 bytes, 2-byte aligned (was 48 with an `Instant`, then 40): two
+/// addresses of 16, the expiry as an [`InstantSecs`] (a Path Lifetime is
+/// a count of Lifetime Units, whole seconds: RFC 6550 §6.7.6, §6.7.8),
+/// length and Path Sequence. A free entry has a `prefix_len` of 255 (no
+/// prefix is longer than 128), so no in-use flag is needed, and the struct
+/// is packed to 2-byte alignment (`repr(C)`: fields in declaration
+/// order, 38 bytes on every target) so that the 4-byte expiry adds no
+/// padding: read `expires` by value (`r.expires.to_instant()`), a
+/// reference to it does not compile. The next hop stays a full address:
+/// the non-storing root keeps target → parent relations with global parent
+/// addresses in this same type ([`super::srh::SourceRoutes`]), and a
+/// storing-mode DAO's source may be any address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(C, packed(2))]
 pub struct Route {
     /// The target prefix, bits beyond `prefix_len` cleared.
     pub prefix: Ipv6Addr,
-    /// The target prefix length (128 for a host).
+    /// The target prefix length (128 for a host; 255 in a free entry).
     pub prefix_len: u8,
     /// The child that advertised the target (its link-local address).
     pub next_hop: Ipv6Addr,
@@ -129,19 +136,25 @@ pub struct Route {
     /// When the route expires, rounded up to the second
     /// ([`InstantSecs::MAX`]: never).
     pub expires: InstantSecs,
-    used: bool,
 }
 
+/// The `prefix_len` of a free entry.
+const FREE: u8 = 0xff;
+
 impl Route {
-    /// A free entry, to initialise storage.
+    /// A free entry, to initialise storage (`prefix_len` 255).
     pub const EMPTY: Route = Route {
         prefix: Ipv6Addr::UNSPECIFIED,
-        prefix_len: 0,
+        prefix_len: FREE,
         next_hop: Ipv6Addr::UNSPECIFIED,
         path_sequence: 0,
         expires: InstantSecs::ZERO,
-        used: false,
     };
+
+    /// Whether the entry holds a route.
+    fn used(&self) -> bool {
+        self.prefix_len != FREE
+    }
 }
 
 impl Default for Route {
@@ -208,20 +221,20 @@ impl<S: Slots<Route>> RouteTable<S> {
         let prefix = mask(prefix, prefix_len);
         let expires = InstantSecs::deadline(now, lifetime);
         let slots = self.slots.as_mut();
-        if let Some(r) = slots.iter_mut().find(|r| r.used && r.prefix_len == prefix_len && r.prefix == prefix)
-        {
+        // `prefix_len` is at most 128 here: a free entry never matches.
+        if let Some(r) = slots.iter_mut().find(|r| r.prefix_len == prefix_len && r.prefix == prefix) {
             if lifetime == Duration::ZERO {
                 // RFC 6550 §6.7.8, §9.8: a No-Path removes the route it names, if it is
                 // not older than what installed the route and comes the same way.
                 if r.next_hop == from && !lollipop_newer(r.path_sequence, path_sequence) {
-                    r.used = false;
+                    *r = Route::EMPTY;
                     return RouteUpdate::Removed;
                 }
                 return RouteUpdate::NotFound;
             }
             return match lollipop_cmp(path_sequence, r.path_sequence) {
                 Some(Ordering::Greater) => {
-                    *r = Route { prefix, prefix_len, next_hop: from, path_sequence, expires, used: true };
+                    *r = Route { prefix, prefix_len, next_hop: from, path_sequence, expires };
                     RouteUpdate::Replaced
                 }
                 Some(Ordering::Equal) if r.next_hop == from => {
@@ -235,13 +248,13 @@ impl<S: Slots<Route>> RouteTable<S> {
             return RouteUpdate::NotFound;
         }
         // A free entry, else one already expired (poll not yet called).
-        let slot = match slots.iter().position(|r| !r.used) {
+        let slot = match slots.iter().position(|r| !r.used()) {
             Some(i) => Some(i),
             None => slots.iter().position(|r| r.expires.reached(now)),
         };
         match slot {
             Some(i) => {
-                slots[i] = Route { prefix, prefix_len, next_hop: from, path_sequence, expires, used: true };
+                slots[i] = Route { prefix, prefix_len, next_hop: from, path_sequence, expires };
                 RouteUpdate::Added
             }
             None => {
@@ -260,8 +273,8 @@ impl<S: Slots<Route>> RouteTable<S> {
     /// returns how many.
     pub fn remove_via(&mut self, next_hop: Ipv6Addr) -> usize {
         let mut n = 0;
-        for r in self.slots.as_mut().iter_mut().filter(|r| r.used && r.next_hop == next_hop) {
-            r.used = false;
+        for r in self.slots.as_mut().iter_mut().filter(|r| r.used() && r.next_hop == next_hop) {
+            *r = Route::EMPTY;
             n += 1;
         }
         n
@@ -270,8 +283,8 @@ impl<S: Slots<Route>> RouteTable<S> {
     /// Drops the routes whose lifetime ended at or before `now`; returns how many.
     pub fn poll(&mut self, now: Instant) -> usize {
         let mut n = 0;
-        for r in self.slots.as_mut().iter_mut().filter(|r| r.used && r.expires.reached(now)) {
-            r.used = false;
+        for r in self.slots.as_mut().iter_mut().filter(|r| r.used() && r.expires.reached(now)) {
+            *r = Route::EMPTY;
             n += 1;
         }
         n
@@ -284,7 +297,7 @@ impl<S: Slots<Route>> RouteTable<S> {
 
     /// The routes in use.
     pub fn iter(&self) -> impl Iterator<Item = &Route> + '_ {
-        self.slots.as_ref().iter().filter(|r| r.used)
+        self.slots.as_ref().iter().filter(|r| r.used())
     }
 
     /// Number of routes in use.

@@ -36,18 +36,18 @@ pub enum SrhError {
 /// length 128) whose next hop is the target's DODAG parent.
 pub type SourceRouteEntry = Route;
 
-/// The root's source-route table (see the module docs).
+/// The root's source-route table (see the module docs). The root's own
+/// address is not kept (the instance knows it: its DODAG ID); it is given
+/// to [`SourceRoutes::route_to`].
 #[derive(Debug)]
 pub struct SourceRoutes<S: Slots<Route>> {
-    root: Ipv6Addr,
     table: RouteTable<S>,
 }
 
 impl<S: Slots<Route>> SourceRoutes<S> {
-    /// The table of the root whose address (as targets name it as parent,
-    /// usually the DODAG ID) is `root`, over `slots` (cleared).
-    pub fn new(root: Ipv6Addr, slots: S) -> Self {
-        SourceRoutes { root, table: RouteTable::new(slots) }
+    /// A table over `slots` (cleared).
+    pub fn new(slots: S) -> Self {
+        SourceRoutes { table: RouteTable::new(slots) }
     }
 
     /// Applies a DAO: `target`'s parent is `parent`, with `path_sequence`
@@ -111,8 +111,9 @@ impl<S: Slots<Route>> SourceRoutes<S> {
 
     /// The hops from the root to `dst` in forwarding order (the first hop,
     /// a child of the root, first; `dst` last) written into `out`; returns
-    /// their number. `out.len()` is the longest route accepted.
-    pub fn route_to(&self, dst: Ipv6Addr, out: &mut [Ipv6Addr]) -> Result<usize, SrhError> {
+    /// their number. `root` is the root's address as targets name it as
+    /// parent (the DODAG ID). `out.len()` is the longest route accepted.
+    pub fn route_to(&self, root: Ipv6Addr, dst: Ipv6Addr, out: &mut [Ipv6Addr]) -> Result<usize, SrhError> {
         let mut n = 0;
         let mut cur = dst;
         loop {
@@ -120,7 +121,7 @@ impl<S: Slots<Route>> SourceRoutes<S> {
             let slot = out.get_mut(n).ok_or(SrhError::TooLong)?;
             *slot = cur;
             n += 1;
-            if parent == self.root {
+            if parent == root {
                 break;
             }
             // RFC 6554 §4.2: a node may not appear twice in a source route.

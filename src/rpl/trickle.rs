@@ -90,10 +90,16 @@ impl Default for TrickleParams {
 }
 
 /// A Trickle timer (RFC 6206 §4.2). Stopped until [`Trickle::start`].
-/// 48 bytes on 64-bit targets.
+/// 40 bytes on 64-bit targets (the parameters are kept field by field, so
+/// the small fields share one padding; the times stay exact microseconds).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Trickle {
-    params: TrickleParams,
+    /// Imin ([`TrickleParams::imin`]).
+    imin: Duration,
+    /// [`TrickleParams::doublings`].
+    doublings: u8,
+    /// [`TrickleParams::k`].
+    k: u8,
     running: bool,
     /// Current interval length I.
     interval: Duration,
@@ -111,7 +117,9 @@ impl Trickle {
     /// A stopped timer with `params`.
     pub const fn new(params: TrickleParams) -> Self {
         Trickle {
-            params,
+            imin: params.imin,
+            doublings: params.doublings,
+            k: params.k,
             running: false,
             interval: Duration::ZERO,
             begin: Instant::ZERO,
@@ -122,14 +130,14 @@ impl Trickle {
     }
 
     /// The parameters.
-    pub fn params(&self) -> &TrickleParams {
-        &self.params
+    pub fn params(&self) -> TrickleParams {
+        TrickleParams { imin: self.imin, doublings: self.doublings, k: self.k }
     }
 
     /// Changes the parameters (e.g. from a new DODAG Configuration); takes
     /// effect at the next [`Trickle::start`].
     pub fn set_params(&mut self, params: TrickleParams) {
-        self.params = params;
+        (self.imin, self.doublings, self.k) = (params.imin, params.doublings, params.k);
     }
 
     /// Starts (or restarts) the timer at Imin.
@@ -137,13 +145,13 @@ impl Trickle {
         // RFC 6206 §4.2 rule 1: I is set to a value in [Imin, Imax]; RPL
         // starts at Imin (RFC 6550 §8.3) so a new DODAG spreads fast.
         self.running = true;
-        self.interval = Duration::from_micros(self.params.imin_us());
+        self.interval = Duration::from_micros(self.params().imin_us());
         self.begin_interval(now, rng);
     }
 
     /// Stops the timer ([`Trickle::poll_at`] becomes [`Instant::MAX`]).
     pub fn stop(&mut self) {
-        *self = Trickle::new(self.params);
+        *self = Trickle::new(self.params());
     }
 
     /// Whether the timer runs.
@@ -165,8 +173,9 @@ impl Trickle {
         }
         // RFC 6206 §4.2 rule 6: if I > Imin, set I to Imin and start a new
         // interval; if I is already Imin, do nothing.
-        if self.interval.total_micros() > self.params.imin_us() {
-            self.interval = Duration::from_micros(self.params.imin_us());
+        let imin = self.params().imin_us();
+        if self.interval.total_micros() > imin {
+            self.interval = Duration::from_micros(imin);
             self.begin_interval(now, rng);
         }
     }
@@ -189,7 +198,7 @@ impl Trickle {
                 self.t_done = true;
                 // RFC 6206 §4.2 rule 4: at t, transmit iff c < k
                 // (k = 0: infinite redundancy constant, always transmit).
-                if self.params.k == 0 || self.c < u16::from(self.params.k) {
+                if self.k == 0 || self.c < u16::from(self.k) {
                     transmit = true;
                 }
             }
@@ -199,7 +208,7 @@ impl Trickle {
             }
             // RFC 6206 §4.2 rule 5: when I expires, double it, capped at Imax.
             let doubled = self.interval.total_micros().saturating_mul(2);
-            self.interval = Duration::from_micros(doubled.min(self.params.imax().total_micros()));
+            self.interval = Duration::from_micros(doubled.min(self.params().imax().total_micros()));
             let begin = if now < end + self.interval { end } else { now };
             self.begin_interval(begin, rng);
         }
