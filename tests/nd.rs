@@ -13,7 +13,6 @@ use sixlo::wire::icmpv6::{self, Message};
 use sixlo::wire::ieee802154::Address;
 use sixlo::wire::ndisc::{
     self, ArStatus, AuthoritativeBorderRouter, NdiscOption, PrefixInfoFlags, PrefixInformation,
-    SixLowpanContext,
 };
 
 const H1: [u8; 8] = [0x00, 0x12, 0x4b, 0x00, 0x00, 0x00, 0x00, 0x01];
@@ -71,15 +70,7 @@ fn router_config() -> RouterConfig {
             prefix: prefix(),
         })
         .unwrap();
-    c.contexts
-        .push(SixLowpanContext {
-            context_len: 64,
-            compression: true,
-            cid: 0,
-            valid_lifetime: 600,
-            prefix: prefix(),
-        })
-        .unwrap();
+    assert!(c.contexts.set(0, Some(Context { prefix: prefix(), prefix_len: 64, compress: true }), 600));
     c.abro = Some(AuthoritativeBorderRouter {
         version_low: 1,
         version_high: 0,

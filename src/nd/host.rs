@@ -32,7 +32,10 @@
 //! Capacities: [`MAX_ROUTERS`] default routers (further routers are
 //! ignored while the list is full), [`MAX_ADDRS`] addresses (the link-local
 //! one included; further prefixes are ignored), [`MAX_EVENTS`] pending
-//! events (further events are dropped and counted).
+//! events (further events are dropped and counted),
+//! [`MAX_CONTEXTS`](super::MAX_CONTEXTS) contexts (a 6CO for a further CID
+//! is ignored and counted in [`NdStats::contexts_full`]; the contexts held
+//! are not evicted).
 
 use core::net::Ipv6Addr;
 
@@ -42,8 +45,8 @@ use super::consts::{
 };
 use super::neighbor::Rovr;
 use super::{
-    ALL_ROUTERS, Aro, HOP_LIMIT, NdInput, NdMessage, NdStats, Transmit, addr_from_prefix, iid_from_eui64,
-    link_local_from_eui64, minutes, sllao_of,
+    ALL_ROUTERS, Aro, HOP_LIMIT, MAX_CONTEXTS, NdInput, NdMessage, NdStats, Transmit, addr_from_prefix,
+    iid_from_eui64, link_local_from_eui64, minutes, sllao_of,
 };
 use crate::lowpan::{Context, ContextTable};
 use crate::mac::Rng;
@@ -175,12 +178,12 @@ pub struct Host {
     routers: heapless::Vec<DefaultRouter, MAX_ROUTERS>,
     addrs: heapless::Vec<HostAddr, MAX_ADDRS>,
     dereg: heapless::Vec<(Ipv6Addr, DefaultRouter), 2>,
-    contexts: ContextTable,
-    /// When context `cid` expires; meaningful only while `contexts` holds
-    /// `cid` (the two are set and cleared together), which saves an
-    /// `Option` tag per entry. To the second, rounded up: 6CO lifetimes
-    /// are whole minutes (RFC 6775 §4.2).
-    ctx_expires: [InstantSecs; 16],
+    contexts: ContextTable<MAX_CONTEXTS>,
+    /// When the context in slot `i` of `contexts` expires; meaningful only
+    /// while that slot is used (the two are set and cleared together),
+    /// which saves an `Option` tag per entry. To the second, rounded up:
+    /// 6CO lifetimes are whole minutes (RFC 6775 §4.2).
+    ctx_expires: [InstantSecs; MAX_CONTEXTS],
     abro_version: Option<u32>,
     events: heapless::Deque<HostEvent, MAX_EVENTS>,
     stats: NdStats,
@@ -207,8 +210,8 @@ impl Host {
             routers: heapless::Vec::new(),
             addrs: heapless::Vec::new(),
             dereg: heapless::Vec::new(),
-            contexts: ContextTable::new(),
-            ctx_expires: [InstantSecs::ZERO; 16],
+            contexts: ContextTable::EMPTY,
+            ctx_expires: [InstantSecs::ZERO; MAX_CONTEXTS],
             abro_version: None,
             events: heapless::Deque::new(),
             stats: NdStats::default(),
@@ -217,9 +220,9 @@ impl Host {
         h
     }
 
-    /// When context `cid` expires, if we hold it.
-    fn ctx_expiry(&self, cid: u8) -> Option<Instant> {
-        self.contexts.get(cid).and(self.ctx_expires.get(usize::from(cid)).map(|t| t.to_instant()))
+    /// When the context in slot `i` expires, if the slot is used.
+    fn ctx_expiry(&self, i: usize) -> Option<Instant> {
+        self.contexts.slot(i).and(self.ctx_expires.get(i).map(|t| t.to_instant()))
     }
 
     /// The configuration.
@@ -237,8 +240,9 @@ impl Host {
         &self.stats
     }
 
-    /// The contexts learnt from 6COs, for header compression.
-    pub fn contexts(&self) -> &ContextTable {
+    /// The contexts learnt from 6COs, for header compression (at most
+    /// [`MAX_CONTEXTS`]; see [`NdStats::contexts_full`]).
+    pub fn contexts(&self) -> &ContextTable<MAX_CONTEXTS> {
         &self.contexts
     }
 
@@ -499,12 +503,17 @@ impl Host {
                         prefix_len: c.context_len,
                         compress: c.compression,
                     });
-                    if self.contexts.get(cid).copied() != new {
-                        ctx_changed = true;
-                    }
-                    self.contexts.set(cid, new);
-                    if let Some(t) = self.ctx_expires.get_mut(usize::from(cid)) {
-                        *t = InstantSecs::deadline(now, minutes(c.valid_lifetime));
+                    let old = self.contexts.get(cid).copied();
+                    match self.contexts.set_slot(cid, new) {
+                        Some(i) => {
+                            ctx_changed |= old != new;
+                            if let Some(t) = self.ctx_expires.get_mut(i) {
+                                *t = InstantSecs::deadline(now, minutes(c.valid_lifetime));
+                            }
+                        }
+                        // Every slot holds another CID: the new context is
+                        // not kept (the ones held are not evicted).
+                        None => self.stats.contexts_full += 1,
                     }
                 }
                 _ => {}
@@ -613,10 +622,12 @@ impl Host {
             i += 1;
         }
         let mut changed = false;
-        for cid in 0..16u8 {
-            if self.ctx_expiry(cid).is_some_and(|t| t <= now) {
+        for i in 0..MAX_CONTEXTS {
+            if self.ctx_expiry(i).is_some_and(|t| t <= now) {
                 self.stats.expired += 1;
-                self.contexts.set(cid, None);
+                if let Some((cid, _)) = self.contexts.slot(i) {
+                    self.contexts.set(cid, None);
+                }
                 changed = true;
             }
         }
@@ -749,7 +760,7 @@ impl Host {
                 Reg::Registered { refresh_at, .. } => min(refresh_at),
             }
         }
-        for t in (0..16u8).filter_map(|cid| self.ctx_expiry(cid)) {
+        for t in (0..MAX_CONTEXTS).filter_map(|i| self.ctx_expiry(i)) {
             min(t);
         }
         at

@@ -13,12 +13,11 @@ use super::{
     ALL_NODES, Aro, HOP_LIMIT, MAX_CONTEXTS, MAX_PREFIXES, NdInput, NdMessage, NdStats, Transmit,
     link_local_from_eui64, minutes, sllao_of,
 };
+use crate::lowpan::{Context, ContextTable};
 use crate::mac::Slots;
 use crate::time::Instant;
 use crate::wire::ieee802154::Address;
-use crate::wire::ndisc::{
-    self, ArStatus, AuthoritativeBorderRouter, NeighborFlags, PrefixInformation, SixLowpanContext,
-};
+use crate::wire::ndisc::{self, ArStatus, AuthoritativeBorderRouter, NeighborFlags, PrefixInformation};
 
 /// What a router advertises and answers for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,8 +35,9 @@ pub struct RouterConfig {
     pub hop_limit: u8,
     /// PIOs put in RAs.
     pub prefixes: heapless::Vec<PrefixInformation, MAX_PREFIXES>,
-    /// 6COs put in RAs (RFC 6775 §7.2).
-    pub contexts: heapless::Vec<SixLowpanContext, MAX_CONTEXTS>,
+    /// The contexts put in RAs as 6COs (RFC 6775 §7.2): the same table the
+    /// node compresses with.
+    pub contexts: AdvContexts,
     /// The ABRO put in RAs (RFC 6775 §4.3: required in RAs of a 6LR in a
     /// route-over network).
     pub abro: Option<AuthoritativeBorderRouter>,
@@ -53,9 +53,61 @@ impl RouterConfig {
             router_lifetime: 1800,
             hop_limit: 64,
             prefixes: heapless::Vec::new(),
-            contexts: heapless::Vec::new(),
+            contexts: AdvContexts::new(),
             abro: None,
         }
+    }
+}
+
+/// The contexts a router announces: a [`ContextTable`] of
+/// [`MAX_CONTEXTS`] slots (which header compression uses) and the valid
+/// lifetime each context's 6CO carries. 84 bytes.
+///
+/// Full policy: a new CID while the 4 slots are used is refused
+/// ([`AdvContexts::set`] returns false).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdvContexts {
+    table: ContextTable<MAX_CONTEXTS>,
+    /// Valid lifetime (RFC 6775 §4.2, units of 60 s) by slot of `table`.
+    lifetimes: [u16; MAX_CONTEXTS],
+}
+
+impl AdvContexts {
+    /// No context.
+    pub const fn new() -> Self {
+        AdvContexts { table: ContextTable::EMPTY, lifetimes: [0; MAX_CONTEXTS] }
+    }
+
+    /// Announces context `cid` with a valid lifetime of `lifetime` minutes
+    /// (RFC 6775 §7.2: a lifetime of 0 tells hosts to remove it; C flag =
+    /// `ctx.compress`), or stops announcing it (`None`). False when `cid` is
+    /// above 15 or the table is full.
+    pub fn set(&mut self, cid: u8, ctx: Option<Context>, lifetime: u16) -> bool {
+        let Some(i) = self.table.set_slot(cid, ctx) else { return false };
+        if let Some(l) = self.lifetimes.get_mut(i) {
+            *l = lifetime;
+        }
+        true
+    }
+
+    /// The table, for header compression.
+    pub fn table(&self) -> &ContextTable<MAX_CONTEXTS> {
+        &self.table
+    }
+
+    /// Every context with its CID and valid lifetime (minutes), in slot
+    /// order.
+    pub fn iter(&self) -> impl Iterator<Item = (u8, &Context, u16)> + '_ {
+        (0..MAX_CONTEXTS).filter_map(|i| {
+            let (cid, c) = self.table.slot(i)?;
+            Some((cid, c, self.lifetimes.get(i).copied().unwrap_or(0)))
+        })
+    }
+}
+
+impl Default for AdvContexts {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
@@ -330,6 +382,52 @@ mod tests {
         assert!(r.process(Instant::ZERO, &bad).is_none());
         assert_eq!(r.stats().bad, 1);
         assert_eq!(r.stats().ra_sent, 2);
+    }
+
+    /// The RA's 6COs come from the table compression uses, each with its
+    /// lifetime; a fifth CID is refused.
+    #[test]
+    fn ra_contexts_from_the_table() {
+        let mut r = router();
+        let c = |n: u16, compress| Context {
+            prefix: Ipv6Addr::new(0xfd00, n, 0, 0, 0, 0, 0, 0),
+            prefix_len: 64,
+            compress,
+        };
+        let cs = &mut r.config_mut().contexts;
+        assert!(cs.set(7, Some(c(7, true)), 600));
+        assert!(cs.set(2, Some(c(2, false)), 0));
+        assert!(cs.set(3, Some(c(3, true)), 5) && cs.set(4, Some(c(4, true)), 5));
+        assert!(!cs.set(5, Some(c(5, true)), 5), "full");
+        assert!(cs.set(3, None, 0) && cs.set(5, Some(c(5, true)), 9));
+        assert_eq!(r.config().contexts.table().get(7), Some(&c(7, true)));
+        let rs = ndisc::Repr::RouterSolicit { options: Options::EMPTY };
+        let t = r.process(Instant::ZERO, &input("::", rs)).unwrap();
+        let mut buf = [0u8; 256];
+        let n = t.emit(&mut buf).unwrap();
+        let p = crate::wire::icmpv6::Packet::new_checked(&buf[..n]).unwrap();
+        let crate::wire::icmpv6::Repr::Ndisc(ndisc::Repr::RouterAdvert { options, .. }) =
+            crate::wire::icmpv6::Repr::parse_verified(&t.src, &t.dst, &p).unwrap()
+        else {
+            panic!()
+        };
+        let got: Vec<_> = options
+            .iter()
+            .flatten()
+            .filter_map(|o| match o {
+                NdiscOption::SixLowpanContext(x) => Some((x.cid, x.compression, x.valid_lifetime, x.prefix)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (7, true, 600, c(7, true).prefix),
+                (2, false, 0, c(2, true).prefix),
+                (5, true, 9, c(5, true).prefix),
+                (4, true, 5, c(4, true).prefix)
+            ]
+        );
     }
 
     #[test]
