@@ -830,9 +830,12 @@ fn router_config(iface: &mut NodeNet<'_>, ll_addr: Address, s: &RouterSettings) 
     if s.router_lifetime != 0 {
         rc.router_lifetime = s.router_lifetime;
     }
+    let mut first = None;
     for &(prefix, len) in &s.prefixes {
+        // The router answers plain NS for this address without a list of
+        // its own (nd::RouterConfig::prefixes): the same prefix + IID.
         if let Ok(addr) = iface.addrs_mut().add_prefix(Instant::ZERO, prefix, Duration::MAX, Duration::MAX) {
-            let _ = rc.addresses.push(addr);
+            first = first.or(Some(addr));
         }
         let _ = rc.prefixes.push(PrefixInformation {
             prefix_len: len,
@@ -847,7 +850,7 @@ fn router_config(iface: &mut NodeNet<'_>, ll_addr: Address, s: &RouterSettings) 
         // RFC 6775 §4.2: the longest valid lifetime a 6CO carries.
         rc.contexts.set(cid, Some(Context { prefix, prefix_len: len, compress: true }), u16::MAX);
     }
-    if let Some(&address) = rc.addresses.first() {
+    if let Some(address) = first {
         rc.abro =
             Some(AuthoritativeBorderRouter { version_low: 1, version_high: 0, valid_lifetime: 0, address });
     }

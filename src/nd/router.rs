@@ -1,6 +1,7 @@
 //! The 6LoWPAN router role (6LR, RFC 6775 §6): unicast RAs in answer to
 //! RSs, address registration (NS+EARO -> NA+EARO) into the
-//! [`NeighborTable`], NA for our own addresses.
+//! [`NeighborTable`], NA for our own addresses (the link-local one and the
+//! one formed in each advertised prefix, see [`RouterConfig::prefixes`]).
 //!
 //! The router sends no unsolicited RA (RFC 6775 §6.3 lets a 6LR rely on
 //! RSs) and does no multihop DAD with a 6LBR (RFC 6775 §8): it accepts or
@@ -24,16 +25,19 @@ use crate::wire::ndisc::{self, ArStatus, AuthoritativeBorderRouter, NeighborFlag
 pub struct RouterConfig {
     /// Our link-layer address (SLLAO / TLLAO).
     pub ll_addr: Address,
-    /// Our link-local address: the source of RAs and NAs.
+    /// Our link-local address: the source of RAs and NAs. Its IID is the
+    /// IID of our other addresses.
     pub link_local: Ipv6Addr,
-    /// Our other addresses, answered in plain NS (address resolution / NUD).
-    pub addresses: heapless::Vec<Ipv6Addr, MAX_PREFIXES>,
     /// Router lifetime in seconds put in RAs (RFC 4861 §6.2.1
     /// AdvDefaultLifetime; default 1800).
     pub router_lifetime: u16,
     /// Cur Hop Limit put in RAs (0: unspecified).
     pub hop_limit: u8,
-    /// PIOs put in RAs.
+    /// PIOs put in RAs. In each with the A flag the router has an address
+    /// of its own, the prefix's first 64 bits and the IID of
+    /// [`RouterConfig::link_local`] (RFC 4862 §5.5.3, as the node forms
+    /// it), which it answers in plain NS (address resolution / NUD, RFC
+    /// 4861 §7.2.4) like the link-local one.
     pub prefixes: heapless::Vec<PrefixInformation, MAX_PREFIXES>,
     /// The contexts put in RAs as 6COs (RFC 6775 §7.2): the same table the
     /// node compresses with.
@@ -49,7 +53,6 @@ impl RouterConfig {
         RouterConfig {
             ll_addr,
             link_local,
-            addresses: heapless::Vec::new(),
             router_lifetime: 1800,
             hop_limit: 64,
             prefixes: heapless::Vec::new(),
@@ -150,8 +153,17 @@ impl<S: Slots<Neighbor>> Router<S> {
         &self.stats
     }
 
+    /// Our link-local address, or the one we form in an advertised prefix
+    /// (see [`RouterConfig::prefixes`]): no list of addresses to keep.
     fn is_ours(&self, ip: &Ipv6Addr) -> bool {
-        *ip == self.config.link_local || self.config.addresses.contains(ip)
+        let (a, ll) = (ip.octets(), self.config.link_local.octets());
+        *ip == self.config.link_local
+            || (a[8..] == ll[8..]
+                && self
+                    .config
+                    .prefixes
+                    .iter()
+                    .any(|p| p.flags.autonomous() && p.prefix.octets()[..8] == a[..8]))
     }
 
     /// Processes a received ND message; returns the answer to send, if any
@@ -339,13 +351,21 @@ impl<S: Slots<Neighbor>> Router<S> {
 mod tests {
     use super::*;
     use crate::nd::neighbor::NeighborState;
-    use crate::wire::ndisc::{AddressRegistration, LinkLayerAddress, NdiscOption, Options};
+    use crate::wire::ndisc::{AddressRegistration, LinkLayerAddress, NdiscOption, Options, PrefixInfoFlags};
 
     const EUI: [u8; 8] = [0, 0x12, 0x4b, 0, 0, 0, 0, 1];
 
     fn router() -> Router<[Neighbor; 4]> {
         let mut c = RouterConfig::new(Address::Short([0, 1]), "fe80::ff:fe00:1".parse().unwrap());
-        c.addresses.push("2001:db8::1".parse().unwrap()).unwrap();
+        c.prefixes
+            .push(PrefixInformation {
+                prefix_len: 64,
+                flags: PrefixInfoFlags(PrefixInfoFlags::AUTONOMOUS),
+                valid_lifetime: u32::MAX,
+                preferred_lifetime: u32::MAX,
+                prefix: "2001:db8::".parse().unwrap(),
+            })
+            .unwrap();
         Router::new(c, [Neighbor::EMPTY; 4])
     }
 
@@ -435,13 +455,13 @@ mod tests {
         let mut r = router();
         let sllao = [NdiscOption::SourceLinkLayerAddr(LinkLayerAddress::Ieee802154(Address::Extended(EUI)))];
         let ns = ndisc::Repr::NeighborSolicit {
-            target_addr: "2001:db8::1".parse().unwrap(),
+            target_addr: "2001:db8::ff:fe00:1".parse().unwrap(),
             options: Options::List(&sllao),
         };
         let t = r.process(Instant::ZERO, &input("2001:db8::9", ns)).unwrap();
         let NdMessage::NeighborAdvert { flags, target, tllao, aro } = t.msg else { panic!() };
         assert_eq!(flags.0, 0xe0);
-        assert_eq!(target, "2001:db8::1".parse::<Ipv6Addr>().unwrap());
+        assert_eq!(target, "2001:db8::ff:fe00:1".parse::<Ipv6Addr>().unwrap());
         assert_eq!((tllao, aro), (Some(Address::Short([0, 1])), None));
         assert_eq!(t.dst, "2001:db8::9".parse::<Ipv6Addr>().unwrap());
         // Not ours: ignored; multicast target: bad.
