@@ -389,7 +389,7 @@ mod tests {
         assert_eq!(t.ll_dst, Address::Extended(EUI));
         assert!(matches!(t.msg, NdMessage::RouterAdvert { router_lifetime: 1800, .. }));
         assert_eq!(
-            r.table().get(&"fe80::212:4b00:0:1".parse().unwrap()).unwrap().state,
+            r.table().get(&"fe80::212:4b00:0:1".parse().unwrap()).unwrap().state(),
             NeighborState::Stale
         );
         // Unspecified source: all-nodes, broadcast (RFC 4861 §6.2.6).
