@@ -38,7 +38,8 @@ pub struct RouterConfig {
     /// [`RouterConfig::link_local`] (RFC 4862 §5.5.3, as the node forms
     /// it), which it answers in plain NS (address resolution / NUD, RFC
     /// 4861 §7.2.4) like the link-local one.
-    pub prefixes: heapless::Vec<PrefixInformation, MAX_PREFIXES>,
+    /// A one-byte length: 116 bytes for the 4.
+    pub prefixes: heapless::Vec<PrefixInformation, MAX_PREFIXES, u8>,
     /// The contexts put in RAs as 6COs (RFC 6775 §7.2): the same table the
     /// node compresses with.
     pub contexts: AdvContexts,
