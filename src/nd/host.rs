@@ -48,9 +48,10 @@ use super::{
     ALL_ROUTERS, Aro, HOP_LIMIT, MAX_CONTEXTS, NdInput, NdMessage, NdStats, Transmit, addr_from_prefix,
     iid_from_eui64, link_local_from_eui64, minutes, sllao_of,
 };
+use crate::fifo::Ring;
 use crate::lowpan::{Context, ContextTable};
 use crate::mac::Rng;
-use crate::time::{Duration, Instant, InstantSecs};
+use crate::time::{Duration, Instant, InstantMillis, InstantSecs};
 use crate::wire::ieee802154::Address;
 use crate::wire::ipv6::AddressExt;
 use crate::wire::ndisc::{self, ArStatus, NdiscOption, NeighborFlags};
@@ -174,10 +175,12 @@ pub struct Host {
     config: HostConfig,
     tid: u8,
     rs_count: u32,
-    rs_next: Option<Instant>,
+    /// When the next RS goes out (to the millisecond, rounded up: the
+    /// random delay is in milliseconds, the intervals whole seconds).
+    rs_next: Option<InstantMillis>,
     routers: heapless::Vec<DefaultRouter, MAX_ROUTERS>,
     addrs: heapless::Vec<HostAddr, MAX_ADDRS>,
-    dereg: heapless::Vec<(Ipv6Addr, DefaultRouter), 2>,
+    dereg: heapless::Vec<Dereg, 2, u8>,
     contexts: ContextTable<MAX_CONTEXTS>,
     /// When the context in slot `i` of `contexts` expires; meaningful only
     /// while that slot is used (the two are set and cleared together),
@@ -185,8 +188,23 @@ pub struct Host {
     /// 6CO lifetimes are whole minutes (RFC 6775 §4.2).
     ctx_expires: [InstantSecs; MAX_CONTEXTS],
     abro_version: Option<u32>,
-    events: heapless::Deque<HostEvent, MAX_EVENTS>,
+    /// Oldest first; a new event when full is dropped (and counted).
+    events: Ring<HostEvent, MAX_EVENTS>,
     stats: NdStats,
+}
+
+/// `t` rounded up to the millisecond (a deadline never comes early).
+fn ms_ceil(t: Instant) -> InstantMillis {
+    InstantMillis::floor(t + Duration::from_micros(999))
+}
+
+/// A de-registration to send: our address, the router's address and
+/// link-layer address (kept: the router may be gone by then). 41 bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Dereg {
+    addr: Ipv6Addr,
+    router: Ipv6Addr,
+    lladdr: Address,
 }
 
 fn refresh_point(now: Instant, lifetime: Duration) -> Instant {
@@ -213,7 +231,7 @@ impl Host {
             contexts: ContextTable::EMPTY,
             ctx_expires: [InstantSecs::ZERO; MAX_CONTEXTS],
             abro_version: None,
-            events: heapless::Deque::new(),
+            events: Ring::new(),
             stats: NdStats::default(),
         };
         h.add_address(link_local_from_eui64(config.eui64), Instant::ZERO);
@@ -282,8 +300,10 @@ impl Host {
     }
 
     fn event(&mut self, e: HostEvent) {
-        if self.events.push_back(e).is_err() {
+        if self.events.is_full() {
             self.stats.events_dropped += 1;
+        } else {
+            self.events.push_overwrite(e);
         }
     }
 
@@ -313,10 +333,10 @@ impl Host {
             Reg::Registered { router, .. } | Reg::Sending { router, .. } => Some(router),
             Reg::Pending { .. } => None,
         };
-        if let Some(r) = router.and_then(|r| self.routers.iter().find(|x| x.addr == r).copied()) {
+        if let Some(r) = router.and_then(|r| self.routers.iter().find(|x| x.addr == r)) {
             // Best effort: when the queue is full the router lets the
             // registration run out.
-            let _ = self.dereg.push((a.addr, r));
+            let _ = self.dereg.push(Dereg { addr: a.addr, router: r.addr, lladdr: r.lladdr });
         }
         true
     }
@@ -326,11 +346,17 @@ impl Host {
         self.tid
     }
 
-    fn ns_aro(&self, addr: Ipv6Addr, router: &DefaultRouter, tid: u8, lifetime: u16) -> Transmit<'static> {
+    fn ns_aro(
+        &self,
+        addr: Ipv6Addr,
+        (router, lladdr): (Ipv6Addr, Address),
+        tid: u8,
+        lifetime: u16,
+    ) -> Transmit<'static> {
         Transmit {
             src: addr,
-            dst: router.addr,
-            ll_dst: router.lladdr,
+            dst: router,
+            ll_dst: lladdr,
             msg: NdMessage::NeighborSolicit {
                 target: addr,
                 sllao: Some(self.config.ll_addr),
@@ -585,11 +611,11 @@ impl Host {
     /// send; call again (same `now`) until it returns `None`.
     pub fn poll(&mut self, now: Instant, rng: &mut Rng) -> Option<Transmit<'static>> {
         self.expire(now);
-        if let Some((addr, r)) = self.dereg.pop() {
+        if let Some(d) = self.dereg.pop() {
             self.stats.ns_sent += 1;
             self.stats.dereg += 1;
             let tid = self.next_tid();
-            return Some(self.ns_aro(addr, &r, tid, 0));
+            return Some(self.ns_aro(d.addr, (d.router, d.lladdr), tid, 0));
         }
         if let Some(t) = self.poll_rs(now, rng) {
             return Some(t);
@@ -640,11 +666,13 @@ impl Host {
         if self.routers.is_empty() {
             let next = *self.rs_next.get_or_insert_with(|| {
                 // RFC 4861 §6.3.7: a random delay before the first RS.
-                now + Duration::from_millis(u64::from(
-                    rng.up_to(MAX_RTR_SOLICITATION_DELAY.total_millis() as u32),
-                ))
+                ms_ceil(
+                    now + Duration::from_millis(u64::from(
+                        rng.up_to(MAX_RTR_SOLICITATION_DELAY.total_millis() as u32),
+                    )),
+                )
             });
-            if next > now {
+            if next.to_instant() > now {
                 return None;
             }
             self.rs_count = self.rs_count.saturating_add(1);
@@ -656,7 +684,7 @@ impl Host {
             if interval > MAX_RTR_SOLICITATION_INTERVAL {
                 interval = MAX_RTR_SOLICITATION_INTERVAL;
             }
-            self.rs_next = Some(now + interval);
+            self.rs_next = Some(ms_ceil(now + interval));
             self.stats.rs_sent += 1;
             return Some(Transmit {
                 src: self.link_local(),
@@ -691,7 +719,12 @@ impl Host {
                     self.addrs[i].reg =
                         Reg::Sending { router: r.addr, tid, sent: 1, next: now + RETRANS_TIMER, backoff };
                     self.stats.ns_sent += 1;
-                    return Some(self.ns_aro(a.addr, &r, tid, self.config.registration_lifetime));
+                    return Some(self.ns_aro(
+                        a.addr,
+                        (r.addr, r.lladdr),
+                        tid,
+                        self.config.registration_lifetime,
+                    ));
                 }
                 Reg::Sending { router, tid, sent, next, backoff } if next <= now => {
                     let Some(r) = self.routers.iter().find(|r| r.addr == router).copied() else {
@@ -708,7 +741,12 @@ impl Host {
                     self.addrs[i].reg =
                         Reg::Sending { router, tid, sent: sent + 1, next: now + RETRANS_TIMER, backoff };
                     self.stats.ns_sent += 1;
-                    return Some(self.ns_aro(a.addr, &r, tid, self.config.registration_lifetime));
+                    return Some(self.ns_aro(
+                        a.addr,
+                        (r.addr, r.lladdr),
+                        tid,
+                        self.config.registration_lifetime,
+                    ));
                 }
                 Reg::Registered { router, refresh_at } if refresh_at <= now => {
                     let Some(r) = self.routers.iter().find(|r| r.addr == router).copied() else {
@@ -719,7 +757,12 @@ impl Host {
                     self.addrs[i].reg =
                         Reg::Sending { router, tid, sent: 1, next: now + RETRANS_TIMER, backoff: 0 };
                     self.stats.ns_sent += 1;
-                    return Some(self.ns_aro(a.addr, &r, tid, self.config.registration_lifetime));
+                    return Some(self.ns_aro(
+                        a.addr,
+                        (r.addr, r.lladdr),
+                        tid,
+                        self.config.registration_lifetime,
+                    ));
                 }
                 _ => {}
             }
@@ -735,7 +778,7 @@ impl Host {
         let mut at: Option<Instant> = None;
         let mut min = |t: Instant| at = Some(at.map_or(t, |a| a.min(t)));
         if self.routers.is_empty() {
-            min(self.rs_next.unwrap_or(Instant::ZERO));
+            min(self.rs_next.map_or(Instant::ZERO, InstantMillis::to_instant));
         }
         for r in &self.routers {
             min(r.expires);
