@@ -201,7 +201,7 @@ fn element_sizes() {
     }
     assert_eq!(
         sizes.map(|s| s.1),
-        [1848, 1848, 1240, 136, 16, 26, 42, 40, 17, 40, 136, 112, 176],
+        [1712, 1712, 1240, 136, 16, 26, 42, 40, 17, 40, 136, 112, 176],
         "element sizes changed: update this test and the figures in the docs"
     );
 }
@@ -214,9 +214,9 @@ fn leaf_ram() {
     assert!(node.nd_host().is_some());
     assert_eq!(
         rows.iter().map(|r| r.1).collect::<Vec<_>>(),
-        [1848, 272, 64, 52, 84, 97, 80, 0, 0, 112, 1280, 176, 256, 1280, 256, 0, 0, 0]
+        [1712, 272, 64, 52, 84, 97, 80, 0, 0, 112, 1280, 176, 256, 1280, 256, 0, 0, 0]
     );
-    assert_eq!(total, 5857);
+    assert_eq!(total, 5721);
 }
 
 #[test]
@@ -275,5 +275,5 @@ fn node_struct_parts() {
     for (name, bytes) in parts {
         println!("  {name:<22} {bytes:>5}");
     }
-    assert_eq!(parts.map(|p| p.1), [224, 256, 944, 336, 252, 76, 80, 40, 152, 752]);
+    assert_eq!(parts.map(|p| p.1), [224, 256, 804, 336, 252, 76, 80, 40, 152, 752]);
 }

@@ -132,7 +132,11 @@ pub enum HostEvent {
     ContextsChanged,
 }
 
-/// A default router.
+/// A default router. 40 bytes.
+///
+/// Its times are whole seconds, rounded up (router lifetimes are seconds,
+/// RFC 4861 §4.2; the refresh point and the avoidance backoff are 10 s or
+/// more): it ends at most one second late, never early.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DefaultRouter {
     /// Its (link-local) address.
@@ -140,21 +144,49 @@ pub struct DefaultRouter {
     /// Its link-layer address.
     pub lladdr: Address,
     /// End of its router lifetime.
-    pub expires: Instant,
+    pub expires: InstantSecs,
     /// When to refresh it with a unicast RS.
-    refresh_at: Instant,
+    refresh_at: InstantSecs,
     /// Avoided for registrations until then (status 2 or other errors).
-    avoid_until: Option<Instant>,
+    avoid_until: Option<InstantSecs>,
 }
 
+/// The registration state of an address. `router` is the index of the
+/// router in `Host::routers`: an address in `Sending` or `Registered`
+/// always refers to a router of the list (`Host::drop_router` sends the
+/// addresses of a router it drops back to `Pending` and renumbers the
+/// others). Times to the millisecond, deadlines rounded up. 12 bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Reg {
     /// Register when a usable router exists and `at` has come.
-    Pending { at: Instant, backoff: u8 },
+    Pending { at: InstantMillis, backoff: u8 },
     /// NS+ARO sent `sent` times to `router`, next try at `next`.
-    Sending { router: Ipv6Addr, tid: u8, sent: u8, next: Instant, backoff: u8 },
+    Sending { router: u8, tid: u8, sent: u8, next: InstantMillis, backoff: u8 },
     /// Registered; refresh at `refresh_at`.
-    Registered { router: Ipv6Addr, refresh_at: Instant },
+    Registered { router: u8, refresh_at: InstantMillis },
+}
+
+impl Reg {
+    /// Pending from `now` on: `at` rounds down, so the registration is due
+    /// at once.
+    fn pending(now: Instant, backoff: u8) -> Reg {
+        Reg::Pending { at: InstantMillis::floor(now), backoff }
+    }
+
+    /// The index of the router it is registered (or registering) with.
+    fn router(&self) -> Option<u8> {
+        match *self {
+            Reg::Sending { router, .. } | Reg::Registered { router, .. } => Some(router),
+            Reg::Pending { .. } => None,
+        }
+    }
+
+    fn router_mut(&mut self) -> Option<&mut u8> {
+        match self {
+            Reg::Sending { router, .. } | Reg::Registered { router, .. } => Some(router),
+            Reg::Pending { .. } => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -178,8 +210,8 @@ pub struct Host {
     /// When the next RS goes out (to the millisecond, rounded up: the
     /// random delay is in milliseconds, the intervals whole seconds).
     rs_next: Option<InstantMillis>,
-    routers: heapless::Vec<DefaultRouter, MAX_ROUTERS>,
-    addrs: heapless::Vec<HostAddr, MAX_ADDRS>,
+    routers: heapless::Vec<DefaultRouter, MAX_ROUTERS, u8>,
+    addrs: heapless::Vec<HostAddr, MAX_ADDRS, u8>,
     dereg: heapless::Vec<Dereg, 2, u8>,
     contexts: ContextTable<MAX_CONTEXTS>,
     /// When the context in slot `i` of `contexts` expires; meaningful only
@@ -314,12 +346,7 @@ impl Host {
             return false;
         }
         self.addrs
-            .push(HostAddr {
-                addr,
-                valid_until: None,
-                registered_until: None,
-                reg: Reg::Pending { at: now, backoff: 0 },
-            })
+            .push(HostAddr { addr, valid_until: None, registered_until: None, reg: Reg::pending(now, 0) })
             .is_ok()
     }
 
@@ -329,11 +356,7 @@ impl Host {
     pub fn remove_address(&mut self, addr: &Ipv6Addr) -> bool {
         let Some(i) = self.addrs.iter().position(|a| a.addr == *addr) else { return false };
         let a = self.addrs.swap_remove(i);
-        let router = match a.reg {
-            Reg::Registered { router, .. } | Reg::Sending { router, .. } => Some(router),
-            Reg::Pending { .. } => None,
-        };
-        if let Some(r) = router.and_then(|r| self.routers.iter().find(|x| x.addr == r)) {
+        if let Some(r) = a.reg.router().and_then(|r| self.routers.get(usize::from(r))) {
             // Best effort: when the queue is full the router lets the
             // registration run out.
             let _ = self.dereg.push(Dereg { addr: a.addr, router: r.addr, lladdr: r.lladdr });
@@ -368,12 +391,15 @@ impl Host {
     /// Drops router `ip`; addresses registered (or registering) with it
     /// start over.
     fn drop_router(&mut self, ip: Ipv6Addr, now: Instant) {
-        self.routers.retain(|r| r.addr != ip);
+        // Router addresses are unique in the list (an RA updates its entry).
+        let Some(gone) = self.routers.iter().position(|r| r.addr == ip) else { return };
+        self.routers.remove(gone);
         for a in self.addrs.iter_mut() {
-            let uses =
-                matches!(a.reg, Reg::Sending { router, .. } | Reg::Registered { router, .. } if router == ip);
-            if uses {
-                a.reg = Reg::Pending { at: now, backoff: 0 };
+            match a.reg.router_mut() {
+                Some(r) if usize::from(*r) == gone => a.reg = Reg::pending(now, 0),
+                // The routers after it moved down one place.
+                Some(r) if usize::from(*r) > gone => *r -= 1,
+                _ => {}
             }
         }
         if self.routers.is_empty() {
@@ -455,21 +481,16 @@ impl Host {
             }
         } else {
             let life = Duration::from_secs(u64::from(lifetime));
-            let refresh_at = refresh_point(now, life);
+            let refresh_at = InstantSecs::ceil(refresh_point(now, life));
+            let expires = InstantSecs::deadline(now, life);
             if let Some(r) = self.routers.iter_mut().find(|r| r.addr == input.src) {
                 r.lladdr = lladdr;
-                r.expires = now + life;
+                r.expires = expires;
                 r.refresh_at = refresh_at;
             } else if lladdr != Address::Absent
                 && self
                     .routers
-                    .push(DefaultRouter {
-                        addr: input.src,
-                        lladdr,
-                        expires: now + life,
-                        refresh_at,
-                        avoid_until: None,
-                    })
+                    .push(DefaultRouter { addr: input.src, lladdr, expires, refresh_at, avoid_until: None })
                     .is_ok()
             {
                 self.rs_next = None;
@@ -570,7 +591,7 @@ impl Host {
             self.stats.ignored += 1;
             return;
         };
-        if router != src {
+        if self.routers.get(usize::from(router)).is_none_or(|r| r.addr != src) {
             self.stats.ignored += 1;
             return;
         }
@@ -580,8 +601,8 @@ impl Host {
                 let life = minutes(aro.lifetime);
                 let a = &mut self.addrs[i];
                 a.registered_until = Some(InstantSecs::deadline(now, life));
-                a.reg = Reg::Registered { router, refresh_at: refresh_point(now, life) };
-                self.event(HostEvent::Registered { addr: target, router, lifetime: aro.lifetime });
+                a.reg = Reg::Registered { router, refresh_at: ms_ceil(refresh_point(now, life)) };
+                self.event(HostEvent::Registered { addr: target, router: src, lifetime: aro.lifetime });
             }
             ArStatus::Duplicate => {
                 self.stats.reg_duplicate += 1;
@@ -594,17 +615,19 @@ impl Host {
                 } else {
                     self.stats.bad += 1;
                 }
-                let until = now + backoff(b);
-                if let Some(r) = self.routers.iter_mut().find(|r| r.addr == router) {
+                let until = InstantSecs::ceil(now + backoff(b));
+                if let Some(r) = self.routers.get_mut(usize::from(router)) {
                     r.avoid_until = Some(until);
                 }
-                self.addrs[i].reg = Reg::Pending { at: now, backoff: b.saturating_add(1) };
+                self.addrs[i].reg = Reg::pending(now, b.saturating_add(1));
             }
         }
     }
 
-    fn usable_router(&self, now: Instant) -> Option<DefaultRouter> {
-        self.routers.iter().find(|r| r.avoid_until.is_none_or(|t| t <= now)).copied()
+    /// The first router not avoided at `now`, with its index.
+    fn usable_router(&self, now: Instant) -> Option<(u8, DefaultRouter)> {
+        let i = self.routers.iter().position(|r| r.avoid_until.is_none_or(|t| t.reached(now)))?;
+        Some((i as u8, self.routers[i]))
     }
 
     /// Timers: expiries, RSs, registrations. Returns at most one message to
@@ -626,7 +649,7 @@ impl Host {
     fn expire(&mut self, now: Instant) {
         let mut i = 0;
         while let Some(r) = self.routers.get(i).copied() {
-            if r.expires <= now {
+            if r.expires.reached(now) {
                 self.stats.expired += 1;
                 self.drop_router(r.addr, now);
             } else {
@@ -694,7 +717,7 @@ impl Host {
             });
         }
         // Refresh a router before its lifetime ends (RFC 6775 §5.3).
-        let r = self.routers.iter_mut().find(|r| r.refresh_at <= now)?;
+        let r = self.routers.iter_mut().find(|r| r.refresh_at.reached(now))?;
         // Once per lifetime; a new RA moves it again.
         r.refresh_at = r.expires;
         let (dst, ll_dst) = (r.addr, r.lladdr);
@@ -711,13 +734,13 @@ impl Host {
         for i in 0..self.addrs.len() {
             let a = self.addrs[i];
             match a.reg {
-                Reg::Pending { at, backoff } if at <= now => {
+                Reg::Pending { at, backoff } if at.to_instant() <= now => {
                     // No router to register with now (all avoided after an
                     // error status): later entries may still be due.
-                    let Some(r) = self.usable_router(now) else { continue };
+                    let Some((ri, r)) = self.usable_router(now) else { continue };
                     let tid = self.next_tid();
-                    self.addrs[i].reg =
-                        Reg::Sending { router: r.addr, tid, sent: 1, next: now + RETRANS_TIMER, backoff };
+                    let next = ms_ceil(now + RETRANS_TIMER);
+                    self.addrs[i].reg = Reg::Sending { router: ri, tid, sent: 1, next, backoff };
                     self.stats.ns_sent += 1;
                     return Some(self.ns_aro(
                         a.addr,
@@ -726,20 +749,20 @@ impl Host {
                         self.config.registration_lifetime,
                     ));
                 }
-                Reg::Sending { router, tid, sent, next, backoff } if next <= now => {
-                    let Some(r) = self.routers.iter().find(|r| r.addr == router).copied() else {
-                        self.addrs[i].reg = Reg::Pending { at: now, backoff };
+                Reg::Sending { router, tid, sent, next, backoff } if next.to_instant() <= now => {
+                    let Some(r) = self.routers.get(usize::from(router)).copied() else {
+                        self.addrs[i].reg = Reg::pending(now, backoff);
                         continue;
                     };
                     if sent >= MAX_UNICAST_SOLICIT {
                         // RFC 4861 §7.3.3: no answer after
                         // MAX_UNICAST_SOLICIT: unreachable.
-                        self.drop_router(router, now);
-                        self.event(HostEvent::RouterUnreachable { router });
+                        self.drop_router(r.addr, now);
+                        self.event(HostEvent::RouterUnreachable { router: r.addr });
                         return self.poll_registrations(now);
                     }
-                    self.addrs[i].reg =
-                        Reg::Sending { router, tid, sent: sent + 1, next: now + RETRANS_TIMER, backoff };
+                    let next = ms_ceil(now + RETRANS_TIMER);
+                    self.addrs[i].reg = Reg::Sending { router, tid, sent: sent + 1, next, backoff };
                     self.stats.ns_sent += 1;
                     return Some(self.ns_aro(
                         a.addr,
@@ -748,14 +771,14 @@ impl Host {
                         self.config.registration_lifetime,
                     ));
                 }
-                Reg::Registered { router, refresh_at } if refresh_at <= now => {
-                    let Some(r) = self.routers.iter().find(|r| r.addr == router).copied() else {
-                        self.addrs[i].reg = Reg::Pending { at: now, backoff: 0 };
+                Reg::Registered { router, refresh_at } if refresh_at.to_instant() <= now => {
+                    let Some(r) = self.routers.get(usize::from(router)).copied() else {
+                        self.addrs[i].reg = Reg::pending(now, 0);
                         continue;
                     };
                     let tid = self.next_tid();
-                    self.addrs[i].reg =
-                        Reg::Sending { router, tid, sent: 1, next: now + RETRANS_TIMER, backoff: 0 };
+                    let next = ms_ceil(now + RETRANS_TIMER);
+                    self.addrs[i].reg = Reg::Sending { router, tid, sent: 1, next, backoff: 0 };
                     self.stats.ns_sent += 1;
                     return Some(self.ns_aro(
                         a.addr,
@@ -781,11 +804,12 @@ impl Host {
             min(self.rs_next.map_or(Instant::ZERO, InstantMillis::to_instant));
         }
         for r in &self.routers {
-            min(r.expires);
-            min(r.refresh_at);
+            min(r.expires.to_instant());
+            min(r.refresh_at.to_instant());
         }
         // Pending registrations wait for a usable router.
-        let usable_at = self.routers.iter().map(|r| r.avoid_until.unwrap_or(Instant::ZERO)).min();
+        let usable_at =
+            self.routers.iter().map(|r| r.avoid_until.map_or(Instant::ZERO, InstantSecs::to_instant)).min();
         for a in &self.addrs {
             if let Some(t) = a.valid_until {
                 min(t.to_instant());
@@ -796,11 +820,11 @@ impl Host {
             match a.reg {
                 Reg::Pending { at, .. } => {
                     if let Some(u) = usable_at {
-                        min(at.max(u));
+                        min(at.to_instant().max(u));
                     }
                 }
-                Reg::Sending { next, .. } => min(next),
-                Reg::Registered { refresh_at, .. } => min(refresh_at),
+                Reg::Sending { next, .. } => min(next.to_instant()),
+                Reg::Registered { refresh_at, .. } => min(refresh_at.to_instant()),
             }
         }
         for t in (0..MAX_CONTEXTS).filter_map(|i| self.ctx_expiry(i)) {
@@ -907,6 +931,72 @@ mod tests {
         // Router lifetime 0 removes the router.
         h.process(Instant::from_secs(100), &ra(0, &[]));
         assert!(h.routers().is_empty());
+    }
+
+    /// An address registering with the second router keeps it when the
+    /// first is dropped (the router indices move down).
+    #[test]
+    fn router_index_survives_dropping_an_earlier_router() {
+        use crate::wire::ndisc::AddressRegistration;
+        let mut h = Host::new(HostConfig::new(EUI));
+        let mut rng = Rng::new(0);
+        let r1: Ipv6Addr = "fe80::ff:fe00:1".parse().unwrap();
+        let r2: Ipv6Addr = "fe80::ff:fe00:2".parse().unwrap();
+        let from = |src: Ipv6Addr, i: NdInput<'static>| NdInput { src, ..i };
+        let t0 = Instant::from_millis(500);
+        h.process(t0, &from(r1, ra(600, &[])));
+        h.process(t0, &ra(600, &[]));
+        let mut ra2 = ra(1800, &[]);
+        ra2.src = r2;
+        ra2.ll_src = Address::Short([0, 2]);
+        h.process(t0, &ra2);
+        assert_eq!(h.routers().len(), 2);
+        let ns = h.poll(t0, &mut rng).unwrap();
+        assert_eq!(ns.dst, r1);
+        static ROVR: [u8; 8] = EUI;
+        let na = |src: Ipv6Addr, status| NdInput {
+            src,
+            dst: h_ll(),
+            hop_limit: 255,
+            ll_src: RLL,
+            repr: ndisc::Repr::NeighborAdvert {
+                flags: NeighborFlags(0),
+                target_addr: h_ll(),
+                options: Options::List(Box::leak(Box::new([NdiscOption::AddressRegistration(
+                    AddressRegistration {
+                        status,
+                        opaque: 0,
+                        i: 0,
+                        r: false,
+                        t: true,
+                        tid: 1,
+                        lifetime: 15,
+                        rovr: &ROVR,
+                    },
+                )]))),
+            },
+        };
+        // Cache full at r1: r1 is avoided, the address goes to r2.
+        h.process(t0, &na(r1, ArStatus::NeighborCacheFull));
+        let ns = h.poll(t0, &mut rng).unwrap();
+        assert_eq!((ns.dst, ns.ll_dst), (r2, Address::Short([0, 2])));
+        // r1 leaves; the NA of r2 still matches the address's router.
+        h.process(t0, &from(r1, ra(0, &[])));
+        assert_eq!(h.routers().len(), 1);
+        h.process(t0, &na(r2, ArStatus::Success));
+        assert!(h.is_registered(&h_ll()));
+        let ev: Vec<_> = core::iter::from_fn(|| h.poll_event()).collect();
+        assert!(ev.contains(&HostEvent::Registered { addr: h_ll(), router: r2, lifetime: 15 }));
+        // Re-registration at 80 % of 15 minutes, to r2 (to the millisecond,
+        // rounded up).
+        let refresh = t0 + Duration::from_secs(720);
+        assert!(h.poll(refresh - Duration::from_millis(1), &mut rng).is_none());
+        let ns = h.poll(refresh, &mut rng).unwrap();
+        assert_eq!(ns.dst, r2);
+    }
+
+    fn h_ll() -> Ipv6Addr {
+        link_local_from_eui64(EUI)
     }
 
     #[test]
