@@ -302,7 +302,7 @@ type NodeNet<'a> = Interface<
 ///
 /// A node typed by its role ([`HostNode`], [`RouterNode`]) holds only that
 /// role's state and links only its code: a router does not carry the
-/// host's 1.4 KB of state, nor its code. The trait is sealed.
+/// host's 804 bytes of state (x86_64), nor its code. The trait is sealed.
 pub trait NdRole<'a>: role::RoleImpl<'a> {}
 
 /// Host or router, chosen at run time (the default role of [`Node`]): as
