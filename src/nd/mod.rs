@@ -28,14 +28,14 @@ use core::net::Ipv6Addr;
 
 pub use self::host::{Host, HostConfig, HostEvent};
 pub use self::neighbor::{Neighbor, NeighborState, NeighborTable, Rovr};
-pub use self::router::{AdvContexts, Router, RouterConfig};
+pub use self::router::{AdvContexts, AdvPrefixes, Router, RouterConfig};
 
 use crate::time::Duration;
 use crate::wire::icmpv6;
 use crate::wire::ieee802154::Address;
 use crate::wire::ndisc::{
     self, AddressRegistration, ArStatus, AuthoritativeBorderRouter, LinkLayerAddress, NdiscOption,
-    NeighborFlags, Options, PrefixInformation, RouterFlags, SixLowpanContext,
+    NeighborFlags, Options, RouterFlags, SixLowpanContext,
 };
 use crate::wire::{Error, Result};
 
@@ -167,7 +167,7 @@ pub enum NdMessage<'a> {
         /// The router's link-layer address (SLLAO).
         sllao: Address,
         /// PIOs.
-        prefixes: &'a [PrefixInformation],
+        prefixes: &'a AdvPrefixes,
         /// 6COs: every context of the table, with its valid lifetime.
         contexts: &'a AdvContexts,
         /// ABRO (RFC 6775 §4.3), when the router knows its 6LBR.
@@ -237,7 +237,7 @@ impl Transmit<'_> {
             NdMessage::RouterAdvert { sllao, prefixes, contexts, abro, .. } => {
                 push(NdiscOption::SourceLinkLayerAddr(lla(*sllao)));
                 for p in prefixes.iter().take(MAX_PREFIXES) {
-                    push(NdiscOption::PrefixInformation(*p));
+                    push(NdiscOption::PrefixInformation(p));
                 }
                 for (cid, c, valid_lifetime) in contexts.iter() {
                     push(NdiscOption::SixLowpanContext(SixLowpanContext {

@@ -18,7 +18,9 @@ use crate::lowpan::{Context, ContextTable};
 use crate::mac::Slots;
 use crate::time::Instant;
 use crate::wire::ieee802154::Address;
-use crate::wire::ndisc::{self, ArStatus, AuthoritativeBorderRouter, NeighborFlags, PrefixInformation};
+use crate::wire::ndisc::{
+    self, ArStatus, AuthoritativeBorderRouter, NeighborFlags, PrefixInfoFlags, PrefixInformation,
+};
 
 /// What a router advertises and answers for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,8 +40,7 @@ pub struct RouterConfig {
     /// [`RouterConfig::link_local`] (RFC 4862 §5.5.3, as the node forms
     /// it), which it answers in plain NS (address resolution / NUD, RFC
     /// 4861 §7.2.4) like the link-local one.
-    /// A one-byte length: 116 bytes for the 4.
-    pub prefixes: heapless::Vec<PrefixInformation, MAX_PREFIXES, u8>,
+    pub prefixes: AdvPrefixes,
     /// The contexts put in RAs as 6COs (RFC 6775 §7.2): the same table the
     /// node compresses with.
     pub contexts: AdvContexts,
@@ -56,10 +57,99 @@ impl RouterConfig {
             link_local,
             router_lifetime: 1800,
             hop_limit: 64,
-            prefixes: heapless::Vec::new(),
+            prefixes: AdvPrefixes::new(),
             contexts: AdvContexts::new(),
             abro: None,
         }
+    }
+}
+
+/// The prefixes a router announces (PIOs, RFC 4861 §4.6.2), at most
+/// [`MAX_PREFIXES`], packed: 26 bytes each without padding (a
+/// [`PrefixInformation`] is 28), 105 bytes for the 4.
+///
+/// Full policy: [`AdvPrefixes::push`] into a full list gives the PIO back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdvPrefixes {
+    entries: [PackedPio; MAX_PREFIXES],
+    len: u8,
+}
+
+/// A [`PrefixInformation`] with its lifetimes as bytes (no 4-byte
+/// alignment).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct PackedPio {
+    prefix: Ipv6Addr,
+    prefix_len: u8,
+    flags: u8,
+    valid: [u8; 4],
+    preferred: [u8; 4],
+}
+
+impl PackedPio {
+    const EMPTY: PackedPio = PackedPio {
+        prefix: Ipv6Addr::UNSPECIFIED,
+        prefix_len: 0,
+        flags: 0,
+        valid: [0; 4],
+        preferred: [0; 4],
+    };
+
+    fn unpack(&self) -> PrefixInformation {
+        PrefixInformation {
+            prefix_len: self.prefix_len,
+            flags: PrefixInfoFlags(self.flags),
+            valid_lifetime: u32::from_le_bytes(self.valid),
+            preferred_lifetime: u32::from_le_bytes(self.preferred),
+            prefix: self.prefix,
+        }
+    }
+}
+
+impl AdvPrefixes {
+    /// No prefix.
+    pub const fn new() -> Self {
+        AdvPrefixes { entries: [PackedPio::EMPTY; MAX_PREFIXES], len: 0 }
+    }
+
+    /// Appends a PIO; gives it back when [`MAX_PREFIXES`] are held.
+    pub fn push(&mut self, p: PrefixInformation) -> Result<(), PrefixInformation> {
+        let Some(e) = self.entries.get_mut(usize::from(self.len)) else { return Err(p) };
+        *e = PackedPio {
+            prefix: p.prefix,
+            prefix_len: p.prefix_len,
+            flags: p.flags.0,
+            valid: p.valid_lifetime.to_le_bytes(),
+            preferred: p.preferred_lifetime.to_le_bytes(),
+        };
+        self.len += 1;
+        Ok(())
+    }
+
+    /// Removes every prefix.
+    pub fn clear(&mut self) {
+        *self = Self::new();
+    }
+
+    /// The number of prefixes.
+    pub fn len(&self) -> usize {
+        usize::from(self.len)
+    }
+
+    /// True when there is no prefix.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The PIOs, in the order they were pushed.
+    pub fn iter(&self) -> impl Iterator<Item = PrefixInformation> + '_ {
+        self.entries.iter().take(self.len()).map(PackedPio::unpack)
+    }
+}
+
+impl Default for AdvPrefixes {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
@@ -352,7 +442,7 @@ impl<S: Slots<Neighbor>> Router<S> {
 mod tests {
     use super::*;
     use crate::nd::neighbor::NeighborState;
-    use crate::wire::ndisc::{AddressRegistration, LinkLayerAddress, NdiscOption, Options, PrefixInfoFlags};
+    use crate::wire::ndisc::{AddressRegistration, LinkLayerAddress, NdiscOption, Options};
 
     const EUI: [u8; 8] = [0, 0x12, 0x4b, 0, 0, 0, 0, 1];
 
@@ -403,6 +493,29 @@ mod tests {
         assert!(r.process(Instant::ZERO, &bad).is_none());
         assert_eq!(r.stats().bad, 1);
         assert_eq!(r.stats().ra_sent, 2);
+    }
+
+    /// PIOs read back as pushed; a fifth is given back.
+    #[test]
+    fn adv_prefixes_pack_and_refuse_when_full() {
+        let pio = |n: u16| PrefixInformation {
+            prefix_len: 48 + n as u8,
+            flags: PrefixInfoFlags(PrefixInfoFlags::AUTONOMOUS | PrefixInfoFlags::ON_LINK),
+            valid_lifetime: 0x0102_0304 + u32::from(n),
+            preferred_lifetime: u32::MAX - u32::from(n),
+            prefix: Ipv6Addr::new(0x2001, 0xdb8, n, 0, 0, 0, 0, 0),
+        };
+        let mut p = AdvPrefixes::default();
+        assert!(p.is_empty());
+        for n in 0..4 {
+            assert_eq!(p.push(pio(n)), Ok(()));
+        }
+        assert_eq!(p.push(pio(4)), Err(pio(4)));
+        assert_eq!(p.len(), 4);
+        assert!(p.iter().eq((0..4).map(pio)));
+        p.clear();
+        assert_eq!(p, AdvPrefixes::new());
+        assert_eq!(core::mem::size_of::<AdvPrefixes>(), 105);
     }
 
     /// The RA's 6COs come from the table compression uses, each with its
