@@ -79,9 +79,28 @@ pub struct ContextSlot {
 /// Full policy: [`ContextTable::set`] of a CID the table does not hold while
 /// every slot is used changes nothing and returns `false` (the caller counts
 /// it); the contexts already held are never evicted.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+///
+/// Two tables are equal when they hold the same contexts under the same
+/// CIDs, whatever their slots.
+#[derive(Debug, Clone)]
 pub struct ContextTable<const N: usize = 16> {
     slots: [Option<ContextSlot>; N],
+}
+
+impl<const N: usize> PartialEq for ContextTable<N> {
+    fn eq(&self, other: &Self) -> bool {
+        (0..=MAX_CID).all(|cid| self.get(cid) == other.get(cid))
+    }
+}
+
+impl<const N: usize> Eq for ContextTable<N> {}
+
+impl<const N: usize> core::hash::Hash for ContextTable<N> {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        for cid in 0..=MAX_CID {
+            self.get(cid).hash(state);
+        }
+    }
 }
 
 impl ContextTable {
@@ -276,6 +295,12 @@ mod tests {
         assert!(t.set(9, None));
         assert_eq!(t.set_slot(4, Some(c(4))), Some(0));
         assert_eq!(t.iter().map(|(cid, _)| cid).collect::<Vec<_>>(), [4, 3]);
+        // Equal contents in other slots: equal tables.
+        let mut u = ContextTable::<2>::EMPTY;
+        u.set(3, Some(c(3)));
+        assert_ne!(t, u);
+        u.set(4, Some(c(4)));
+        assert_eq!(t, u);
         assert_eq!(t.len(), 2);
         let v: Contexts<'_> = (&t).into();
         assert_eq!(v.get(3), Some(&c(3)));
