@@ -33,7 +33,7 @@
 //! ignored while the list is full), [`MAX_ADDRS`] addresses (the link-local
 //! one included; further prefixes are ignored), [`MAX_EVENTS`] pending
 //! events (further events are dropped and counted),
-//! [`MAX_CONTEXTS`](super::MAX_CONTEXTS) contexts (a 6CO for a further CID
+//! [`MAX_CONTEXTS`] contexts (a 6CO for a further CID
 //! is ignored and counted in [`NdStats::contexts_full`]; the contexts held
 //! are not evicted).
 
