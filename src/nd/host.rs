@@ -392,14 +392,15 @@ impl Host {
     /// start over.
     fn drop_router(&mut self, ip: Ipv6Addr, now: Instant) {
         // Router addresses are unique in the list (an RA updates its entry).
-        let Some(gone) = self.routers.iter().position(|r| r.addr == ip) else { return };
-        self.routers.remove(gone);
-        for a in self.addrs.iter_mut() {
-            match a.reg.router_mut() {
-                Some(r) if usize::from(*r) == gone => a.reg = Reg::pending(now, 0),
-                // The routers after it moved down one place.
-                Some(r) if usize::from(*r) > gone => *r -= 1,
-                _ => {}
+        if let Some(gone) = self.routers.iter().position(|r| r.addr == ip) {
+            self.routers.remove(gone);
+            for a in self.addrs.iter_mut() {
+                match a.reg.router_mut() {
+                    Some(r) if usize::from(*r) == gone => a.reg = Reg::pending(now, 0),
+                    // The routers after it moved down one place.
+                    Some(r) if usize::from(*r) > gone => *r -= 1,
+                    _ => {}
+                }
             }
         }
         if self.routers.is_empty() {
