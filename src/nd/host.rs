@@ -514,6 +514,16 @@ impl Host {
             return;
         }
         let mut ctx_changed = false;
+        // Removals first (RFC 6775 §7.2: lifetime 0), so that the contexts
+        // this RA adds find the slots it frees.
+        for o in options.iter().flatten() {
+            if let NdiscOption::SixLowpanContext(c) = o {
+                if c.valid_lifetime == 0 && self.contexts.get(c.cid & 0x0f).is_some() {
+                    self.contexts.set(c.cid & 0x0f, None);
+                    ctx_changed = true;
+                }
+            }
+        }
         for o in options.iter().flatten() {
             match o {
                 NdiscOption::PrefixInformation(pi) => {
@@ -932,6 +942,31 @@ mod tests {
         // Router lifetime 0 removes the router.
         h.process(Instant::from_secs(100), &ra(0, &[]));
         assert!(h.routers().is_empty());
+    }
+
+    /// A fifth CID is ignored and counted; an RA that removes one context
+    /// and adds another fits whatever the order of its 6COs.
+    #[test]
+    fn context_table_full() {
+        let mut h = Host::new(HostConfig::new(EUI));
+        let opts = [
+            ctx(1, 10, "2001:db8:1::"),
+            ctx(2, 10, "2001:db8:2::"),
+            ctx(3, 10, "2001:db8:3::"),
+            ctx(4, 10, "2001:db8:4::"),
+            ctx(5, 10, "2001:db8:5::"),
+        ];
+        h.process(Instant::ZERO, &ra(600, &opts));
+        assert_eq!((h.contexts().len(), h.stats().contexts_full), (4, 1));
+        assert!(h.contexts().get(5).is_none() && h.contexts().get(4).is_some());
+        let opts = [ctx(5, 10, "2001:db8:5::"), ctx(2, 0, "::")];
+        h.process(Instant::ZERO, &ra(600, &opts));
+        assert_eq!((h.contexts().len(), h.stats().contexts_full), (4, 1));
+        assert!(h.contexts().get(5).is_some() && h.contexts().get(2).is_none());
+        // All expire after 10 minutes.
+        let mut rng = Rng::new(0);
+        while h.poll(Instant::from_secs(600), &mut rng).is_some() {}
+        assert!(h.contexts().is_empty());
     }
 
     /// An address registering with the second router keeps it when the
