@@ -20,6 +20,11 @@ impl<T: Copy, const N: usize> Ring<T, N> {
         self.slots.first().is_none_or(Option::is_none)
     }
 
+    /// Whether every slot is used (the next `push_overwrite` drops one).
+    pub(crate) fn is_full(&self) -> bool {
+        self.slots.last().is_some_and(Option::is_some)
+    }
+
     /// Appends `v`; when the ring is full the oldest entry goes first.
     /// Returns whether one was dropped.
     pub(crate) fn push_overwrite(&mut self, v: T) -> bool {
@@ -57,6 +62,7 @@ mod tests {
         assert_eq!(r.pop_front(), Some(1));
         assert!(!r.push_overwrite(3));
         assert!(!r.push_overwrite(4));
+        assert!(r.is_full());
         assert!(r.push_overwrite(5), "full: 2 dropped");
         assert_eq!((r.pop_front(), r.pop_front(), r.pop_front()), (Some(3), Some(4), Some(5)));
         assert_eq!(r.pop_front(), None);

@@ -13,7 +13,6 @@ use sixlo::wire::icmpv6::{self, Message};
 use sixlo::wire::ieee802154::Address;
 use sixlo::wire::ndisc::{
     self, ArStatus, AuthoritativeBorderRouter, NdiscOption, PrefixInfoFlags, PrefixInformation,
-    SixLowpanContext,
 };
 
 const H1: [u8; 8] = [0x00, 0x12, 0x4b, 0x00, 0x00, 0x00, 0x00, 0x01];
@@ -71,15 +70,7 @@ fn router_config() -> RouterConfig {
             prefix: prefix(),
         })
         .unwrap();
-    c.contexts
-        .push(SixLowpanContext {
-            context_len: 64,
-            compression: true,
-            cid: 0,
-            valid_lifetime: 600,
-            prefix: prefix(),
-        })
-        .unwrap();
+    assert!(c.contexts.set(0, Some(Context { prefix: prefix(), prefix_len: 64, compress: true }), 600));
     c.abro = Some(AuthoritativeBorderRouter {
         version_low: 1,
         version_high: 0,
@@ -183,7 +174,7 @@ fn bootstrap_registers_on_both_sides() {
     let e = net.router.table().get(&global(H1)).unwrap();
     // The registration lifetime, in whole seconds (the stamp of use rounds
     // down, the deadline up).
-    let life = e.expires.unwrap().to_instant() - e.last_used.to_instant();
+    let life = e.expires().unwrap().to_instant() - e.last_used().to_instant();
     assert!((900..=901).contains(&life.total_secs()) && life.total_micros() % 1_000_000 == 0, "{life}");
     let ev = net.events(0);
     assert_eq!(ev[0], HostEvent::RouterAdded { router: link_local_from_eui64(R) });
@@ -221,18 +212,18 @@ fn bootstrap_registers_on_both_sides() {
 fn reregistration_keeps_entry_and_silence_expires_it() {
     let mut net = Net::<8>::new(&[H1]);
     net.run_until(secs(5));
-    let first = net.router.table().get(&global(H1)).unwrap().expires.unwrap().to_instant();
+    let first = net.router.table().get(&global(H1)).unwrap().expires().unwrap().to_instant();
     // Re-registration at 80 % of 15 min keeps it past the first lifetime.
     net.run_until(first + Duration::from_secs(60));
     assert!(net.router.table().is_registered(&global(H1)));
     assert!(net.hosts[0].is_registered(&global(H1)));
     let again = net.router.table().get(&global(H1)).unwrap();
-    assert!(again.expires.unwrap().to_instant() > first + Duration::from_secs(11 * 60));
-    assert!(again.tid != 0);
+    assert!(again.expires().unwrap().to_instant() > first + Duration::from_secs(11 * 60));
+    assert!(again.tid() != 0);
     assert_eq!(net.router.stats().expired, 0);
     // The host goes silent: the router drops the entry at its lifetime.
     net.drop_from_host[0] = true;
-    let end = net.router.table().get(&global(H1)).unwrap().expires.unwrap().to_instant();
+    let end = net.router.table().get(&global(H1)).unwrap().expires().unwrap().to_instant();
     net.run_until(end - Duration::from_secs(1));
     assert!(net.router.table().is_registered(&global(H1)));
     net.run_until(end);
@@ -253,7 +244,7 @@ fn duplicate_address_is_reported() {
     assert_eq!(net.hosts[1].stats().reg_duplicate, 1);
     assert_eq!(net.router.stats().reg_duplicate, 1);
     // The owner keeps it.
-    assert_eq!(net.router.table().get(&global(H1)).unwrap().rovr.0, H1);
+    assert_eq!(net.router.table().get(&global(H1)).unwrap().rovr().0, H1);
     assert!(net.hosts[0].is_registered(&global(H1)));
 }
 

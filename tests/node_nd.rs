@@ -32,9 +32,9 @@ fn registration_refresh_at_80_percent_and_expiry_when_silent() {
     assert!(m.nodes[1].is_registered(&addr));
     let t_reg = m.now;
     let entry = *m.nodes[0].nd_router().unwrap().table().get(&addr).expect("router has no entry");
-    assert_eq!(entry.state, NeighborState::Registered);
-    assert_eq!(entry.lladdr, sixlo::wire::ieee802154::Address::Extended(HOST_A));
-    let e1 = entry.expires.expect("registered entry without lifetime").to_instant();
+    assert_eq!(entry.state(), NeighborState::Registered);
+    assert_eq!(entry.lladdr(), sixlo::wire::ieee802154::Address::Extended(HOST_A));
+    let e1 = entry.expires().expect("registered entry without lifetime").to_instant();
     // RFC 6775 §6.5.2: the entry lives for the registration lifetime (60 s)
     // from the NS+ARO, which the router took in less than 1 s before now,
     // rounded up to a whole second (never early, under a second late).
@@ -53,7 +53,7 @@ fn registration_refresh_at_80_percent_and_expiry_when_silent() {
     m.run_until(refresh - Duration::from_millis(200));
     assert_eq!(m.nodes[1].stats().nd.ns_sent, ns0, "NS sent before 80 % of the lifetime");
     assert_eq!(
-        m.nodes[0].nd_router().unwrap().table().get(&addr).unwrap().expires.map(|e| e.to_instant()),
+        m.nodes[0].nd_router().unwrap().table().get(&addr).unwrap().expires().map(|e| e.to_instant()),
         Some(e1)
     );
     m.run_until(refresh + Duration::from_secs(1));
@@ -61,8 +61,8 @@ fn registration_refresh_at_80_percent_and_expiry_when_silent() {
     assert_eq!(m.nodes[0].stats().nd.reg_ok, reg0 + 2);
     assert!(m.nodes[1].is_registered(&addr));
     let entry = *m.nodes[0].nd_router().unwrap().table().get(&addr).unwrap();
-    assert_eq!(entry.state, NeighborState::Registered);
-    let e2 = entry.expires.unwrap().to_instant();
+    assert_eq!(entry.state(), NeighborState::Registered);
+    let e2 = entry.expires().unwrap().to_instant();
     // Moved by about 48 s (the refresh point, within the 200 ms window;
     // both deadlines rounded up to a whole second).
     let moved = e2.total_millis() - e1.total_millis();
@@ -72,7 +72,7 @@ fn registration_refresh_at_80_percent_and_expiry_when_silent() {
     m.active[1] = false;
     m.run_until(e2 - Duration::from_millis(1));
     let table = m.nodes[0].nd_router().unwrap().table();
-    assert_eq!(table.get(&addr).map(|e| e.state), Some(NeighborState::Registered));
+    assert_eq!(table.get(&addr).map(|e| e.state()), Some(NeighborState::Registered));
     m.run_until(e2 + Duration::from_millis(1));
     let table = m.nodes[0].nd_router().unwrap().table();
     assert!(table.get(&addr).is_none(), "entry outlived its lifetime: {:?}", table.get(&addr));

@@ -73,7 +73,7 @@ fn root_reboot_wipes_registrations_and_hosts_register_again() {
     sim.run_for(Duration::from_secs(5));
     let table = sim.node(r).nd_router().unwrap().table();
     // Each host registers its link-local and its global address.
-    assert_eq!(table.iter().filter(|n| n.state == NeighborState::Registered).count(), 6);
+    assert_eq!(table.iter().filter(|n| n.state() == NeighborState::Registered).count(), 6);
     assert!(hosts.iter().all(|&h| table.is_registered(&link_local(h))));
 
     let t0 = sim.now();

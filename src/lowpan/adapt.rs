@@ -7,7 +7,7 @@
 //! scratch buffer; fragments and single frames are written straight into
 //! the frame buffer the MAC sends. No `Repr` is built on this path.
 
-use super::context::ContextTable;
+use super::context::Contexts;
 use super::frag::{
     FragError, Fragmentation, Fragmenter, ReassemblyError, ReassemblyKey, SlotStorage, fragment,
 };
@@ -86,11 +86,11 @@ impl Encoded<'_> {
 /// `scratch` receives the compressed headers ([`MAX_COMPRESSED_HEADERS`]
 /// bytes are enough); the packet's payload is not copied until the frames
 /// are written.
-pub fn encode<'a>(
+pub fn encode<'a, 'c>(
     packet: &'a [u8],
     ll_src: &Address,
     ll_dst: &Address,
-    ctx: &ContextTable,
+    ctx: impl Into<Contexts<'c>>,
     tag: u16,
     mtu: usize,
     scratch: &'a mut [u8],
@@ -201,15 +201,16 @@ impl<S: SlotStorage> Receiver<S> {
     /// With a mesh header (RFC 4944 §5.2) the originator and final
     /// destination stand for the link addresses, as they do for header
     /// compression and the reassembly key.
-    pub fn receive<'a>(
+    pub fn receive<'a, 'c>(
         &'a mut self,
         now: Instant,
         payload: &[u8],
         ll_src: &Address,
         ll_dst: &Address,
-        ctx: &ContextTable,
+        ctx: impl Into<Contexts<'c>>,
         out: &'a mut [u8],
     ) -> Result<Received<'a>, ReceiveError> {
+        let ctx = ctx.into();
         let stack = match sixlowpan::walk(payload) {
             Ok(s) => s,
             Err(e) => {
@@ -286,6 +287,7 @@ impl<S: SlotStorage> Receiver<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lowpan::context::ContextTable;
     use crate::lowpan::frag::ReassemblyBuffers;
     use crate::wire::checksum;
 

@@ -1,6 +1,7 @@
-//! The 6LoWPAN context table (RFC 6282 §3.1.2, RFC 6775 §4.2 6CO): up to 16
+//! The 6LoWPAN context table (RFC 6282 §3.1.2, RFC 6775 §4.2 6CO): the
 //! prefixes that stateful (SAC/DAC=1) header compression refers to by a
-//! 4-bit context identifier.
+//! 4-bit context identifier, at most 16, as many at once as the table has
+//! slots.
 
 use core::net::Ipv6Addr;
 
@@ -54,43 +55,163 @@ impl Context {
     }
 }
 
-/// The 16 contexts of RFC 6282 §3.1.2, indexed by context identifier
-/// (0..=15). Context 0 is the default one, usable without the CID byte.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct ContextTable {
-    entries: [Option<Context>; 16],
+/// RFC 6282 §3.1.2: context identifiers are 4 bits, 0..=15.
+pub const MAX_CID: u8 = 15;
+
+/// A used slot of a [`ContextTable`]: a context and its CID (19 bytes,
+/// `Option` in the niche of `compress`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ContextSlot {
+    ctx: Context,
+    cid: u8,
+}
+
+/// A table of up to `N` compression contexts, each with its context
+/// identifier (any of RFC 6282 §3.1.2's 0..=15; context 0 is the default
+/// one, usable without the CID byte).
+///
+/// `N` is the number of contexts held at once: the default, 16, holds every
+/// CID (what a decoder given arbitrary contexts needs, 304 bytes); a node
+/// sizes its table for the few contexts a network uses (a 6LoWPAN-ND router
+/// and host keep [`nd::MAX_CONTEXTS`](crate::nd::MAX_CONTEXTS), 76 bytes).
+/// Each slot costs 19 bytes.
+///
+/// Full policy: [`ContextTable::set`] of a CID the table does not hold while
+/// every slot is used changes nothing and returns `false` (the caller counts
+/// it); the contexts already held are never evicted.
+///
+/// Two tables are equal when they hold the same contexts under the same
+/// CIDs, whatever their slots.
+#[derive(Debug, Clone)]
+pub struct ContextTable<const N: usize = 16> {
+    slots: [Option<ContextSlot>; N],
+}
+
+impl<const N: usize> PartialEq for ContextTable<N> {
+    fn eq(&self, other: &Self) -> bool {
+        (0..=MAX_CID).all(|cid| self.get(cid) == other.get(cid))
+    }
+}
+
+impl<const N: usize> Eq for ContextTable<N> {}
+
+impl<const N: usize> core::hash::Hash for ContextTable<N> {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        for cid in 0..=MAX_CID {
+            self.get(cid).hash(state);
+        }
+    }
 }
 
 impl ContextTable {
-    /// An empty table.
+    /// An empty table with room for all 16 CIDs.
     pub const fn new() -> Self {
-        ContextTable { entries: [None; 16] }
+        Self::EMPTY
+    }
+}
+
+impl<const N: usize> ContextTable<N> {
+    /// An empty table of `N` slots.
+    pub const EMPTY: Self = ContextTable { slots: [None; N] };
+
+    /// Sets (or clears, with `None`) context `cid`. Returns `false` when
+    /// nothing was done: `cid` above 15 (the CID fields are 4 bits), or a
+    /// new `cid` while the table is full (see the full policy above).
+    /// Clearing a CID that is not held succeeds.
+    pub fn set(&mut self, cid: u8, ctx: Option<Context>) -> bool {
+        self.set_slot(cid, ctx).is_some()
     }
 
-    /// Sets (or clears, with `None`) context `cid`; a `cid` above 15 is
-    /// ignored (the CID fields are 4 bits).
-    pub fn set(&mut self, cid: u8, ctx: Option<Context>) {
-        if let Some(e) = self.entries.get_mut(usize::from(cid)) {
-            *e = ctx;
+    /// [`ContextTable::set`], returning the index of the slot that holds
+    /// (or held) `cid`; `Some(N)` when `ctx` is `None` and `cid` was not
+    /// held. Slot indices stay put while a CID is held, so a caller can keep
+    /// per-context data (e.g. a lifetime) in an array of `N` beside it.
+    pub(crate) fn set_slot(&mut self, cid: u8, ctx: Option<Context>) -> Option<usize> {
+        if cid > MAX_CID {
+            return None;
         }
+        let held = self.slot_of(cid);
+        let Some(ctx) = ctx else {
+            if let Some(i) = held {
+                self.slots[i] = None;
+            }
+            return Some(held.unwrap_or(N));
+        };
+        let i = held.or_else(|| self.slots.iter().position(Option::is_none))?;
+        self.slots[i] = Some(ContextSlot { ctx, cid });
+        Some(i)
+    }
+
+    /// The slot index of context `cid`, if held.
+    pub(crate) fn slot_of(&self, cid: u8) -> Option<usize> {
+        self.slots.iter().position(|s| s.is_some_and(|s| s.cid == cid))
     }
 
     /// Context `cid`, if set (`None` above 15).
     #[inline]
     pub fn get(&self, cid: u8) -> Option<&Context> {
-        self.entries.get(usize::from(cid)).and_then(Option::as_ref)
+        self.view().get(cid)
+    }
+
+    /// The contexts held, `(cid, context)`, in slot order.
+    pub fn iter(&self) -> impl Iterator<Item = (u8, &Context)> + '_ {
+        self.slots.iter().flatten().map(|s| (s.cid, &s.ctx))
+    }
+
+    /// The `(cid, context)` in slot `i`, if used.
+    pub(crate) fn slot(&self, i: usize) -> Option<(u8, &Context)> {
+        self.slots.get(i).and_then(Option::as_ref).map(|s| (s.cid, &s.ctx))
+    }
+
+    /// The number of contexts held.
+    pub fn len(&self) -> usize {
+        self.iter().count()
+    }
+
+    /// True when no context is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The table as header compression reads it.
+    #[inline]
+    pub fn view(&self) -> Contexts<'_> {
+        Contexts(&self.slots)
+    }
+}
+
+impl<const N: usize> Default for ContextTable<N> {
+    fn default() -> Self {
+        Self::EMPTY
+    }
+}
+
+/// A read-only view of a [`ContextTable`] of any size: what header
+/// compression and decompression take (`&table` converts into it), so that
+/// their code is the same for every table size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Contexts<'a>(&'a [Option<ContextSlot>]);
+
+impl<'a> Contexts<'a> {
+    /// No context at all.
+    pub const NONE: Contexts<'static> = Contexts(&[]);
+
+    /// Context `cid`, if set (`None` above 15).
+    #[inline]
+    pub fn get(self, cid: u8) -> Option<&'a Context> {
+        self.0.iter().flatten().find(|s| s.cid == cid).map(|s| &s.ctx)
     }
 
     /// True when no context usable for compression is set.
     #[inline]
-    pub(crate) fn none_for_compression(&self) -> bool {
-        !self.entries.iter().any(|e| e.is_some_and(|c| c.compress))
+    pub(crate) fn none_for_compression(self) -> bool {
+        !self.0.iter().flatten().any(|s| s.ctx.compress)
     }
 }
 
-impl Default for ContextTable {
-    fn default() -> Self {
-        Self::new()
+impl<'a, const N: usize> From<&'a ContextTable<N>> for Contexts<'a> {
+    fn from(t: &'a ContextTable<N>) -> Self {
+        t.view()
     }
 }
 
@@ -147,8 +268,43 @@ mod tests {
         t.set(16, Some(c));
         assert_eq!(t.get(15), Some(&c));
         assert_eq!(t.get(16), None);
-        assert!(t.none_for_compression());
+        assert!(t.view().none_for_compression());
         t.set(15, None);
         assert_eq!(t, ContextTable::default());
+    }
+
+    /// A small table holds any CIDs, up to its size; a new CID when full is
+    /// refused and the contexts held stay; slots stay put.
+    #[test]
+    fn small_table_full_policy() {
+        let c = |n: u16| Context {
+            prefix: Ipv6Addr::new(0xfd00, n, 0, 0, 0, 0, 0, 0),
+            prefix_len: 64,
+            compress: true,
+        };
+        let mut t = ContextTable::<2>::EMPTY;
+        assert_eq!(core::mem::size_of::<ContextTable<2>>(), 38);
+        assert!(t.view().none_for_compression());
+        assert_eq!(t.set_slot(9, Some(c(9))), Some(0));
+        assert_eq!(t.set_slot(3, Some(c(3))), Some(1));
+        assert!(!t.set(4, Some(c(4))), "full");
+        assert!(!t.set(16, None), "CIDs are 4 bits");
+        assert_eq!((t.get(9), t.get(3), t.get(4)), (Some(&c(9)), Some(&c(3)), None));
+        assert_eq!(t.set_slot(9, Some(c(1))), Some(0), "replaced in place");
+        assert!(t.set(4, None), "clearing a CID not held");
+        assert!(t.set(9, None));
+        assert_eq!(t.set_slot(4, Some(c(4))), Some(0));
+        assert_eq!(t.iter().map(|(cid, _)| cid).collect::<Vec<_>>(), [4, 3]);
+        // Equal contents in other slots: equal tables.
+        let mut u = ContextTable::<2>::EMPTY;
+        u.set(3, Some(c(3)));
+        assert_ne!(t, u);
+        u.set(4, Some(c(4)));
+        assert_eq!(t, u);
+        assert_eq!(t.len(), 2);
+        let v: Contexts<'_> = (&t).into();
+        assert_eq!(v.get(3), Some(&c(3)));
+        assert!(!v.none_for_compression());
+        assert_eq!(Contexts::NONE.get(0), None);
     }
 }

@@ -19,7 +19,7 @@ pub mod iphc;
 pub use adapt::{
     EncodeError, Encoded, LowpanStats, MAX_COMPRESSED_HEADERS, ReceiveError, Received, Receiver, encode,
 };
-pub use context::{Context, ContextTable};
+pub use context::{Context, ContextTable, Contexts};
 pub use iphc::{
     CompressError, Compressed, DecompressError, Decompressed, compress, compress_headers, decompress,
     decompress_headers,

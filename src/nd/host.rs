@@ -32,7 +32,10 @@
 //! Capacities: [`MAX_ROUTERS`] default routers (further routers are
 //! ignored while the list is full), [`MAX_ADDRS`] addresses (the link-local
 //! one included; further prefixes are ignored), [`MAX_EVENTS`] pending
-//! events (further events are dropped and counted).
+//! events (further events are dropped and counted),
+//! [`MAX_CONTEXTS`] contexts (a 6CO for a further CID
+//! is ignored and counted in [`NdStats::contexts_full`]; the contexts held
+//! are not evicted).
 
 use core::net::Ipv6Addr;
 
@@ -42,12 +45,13 @@ use super::consts::{
 };
 use super::neighbor::Rovr;
 use super::{
-    ALL_ROUTERS, Aro, HOP_LIMIT, NdInput, NdMessage, NdStats, Transmit, addr_from_prefix, iid_from_eui64,
-    link_local_from_eui64, minutes, sllao_of,
+    ALL_ROUTERS, Aro, HOP_LIMIT, MAX_CONTEXTS, NdInput, NdMessage, NdStats, Transmit, addr_from_prefix,
+    iid_from_eui64, link_local_from_eui64, minutes, sllao_of,
 };
+use crate::fifo::Ring;
 use crate::lowpan::{Context, ContextTable};
 use crate::mac::Rng;
-use crate::time::{Duration, Instant, InstantSecs};
+use crate::time::{Duration, Instant, InstantMillis, InstantSecs};
 use crate::wire::ieee802154::Address;
 use crate::wire::ipv6::AddressExt;
 use crate::wire::ndisc::{self, ArStatus, NdiscOption, NeighborFlags};
@@ -128,7 +132,11 @@ pub enum HostEvent {
     ContextsChanged,
 }
 
-/// A default router.
+/// A default router. 40 bytes.
+///
+/// Its times are whole seconds, rounded up (router lifetimes are seconds,
+/// RFC 4861 §4.2; the refresh point and the avoidance backoff are 10 s or
+/// more): it ends at most one second late, never early.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DefaultRouter {
     /// Its (link-local) address.
@@ -136,21 +144,49 @@ pub struct DefaultRouter {
     /// Its link-layer address.
     pub lladdr: Address,
     /// End of its router lifetime.
-    pub expires: Instant,
+    pub expires: InstantSecs,
     /// When to refresh it with a unicast RS.
-    refresh_at: Instant,
+    refresh_at: InstantSecs,
     /// Avoided for registrations until then (status 2 or other errors).
-    avoid_until: Option<Instant>,
+    avoid_until: Option<InstantSecs>,
 }
 
+/// The registration state of an address. `router` is the index of the
+/// router in `Host::routers`: an address in `Sending` or `Registered`
+/// always refers to a router of the list (`Host::drop_router` sends the
+/// addresses of a router it drops back to `Pending` and renumbers the
+/// others). Times to the millisecond, deadlines rounded up. 12 bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Reg {
     /// Register when a usable router exists and `at` has come.
-    Pending { at: Instant, backoff: u8 },
+    Pending { at: InstantMillis, backoff: u8 },
     /// NS+ARO sent `sent` times to `router`, next try at `next`.
-    Sending { router: Ipv6Addr, tid: u8, sent: u8, next: Instant, backoff: u8 },
+    Sending { router: u8, tid: u8, sent: u8, next: InstantMillis, backoff: u8 },
     /// Registered; refresh at `refresh_at`.
-    Registered { router: Ipv6Addr, refresh_at: Instant },
+    Registered { router: u8, refresh_at: InstantMillis },
+}
+
+impl Reg {
+    /// Pending from `now` on: `at` rounds down, so the registration is due
+    /// at once.
+    fn pending(now: Instant, backoff: u8) -> Reg {
+        Reg::Pending { at: InstantMillis::floor(now), backoff }
+    }
+
+    /// The index of the router it is registered (or registering) with.
+    fn router(&self) -> Option<u8> {
+        match *self {
+            Reg::Sending { router, .. } | Reg::Registered { router, .. } => Some(router),
+            Reg::Pending { .. } => None,
+        }
+    }
+
+    fn router_mut(&mut self) -> Option<&mut u8> {
+        match self {
+            Reg::Sending { router, .. } | Reg::Registered { router, .. } => Some(router),
+            Reg::Pending { .. } => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -171,19 +207,36 @@ pub struct Host {
     config: HostConfig,
     tid: u8,
     rs_count: u32,
-    rs_next: Option<Instant>,
-    routers: heapless::Vec<DefaultRouter, MAX_ROUTERS>,
-    addrs: heapless::Vec<HostAddr, MAX_ADDRS>,
-    dereg: heapless::Vec<(Ipv6Addr, DefaultRouter), 2>,
-    contexts: ContextTable,
-    /// When context `cid` expires; meaningful only while `contexts` holds
-    /// `cid` (the two are set and cleared together), which saves an
-    /// `Option` tag per entry. To the second, rounded up: 6CO lifetimes
-    /// are whole minutes (RFC 6775 §4.2).
-    ctx_expires: [InstantSecs; 16],
+    /// When the next RS goes out (to the millisecond, rounded up: the
+    /// random delay is in milliseconds, the intervals whole seconds).
+    rs_next: Option<InstantMillis>,
+    routers: heapless::Vec<DefaultRouter, MAX_ROUTERS, u8>,
+    addrs: heapless::Vec<HostAddr, MAX_ADDRS, u8>,
+    dereg: heapless::Vec<Dereg, 2, u8>,
+    contexts: ContextTable<MAX_CONTEXTS>,
+    /// When the context in slot `i` of `contexts` expires; meaningful only
+    /// while that slot is used (the two are set and cleared together),
+    /// which saves an `Option` tag per entry. To the second, rounded up:
+    /// 6CO lifetimes are whole minutes (RFC 6775 §4.2).
+    ctx_expires: [InstantSecs; MAX_CONTEXTS],
     abro_version: Option<u32>,
-    events: heapless::Deque<HostEvent, MAX_EVENTS>,
+    /// Oldest first; a new event when full is dropped (and counted).
+    events: Ring<HostEvent, MAX_EVENTS>,
     stats: NdStats,
+}
+
+/// `t` rounded up to the millisecond (a deadline never comes early).
+fn ms_ceil(t: Instant) -> InstantMillis {
+    InstantMillis::floor(t + Duration::from_micros(999))
+}
+
+/// A de-registration to send: our address, the router's address and
+/// link-layer address (kept: the router may be gone by then). 41 bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Dereg {
+    addr: Ipv6Addr,
+    router: Ipv6Addr,
+    lladdr: Address,
 }
 
 fn refresh_point(now: Instant, lifetime: Duration) -> Instant {
@@ -207,19 +260,19 @@ impl Host {
             routers: heapless::Vec::new(),
             addrs: heapless::Vec::new(),
             dereg: heapless::Vec::new(),
-            contexts: ContextTable::new(),
-            ctx_expires: [InstantSecs::ZERO; 16],
+            contexts: ContextTable::EMPTY,
+            ctx_expires: [InstantSecs::ZERO; MAX_CONTEXTS],
             abro_version: None,
-            events: heapless::Deque::new(),
+            events: Ring::new(),
             stats: NdStats::default(),
         };
         h.add_address(link_local_from_eui64(config.eui64), Instant::ZERO);
         h
     }
 
-    /// When context `cid` expires, if we hold it.
-    fn ctx_expiry(&self, cid: u8) -> Option<Instant> {
-        self.contexts.get(cid).and(self.ctx_expires.get(usize::from(cid)).map(|t| t.to_instant()))
+    /// When the context in slot `i` expires, if the slot is used.
+    fn ctx_expiry(&self, i: usize) -> Option<Instant> {
+        self.contexts.slot(i).and(self.ctx_expires.get(i).map(|t| t.to_instant()))
     }
 
     /// The configuration.
@@ -237,8 +290,9 @@ impl Host {
         &self.stats
     }
 
-    /// The contexts learnt from 6COs, for header compression.
-    pub fn contexts(&self) -> &ContextTable {
+    /// The contexts learnt from 6COs, for header compression (at most
+    /// [`MAX_CONTEXTS`]; see [`NdStats::contexts_full`]).
+    pub fn contexts(&self) -> &ContextTable<MAX_CONTEXTS> {
         &self.contexts
     }
 
@@ -278,8 +332,10 @@ impl Host {
     }
 
     fn event(&mut self, e: HostEvent) {
-        if self.events.push_back(e).is_err() {
+        if self.events.is_full() {
             self.stats.events_dropped += 1;
+        } else {
+            self.events.push_overwrite(e);
         }
     }
 
@@ -290,12 +346,7 @@ impl Host {
             return false;
         }
         self.addrs
-            .push(HostAddr {
-                addr,
-                valid_until: None,
-                registered_until: None,
-                reg: Reg::Pending { at: now, backoff: 0 },
-            })
+            .push(HostAddr { addr, valid_until: None, registered_until: None, reg: Reg::pending(now, 0) })
             .is_ok()
     }
 
@@ -305,14 +356,10 @@ impl Host {
     pub fn remove_address(&mut self, addr: &Ipv6Addr) -> bool {
         let Some(i) = self.addrs.iter().position(|a| a.addr == *addr) else { return false };
         let a = self.addrs.swap_remove(i);
-        let router = match a.reg {
-            Reg::Registered { router, .. } | Reg::Sending { router, .. } => Some(router),
-            Reg::Pending { .. } => None,
-        };
-        if let Some(r) = router.and_then(|r| self.routers.iter().find(|x| x.addr == r).copied()) {
+        if let Some(r) = a.reg.router().and_then(|r| self.routers.get(usize::from(r))) {
             // Best effort: when the queue is full the router lets the
             // registration run out.
-            let _ = self.dereg.push((a.addr, r));
+            let _ = self.dereg.push(Dereg { addr: a.addr, router: r.addr, lladdr: r.lladdr });
         }
         true
     }
@@ -322,11 +369,17 @@ impl Host {
         self.tid
     }
 
-    fn ns_aro(&self, addr: Ipv6Addr, router: &DefaultRouter, tid: u8, lifetime: u16) -> Transmit<'static> {
+    fn ns_aro(
+        &self,
+        addr: Ipv6Addr,
+        (router, lladdr): (Ipv6Addr, Address),
+        tid: u8,
+        lifetime: u16,
+    ) -> Transmit<'static> {
         Transmit {
             src: addr,
-            dst: router.addr,
-            ll_dst: router.lladdr,
+            dst: router,
+            ll_dst: lladdr,
             msg: NdMessage::NeighborSolicit {
                 target: addr,
                 sllao: Some(self.config.ll_addr),
@@ -338,12 +391,16 @@ impl Host {
     /// Drops router `ip`; addresses registered (or registering) with it
     /// start over.
     fn drop_router(&mut self, ip: Ipv6Addr, now: Instant) {
-        self.routers.retain(|r| r.addr != ip);
-        for a in self.addrs.iter_mut() {
-            let uses =
-                matches!(a.reg, Reg::Sending { router, .. } | Reg::Registered { router, .. } if router == ip);
-            if uses {
-                a.reg = Reg::Pending { at: now, backoff: 0 };
+        // Router addresses are unique in the list (an RA updates its entry).
+        if let Some(gone) = self.routers.iter().position(|r| r.addr == ip) {
+            self.routers.remove(gone);
+            for a in self.addrs.iter_mut() {
+                match a.reg.router_mut() {
+                    Some(r) if usize::from(*r) == gone => a.reg = Reg::pending(now, 0),
+                    // The routers after it moved down one place.
+                    Some(r) if usize::from(*r) > gone => *r -= 1,
+                    _ => {}
+                }
             }
         }
         if self.routers.is_empty() {
@@ -425,21 +482,16 @@ impl Host {
             }
         } else {
             let life = Duration::from_secs(u64::from(lifetime));
-            let refresh_at = refresh_point(now, life);
+            let refresh_at = InstantSecs::ceil(refresh_point(now, life));
+            let expires = InstantSecs::deadline(now, life);
             if let Some(r) = self.routers.iter_mut().find(|r| r.addr == input.src) {
                 r.lladdr = lladdr;
-                r.expires = now + life;
+                r.expires = expires;
                 r.refresh_at = refresh_at;
             } else if lladdr != Address::Absent
                 && self
                     .routers
-                    .push(DefaultRouter {
-                        addr: input.src,
-                        lladdr,
-                        expires: now + life,
-                        refresh_at,
-                        avoid_until: None,
-                    })
+                    .push(DefaultRouter { addr: input.src, lladdr, expires, refresh_at, avoid_until: None })
                     .is_ok()
             {
                 self.rs_next = None;
@@ -462,6 +514,16 @@ impl Host {
             return;
         }
         let mut ctx_changed = false;
+        // Removals first (RFC 6775 §7.2: lifetime 0), so that the contexts
+        // this RA adds find the slots it frees.
+        for o in options.iter().flatten() {
+            if let NdiscOption::SixLowpanContext(c) = o {
+                if c.valid_lifetime == 0 && self.contexts.get(c.cid & 0x0f).is_some() {
+                    self.contexts.set(c.cid & 0x0f, None);
+                    ctx_changed = true;
+                }
+            }
+        }
         for o in options.iter().flatten() {
             match o {
                 NdiscOption::PrefixInformation(pi) => {
@@ -499,12 +561,17 @@ impl Host {
                         prefix_len: c.context_len,
                         compress: c.compression,
                     });
-                    if self.contexts.get(cid).copied() != new {
-                        ctx_changed = true;
-                    }
-                    self.contexts.set(cid, new);
-                    if let Some(t) = self.ctx_expires.get_mut(usize::from(cid)) {
-                        *t = InstantSecs::deadline(now, minutes(c.valid_lifetime));
+                    let old = self.contexts.get(cid).copied();
+                    match self.contexts.set_slot(cid, new) {
+                        Some(i) => {
+                            ctx_changed |= old != new;
+                            if let Some(t) = self.ctx_expires.get_mut(i) {
+                                *t = InstantSecs::deadline(now, minutes(c.valid_lifetime));
+                            }
+                        }
+                        // Every slot holds another CID: the new context is
+                        // not kept (the ones held are not evicted).
+                        None => self.stats.contexts_full += 1,
                     }
                 }
                 _ => {}
@@ -535,7 +602,7 @@ impl Host {
             self.stats.ignored += 1;
             return;
         };
-        if router != src {
+        if self.routers.get(usize::from(router)).is_none_or(|r| r.addr != src) {
             self.stats.ignored += 1;
             return;
         }
@@ -545,8 +612,8 @@ impl Host {
                 let life = minutes(aro.lifetime);
                 let a = &mut self.addrs[i];
                 a.registered_until = Some(InstantSecs::deadline(now, life));
-                a.reg = Reg::Registered { router, refresh_at: refresh_point(now, life) };
-                self.event(HostEvent::Registered { addr: target, router, lifetime: aro.lifetime });
+                a.reg = Reg::Registered { router, refresh_at: ms_ceil(refresh_point(now, life)) };
+                self.event(HostEvent::Registered { addr: target, router: src, lifetime: aro.lifetime });
             }
             ArStatus::Duplicate => {
                 self.stats.reg_duplicate += 1;
@@ -559,28 +626,30 @@ impl Host {
                 } else {
                     self.stats.bad += 1;
                 }
-                let until = now + backoff(b);
-                if let Some(r) = self.routers.iter_mut().find(|r| r.addr == router) {
+                let until = InstantSecs::ceil(now + backoff(b));
+                if let Some(r) = self.routers.get_mut(usize::from(router)) {
                     r.avoid_until = Some(until);
                 }
-                self.addrs[i].reg = Reg::Pending { at: now, backoff: b.saturating_add(1) };
+                self.addrs[i].reg = Reg::pending(now, b.saturating_add(1));
             }
         }
     }
 
-    fn usable_router(&self, now: Instant) -> Option<DefaultRouter> {
-        self.routers.iter().find(|r| r.avoid_until.is_none_or(|t| t <= now)).copied()
+    /// The first router not avoided at `now`, with its index.
+    fn usable_router(&self, now: Instant) -> Option<(u8, DefaultRouter)> {
+        let i = self.routers.iter().position(|r| r.avoid_until.is_none_or(|t| t.reached(now)))?;
+        Some((i as u8, self.routers[i]))
     }
 
     /// Timers: expiries, RSs, registrations. Returns at most one message to
     /// send; call again (same `now`) until it returns `None`.
     pub fn poll(&mut self, now: Instant, rng: &mut Rng) -> Option<Transmit<'static>> {
         self.expire(now);
-        if let Some((addr, r)) = self.dereg.pop() {
+        if let Some(d) = self.dereg.pop() {
             self.stats.ns_sent += 1;
             self.stats.dereg += 1;
             let tid = self.next_tid();
-            return Some(self.ns_aro(addr, &r, tid, 0));
+            return Some(self.ns_aro(d.addr, (d.router, d.lladdr), tid, 0));
         }
         if let Some(t) = self.poll_rs(now, rng) {
             return Some(t);
@@ -591,7 +660,7 @@ impl Host {
     fn expire(&mut self, now: Instant) {
         let mut i = 0;
         while let Some(r) = self.routers.get(i).copied() {
-            if r.expires <= now {
+            if r.expires.reached(now) {
                 self.stats.expired += 1;
                 self.drop_router(r.addr, now);
             } else {
@@ -613,10 +682,12 @@ impl Host {
             i += 1;
         }
         let mut changed = false;
-        for cid in 0..16u8 {
-            if self.ctx_expiry(cid).is_some_and(|t| t <= now) {
+        for i in 0..MAX_CONTEXTS {
+            if self.ctx_expiry(i).is_some_and(|t| t <= now) {
                 self.stats.expired += 1;
-                self.contexts.set(cid, None);
+                if let Some((cid, _)) = self.contexts.slot(i) {
+                    self.contexts.set(cid, None);
+                }
                 changed = true;
             }
         }
@@ -629,11 +700,13 @@ impl Host {
         if self.routers.is_empty() {
             let next = *self.rs_next.get_or_insert_with(|| {
                 // RFC 4861 §6.3.7: a random delay before the first RS.
-                now + Duration::from_millis(u64::from(
-                    rng.up_to(MAX_RTR_SOLICITATION_DELAY.total_millis() as u32),
-                ))
+                ms_ceil(
+                    now + Duration::from_millis(u64::from(
+                        rng.up_to(MAX_RTR_SOLICITATION_DELAY.total_millis() as u32),
+                    )),
+                )
             });
-            if next > now {
+            if next.to_instant() > now {
                 return None;
             }
             self.rs_count = self.rs_count.saturating_add(1);
@@ -645,7 +718,7 @@ impl Host {
             if interval > MAX_RTR_SOLICITATION_INTERVAL {
                 interval = MAX_RTR_SOLICITATION_INTERVAL;
             }
-            self.rs_next = Some(now + interval);
+            self.rs_next = Some(ms_ceil(now + interval));
             self.stats.rs_sent += 1;
             return Some(Transmit {
                 src: self.link_local(),
@@ -655,7 +728,7 @@ impl Host {
             });
         }
         // Refresh a router before its lifetime ends (RFC 6775 §5.3).
-        let r = self.routers.iter_mut().find(|r| r.refresh_at <= now)?;
+        let r = self.routers.iter_mut().find(|r| r.refresh_at.reached(now))?;
         // Once per lifetime; a new RA moves it again.
         r.refresh_at = r.expires;
         let (dst, ll_dst) = (r.addr, r.lladdr);
@@ -672,43 +745,58 @@ impl Host {
         for i in 0..self.addrs.len() {
             let a = self.addrs[i];
             match a.reg {
-                Reg::Pending { at, backoff } if at <= now => {
+                Reg::Pending { at, backoff } if at.to_instant() <= now => {
                     // No router to register with now (all avoided after an
                     // error status): later entries may still be due.
-                    let Some(r) = self.usable_router(now) else { continue };
+                    let Some((ri, r)) = self.usable_router(now) else { continue };
                     let tid = self.next_tid();
-                    self.addrs[i].reg =
-                        Reg::Sending { router: r.addr, tid, sent: 1, next: now + RETRANS_TIMER, backoff };
+                    let next = ms_ceil(now + RETRANS_TIMER);
+                    self.addrs[i].reg = Reg::Sending { router: ri, tid, sent: 1, next, backoff };
                     self.stats.ns_sent += 1;
-                    return Some(self.ns_aro(a.addr, &r, tid, self.config.registration_lifetime));
+                    return Some(self.ns_aro(
+                        a.addr,
+                        (r.addr, r.lladdr),
+                        tid,
+                        self.config.registration_lifetime,
+                    ));
                 }
-                Reg::Sending { router, tid, sent, next, backoff } if next <= now => {
-                    let Some(r) = self.routers.iter().find(|r| r.addr == router).copied() else {
-                        self.addrs[i].reg = Reg::Pending { at: now, backoff };
+                Reg::Sending { router, tid, sent, next, backoff } if next.to_instant() <= now => {
+                    let Some(r) = self.routers.get(usize::from(router)).copied() else {
+                        self.addrs[i].reg = Reg::pending(now, backoff);
                         continue;
                     };
                     if sent >= MAX_UNICAST_SOLICIT {
                         // RFC 4861 §7.3.3: no answer after
                         // MAX_UNICAST_SOLICIT: unreachable.
-                        self.drop_router(router, now);
-                        self.event(HostEvent::RouterUnreachable { router });
+                        self.drop_router(r.addr, now);
+                        self.event(HostEvent::RouterUnreachable { router: r.addr });
                         return self.poll_registrations(now);
                     }
-                    self.addrs[i].reg =
-                        Reg::Sending { router, tid, sent: sent + 1, next: now + RETRANS_TIMER, backoff };
+                    let next = ms_ceil(now + RETRANS_TIMER);
+                    self.addrs[i].reg = Reg::Sending { router, tid, sent: sent + 1, next, backoff };
                     self.stats.ns_sent += 1;
-                    return Some(self.ns_aro(a.addr, &r, tid, self.config.registration_lifetime));
+                    return Some(self.ns_aro(
+                        a.addr,
+                        (r.addr, r.lladdr),
+                        tid,
+                        self.config.registration_lifetime,
+                    ));
                 }
-                Reg::Registered { router, refresh_at } if refresh_at <= now => {
-                    let Some(r) = self.routers.iter().find(|r| r.addr == router).copied() else {
-                        self.addrs[i].reg = Reg::Pending { at: now, backoff: 0 };
+                Reg::Registered { router, refresh_at } if refresh_at.to_instant() <= now => {
+                    let Some(r) = self.routers.get(usize::from(router)).copied() else {
+                        self.addrs[i].reg = Reg::pending(now, 0);
                         continue;
                     };
                     let tid = self.next_tid();
-                    self.addrs[i].reg =
-                        Reg::Sending { router, tid, sent: 1, next: now + RETRANS_TIMER, backoff: 0 };
+                    let next = ms_ceil(now + RETRANS_TIMER);
+                    self.addrs[i].reg = Reg::Sending { router, tid, sent: 1, next, backoff: 0 };
                     self.stats.ns_sent += 1;
-                    return Some(self.ns_aro(a.addr, &r, tid, self.config.registration_lifetime));
+                    return Some(self.ns_aro(
+                        a.addr,
+                        (r.addr, r.lladdr),
+                        tid,
+                        self.config.registration_lifetime,
+                    ));
                 }
                 _ => {}
             }
@@ -724,14 +812,15 @@ impl Host {
         let mut at: Option<Instant> = None;
         let mut min = |t: Instant| at = Some(at.map_or(t, |a| a.min(t)));
         if self.routers.is_empty() {
-            min(self.rs_next.unwrap_or(Instant::ZERO));
+            min(self.rs_next.map_or(Instant::ZERO, InstantMillis::to_instant));
         }
         for r in &self.routers {
-            min(r.expires);
-            min(r.refresh_at);
+            min(r.expires.to_instant());
+            min(r.refresh_at.to_instant());
         }
         // Pending registrations wait for a usable router.
-        let usable_at = self.routers.iter().map(|r| r.avoid_until.unwrap_or(Instant::ZERO)).min();
+        let usable_at =
+            self.routers.iter().map(|r| r.avoid_until.map_or(Instant::ZERO, InstantSecs::to_instant)).min();
         for a in &self.addrs {
             if let Some(t) = a.valid_until {
                 min(t.to_instant());
@@ -742,14 +831,14 @@ impl Host {
             match a.reg {
                 Reg::Pending { at, .. } => {
                     if let Some(u) = usable_at {
-                        min(at.max(u));
+                        min(at.to_instant().max(u));
                     }
                 }
-                Reg::Sending { next, .. } => min(next),
-                Reg::Registered { refresh_at, .. } => min(refresh_at),
+                Reg::Sending { next, .. } => min(next.to_instant()),
+                Reg::Registered { refresh_at, .. } => min(refresh_at.to_instant()),
             }
         }
-        for t in (0..16u8).filter_map(|cid| self.ctx_expiry(cid)) {
+        for t in (0..MAX_CONTEXTS).filter_map(|i| self.ctx_expiry(i)) {
             min(t);
         }
         at
@@ -853,6 +942,97 @@ mod tests {
         // Router lifetime 0 removes the router.
         h.process(Instant::from_secs(100), &ra(0, &[]));
         assert!(h.routers().is_empty());
+    }
+
+    /// A fifth CID is ignored and counted; an RA that removes one context
+    /// and adds another fits whatever the order of its 6COs.
+    #[test]
+    fn context_table_full() {
+        let mut h = Host::new(HostConfig::new(EUI));
+        let opts = [
+            ctx(1, 10, "2001:db8:1::"),
+            ctx(2, 10, "2001:db8:2::"),
+            ctx(3, 10, "2001:db8:3::"),
+            ctx(4, 10, "2001:db8:4::"),
+            ctx(5, 10, "2001:db8:5::"),
+        ];
+        h.process(Instant::ZERO, &ra(600, &opts));
+        assert_eq!((h.contexts().len(), h.stats().contexts_full), (4, 1));
+        assert!(h.contexts().get(5).is_none() && h.contexts().get(4).is_some());
+        let opts = [ctx(5, 10, "2001:db8:5::"), ctx(2, 0, "::")];
+        h.process(Instant::ZERO, &ra(600, &opts));
+        assert_eq!((h.contexts().len(), h.stats().contexts_full), (4, 1));
+        assert!(h.contexts().get(5).is_some() && h.contexts().get(2).is_none());
+        // All expire after 10 minutes.
+        let mut rng = Rng::new(0);
+        while h.poll(Instant::from_secs(600), &mut rng).is_some() {}
+        assert!(h.contexts().is_empty());
+    }
+
+    /// An address registering with the second router keeps it when the
+    /// first is dropped (the router indices move down).
+    #[test]
+    fn router_index_survives_dropping_an_earlier_router() {
+        use crate::wire::ndisc::AddressRegistration;
+        let mut h = Host::new(HostConfig::new(EUI));
+        let mut rng = Rng::new(0);
+        let r1: Ipv6Addr = "fe80::ff:fe00:1".parse().unwrap();
+        let r2: Ipv6Addr = "fe80::ff:fe00:2".parse().unwrap();
+        let from = |src: Ipv6Addr, i: NdInput<'static>| NdInput { src, ..i };
+        let t0 = Instant::from_millis(500);
+        h.process(t0, &from(r1, ra(600, &[])));
+        h.process(t0, &ra(600, &[]));
+        let mut ra2 = ra(1800, &[]);
+        ra2.src = r2;
+        ra2.ll_src = Address::Short([0, 2]);
+        h.process(t0, &ra2);
+        assert_eq!(h.routers().len(), 2);
+        let ns = h.poll(t0, &mut rng).unwrap();
+        assert_eq!(ns.dst, r1);
+        static ROVR: [u8; 8] = EUI;
+        let na = |src: Ipv6Addr, status| NdInput {
+            src,
+            dst: h_ll(),
+            hop_limit: 255,
+            ll_src: RLL,
+            repr: ndisc::Repr::NeighborAdvert {
+                flags: NeighborFlags(0),
+                target_addr: h_ll(),
+                options: Options::List(Box::leak(Box::new([NdiscOption::AddressRegistration(
+                    AddressRegistration {
+                        status,
+                        opaque: 0,
+                        i: 0,
+                        r: false,
+                        t: true,
+                        tid: 1,
+                        lifetime: 15,
+                        rovr: &ROVR,
+                    },
+                )]))),
+            },
+        };
+        // Cache full at r1: r1 is avoided, the address goes to r2.
+        h.process(t0, &na(r1, ArStatus::NeighborCacheFull));
+        let ns = h.poll(t0, &mut rng).unwrap();
+        assert_eq!((ns.dst, ns.ll_dst), (r2, Address::Short([0, 2])));
+        // r1 leaves; the NA of r2 still matches the address's router.
+        h.process(t0, &from(r1, ra(0, &[])));
+        assert_eq!(h.routers().len(), 1);
+        h.process(t0, &na(r2, ArStatus::Success));
+        assert!(h.is_registered(&h_ll()));
+        let ev: Vec<_> = core::iter::from_fn(|| h.poll_event()).collect();
+        assert!(ev.contains(&HostEvent::Registered { addr: h_ll(), router: r2, lifetime: 15 }));
+        // Re-registration at 80 % of 15 minutes, to r2 (to the millisecond,
+        // rounded up).
+        let refresh = t0 + Duration::from_secs(720);
+        assert!(h.poll(refresh - Duration::from_millis(1), &mut rng).is_none());
+        let ns = h.poll(refresh, &mut rng).unwrap();
+        assert_eq!(ns.dst, r2);
+    }
+
+    fn h_ll() -> Ipv6Addr {
+        link_local_from_eui64(EUI)
     }
 
     #[test]

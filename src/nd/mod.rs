@@ -28,14 +28,14 @@ use core::net::Ipv6Addr;
 
 pub use self::host::{Host, HostConfig, HostEvent};
 pub use self::neighbor::{Neighbor, NeighborState, NeighborTable, Rovr};
-pub use self::router::{Router, RouterConfig};
+pub use self::router::{AdvContexts, AdvPrefixes, Router, RouterConfig};
 
 use crate::time::Duration;
 use crate::wire::icmpv6;
 use crate::wire::ieee802154::Address;
 use crate::wire::ndisc::{
     self, AddressRegistration, ArStatus, AuthoritativeBorderRouter, LinkLayerAddress, NdiscOption,
-    NeighborFlags, Options, PrefixInformation, RouterFlags, SixLowpanContext,
+    NeighborFlags, Options, RouterFlags, SixLowpanContext,
 };
 use crate::wire::{Error, Result};
 
@@ -74,10 +74,11 @@ pub const ALL_NODES: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 1);
 
 /// Largest number of prefixes (PIO) a router advertises and a host keeps.
 pub const MAX_PREFIXES: usize = 4;
-/// Largest number of contexts (6CO) a router advertises. RFC 6282 has 16
-/// CIDs (a host keeps all 16), but a router announcing more than 4 is rare
-/// and each slot costs RAM in [`RouterConfig`] (`node::RouterSettings`
-/// holds 4 too).
+/// Largest number of contexts (6CO) a router advertises and a host keeps at
+/// once (any of RFC 6282's 16 CIDs). A network using more than 4 is rare
+/// and each slot costs RAM (19 bytes, 21 in a router, 23 in a host);
+/// `node::RouterSettings` holds 4 too. A host that is offered a fifth CID
+/// ignores it and counts it in [`NdStats::contexts_full`].
 pub const MAX_CONTEXTS: usize = 4;
 /// Largest number of options in one message built by this module
 /// (SLLAO + PIOs + 6COs + ABRO, or SLLAO + ARO).
@@ -148,7 +149,8 @@ impl Aro {
 }
 
 /// An ND message to send. RAs borrow their prefixes and contexts from the
-/// router's configuration.
+/// router's configuration (its contexts are the table the node compresses
+/// with: one copy).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NdMessage<'a> {
     /// Router Solicitation with SLLAO (RFC 6775 §5.3).
@@ -165,9 +167,9 @@ pub enum NdMessage<'a> {
         /// The router's link-layer address (SLLAO).
         sllao: Address,
         /// PIOs.
-        prefixes: &'a [PrefixInformation],
-        /// 6COs.
-        contexts: &'a [SixLowpanContext],
+        prefixes: &'a AdvPrefixes,
+        /// 6COs: every context of the table, with its valid lifetime.
+        contexts: &'a AdvContexts,
         /// ABRO (RFC 6775 §4.3), when the router knows its 6LBR.
         abro: Option<AuthoritativeBorderRouter>,
     },
@@ -235,10 +237,16 @@ impl Transmit<'_> {
             NdMessage::RouterAdvert { sllao, prefixes, contexts, abro, .. } => {
                 push(NdiscOption::SourceLinkLayerAddr(lla(*sllao)));
                 for p in prefixes.iter().take(MAX_PREFIXES) {
-                    push(NdiscOption::PrefixInformation(*p));
+                    push(NdiscOption::PrefixInformation(p));
                 }
-                for c in contexts.iter().take(MAX_CONTEXTS) {
-                    push(NdiscOption::SixLowpanContext(*c));
+                for (cid, c, valid_lifetime) in contexts.iter() {
+                    push(NdiscOption::SixLowpanContext(SixLowpanContext {
+                        context_len: c.prefix_len,
+                        compression: c.compress,
+                        cid,
+                        valid_lifetime,
+                        prefix: c.prefix,
+                    }));
                 }
                 if let Some(a) = abro {
                     push(NdiscOption::AuthoritativeBorderRouter(*a));
@@ -335,6 +343,9 @@ pub struct NdStats {
     pub ignored: u32,
     /// Host events dropped because the event queue was full.
     pub events_dropped: u32,
+    /// Host: 6COs for a new CID ignored because the context table was full
+    /// ([`MAX_CONTEXTS`]).
+    pub contexts_full: u32,
 }
 
 /// `lifetime` minutes as a [`Duration`].

@@ -18,7 +18,7 @@
 //!   marks an entry used); when every entry is Registered or Tentative, the
 //!   new entry is not stored.
 //!
-//! Each entry costs 44 bytes on any target (see [`Neighbor`]).
+//! Each entry costs 42 bytes on any target (see [`Neighbor`]).
 
 use core::net::Ipv6Addr;
 
@@ -63,55 +63,185 @@ pub enum NeighborState {
 
 /// One neighbour cache entry.
 ///
-/// 44 bytes, 4-byte aligned (was 64 with `Instant` stamps): addresses
-/// 16 + 9, ROVR 8, state, TID and router flag 3, and two [`InstantSecs`]
-/// stamps of 4. Seconds are enough: registration lifetimes are in minutes
-/// (RFC 6775 §4.1), REACHABLE_TIME and TENTATIVE_NCE_LIFETIME are 30 s and
-/// 20 s (RFC 4861 §10, RFC 6775 §9); a deadline rounds up, so an entry
-/// never ends early and at most one second late.
+/// 42 bytes, byte-aligned (was 44, and 64 with `Instant` stamps): the IPv6
+/// address 16, the link-layer address 8 (a short one in the first two
+/// bytes), the ROVR 8, one byte for the state, the router flag and the kind
+/// of link-layer address, the TID 1, and two [`InstantSecs`] stamps of 4
+/// kept as bytes (0: none), so that no field forces padding. Seconds are
+/// enough: registration lifetimes are in minutes (RFC 6775 §4.1),
+/// REACHABLE_TIME and TENTATIVE_NCE_LIFETIME are 30 s and 20 s (RFC 4861
+/// §10, RFC 6775 §9); a deadline rounds up, so an entry never ends early
+/// and at most one second late.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Neighbor {
-    /// The neighbour's IPv6 address.
-    pub addr: Ipv6Addr,
-    /// Its link-layer address.
-    pub lladdr: Address,
-    /// Its state.
-    pub state: NeighborState,
-    /// The registrant's ROVR (EUI-64), for Registered and Tentative entries.
-    pub rovr: Rovr,
-    /// The TID of the last accepted registration (RFC 8505 §5.2).
-    pub tid: u8,
-    /// True when the neighbour is a router (RA, or NA with the R flag).
-    pub is_router: bool,
-    /// When a Registered / Tentative entry ends, or a Reachable one turns
-    /// Stale (rounded up to the second).
-    pub expires: Option<InstantSecs>,
-    /// Last time the entry was created, refreshed or
-    /// [touched](NeighborTable::touch), rounded down to the second: the
-    /// least recently used entry is chosen among those of the oldest second.
-    pub last_used: InstantSecs,
+    addr: Ipv6Addr,
+    /// Extended address, or short address in the first two bytes (see
+    /// `flags`).
+    lladdr: [u8; 8],
+    rovr: [u8; 8],
+    /// Bits 0-2: [`NeighborState`]; bit 3: router; bits 4-5: link-layer
+    /// address kind (0 absent, 1 short, 2 extended).
+    flags: u8,
+    tid: u8,
+    /// [`Stamp`]s: when the entry ends (Registered / Tentative) or turns
+    /// Stale (Reachable); last use.
+    expires: Stamp,
+    last_used: Stamp,
 }
+
+/// An `Option<InstantSecs>` in 4 bytes without their alignment: the
+/// stored (plus one) value of the [`InstantSecs`], 0 for `None`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp([u8; 4]);
+
+impl Stamp {
+    const NONE: Stamp = Stamp([0; 4]);
+
+    fn new(t: Option<InstantSecs>) -> Stamp {
+        // total_secs() < u32::MAX: plus one does not overflow.
+        Stamp(t.map_or(0, |t| t.total_secs() + 1).to_le_bytes())
+    }
+
+    fn get(self) -> Option<InstantSecs> {
+        match u32::from_le_bytes(self.0) {
+            0 => None,
+            n => Some(InstantSecs::from_secs(u64::from(n - 1))),
+        }
+    }
+}
+
+const STATE_MASK: u8 = 0x07;
+const ROUTER: u8 = 0x08;
+const LL_SHIFT: u8 = 4;
 
 impl Neighbor {
     /// A free entry, to initialise storage.
     pub const EMPTY: Neighbor = Neighbor {
         addr: Ipv6Addr::UNSPECIFIED,
-        lladdr: Address::Absent,
-        state: NeighborState::Free,
-        rovr: Rovr([0; 8]),
+        lladdr: [0; 8],
+        rovr: [0; 8],
+        flags: 0,
         tid: 0,
-        is_router: false,
-        expires: None,
-        last_used: InstantSecs::ZERO,
+        expires: Stamp::NONE,
+        last_used: Stamp::NONE,
     };
 
+    /// An entry (`last_used` is rounded down to the second by the callers).
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        addr: Ipv6Addr,
+        lladdr: Address,
+        state: NeighborState,
+        rovr: Rovr,
+        tid: u8,
+        is_router: bool,
+        expires: Option<InstantSecs>,
+        last_used: InstantSecs,
+    ) -> Neighbor {
+        let mut e = Neighbor {
+            addr,
+            rovr: rovr.0,
+            tid,
+            expires: Stamp::new(expires),
+            last_used: Stamp::new(Some(last_used)),
+            ..Neighbor::EMPTY
+        };
+        e.set_state(state);
+        e.set_lladdr(lladdr);
+        e.set_router(is_router);
+        e
+    }
+
+    /// The neighbour's IPv6 address.
+    pub fn addr(&self) -> Ipv6Addr {
+        self.addr
+    }
+
+    /// Its link-layer address.
+    pub fn lladdr(&self) -> Address {
+        let [a, b, ..] = self.lladdr;
+        match self.flags >> LL_SHIFT {
+            1 => Address::Short([a, b]),
+            2 => Address::Extended(self.lladdr),
+            _ => Address::Absent,
+        }
+    }
+
+    fn set_lladdr(&mut self, a: Address) {
+        let (kind, bytes) = match a {
+            Address::Absent => (0, [0; 8]),
+            Address::Short([x, y]) => (1, [x, y, 0, 0, 0, 0, 0, 0]),
+            Address::Extended(e) => (2, e),
+        };
+        self.lladdr = bytes;
+        self.flags = (self.flags & !(3 << LL_SHIFT)) | kind << LL_SHIFT;
+    }
+
+    /// Its state.
+    pub fn state(&self) -> NeighborState {
+        match self.flags & STATE_MASK {
+            1 => NeighborState::Tentative,
+            2 => NeighborState::Registered,
+            3 => NeighborState::Reachable,
+            4 => NeighborState::Stale,
+            _ => NeighborState::Free,
+        }
+    }
+
+    fn set_state(&mut self, s: NeighborState) {
+        let v = match s {
+            NeighborState::Free => 0,
+            NeighborState::Tentative => 1,
+            NeighborState::Registered => 2,
+            NeighborState::Reachable => 3,
+            NeighborState::Stale => 4,
+        };
+        self.flags = (self.flags & !STATE_MASK) | v;
+    }
+
+    /// The registrant's ROVR (EUI-64), for Registered and Tentative entries.
+    pub fn rovr(&self) -> Rovr {
+        Rovr(self.rovr)
+    }
+
+    /// The TID of the last accepted registration (RFC 8505 §5.2).
+    pub fn tid(&self) -> u8 {
+        self.tid
+    }
+
+    /// True when the neighbour is a router (RA, or NA with the R flag).
+    pub fn is_router(&self) -> bool {
+        self.flags & ROUTER != 0
+    }
+
+    fn set_router(&mut self, r: bool) {
+        if r {
+            self.flags |= ROUTER;
+        } else {
+            self.flags &= !ROUTER;
+        }
+    }
+
+    /// When a Registered / Tentative entry ends, or a Reachable one turns
+    /// Stale (rounded up to the second).
+    pub fn expires(&self) -> Option<InstantSecs> {
+        self.expires.get()
+    }
+
+    /// Last time the entry was created, refreshed or
+    /// [touched](NeighborTable::touch), rounded down to the second: the
+    /// least recently used entry is chosen among those of the oldest second.
+    pub fn last_used(&self) -> InstantSecs {
+        self.last_used.get().unwrap_or(InstantSecs::ZERO)
+    }
+
     fn is_free(&self) -> bool {
-        self.state == NeighborState::Free
+        self.flags & STATE_MASK == 0
     }
 
     /// True for a Registered or Tentative entry (never evicted).
     pub fn is_pinned(&self) -> bool {
-        matches!(self.state, NeighborState::Registered | NeighborState::Tentative)
+        matches!(self.state(), NeighborState::Registered | NeighborState::Tentative)
     }
 }
 
@@ -178,19 +308,19 @@ impl<S: Slots<Neighbor>> NeighborTable<S> {
 
     /// The link-layer address of `ip`, when known (any state).
     pub fn lladdr(&self, ip: &Ipv6Addr) -> Option<Address> {
-        self.get(ip).map(|e| e.lladdr)
+        self.get(ip).map(Neighbor::lladdr)
     }
 
     /// True when `ip` has a Registered entry.
     pub fn is_registered(&self, ip: &Ipv6Addr) -> bool {
-        self.get(ip).is_some_and(|e| e.state == NeighborState::Registered)
+        self.get(ip).is_some_and(|e| e.state() == NeighborState::Registered)
     }
 
     /// Marks `ip` as used now (for the LRU eviction of garbage-collectible
     /// entries). The Node calls this when it sends to the neighbour.
     pub fn touch(&mut self, ip: &Ipv6Addr, now: Instant) {
         if let Some(e) = self.get_mut(ip) {
-            e.last_used = InstantSecs::floor(now);
+            e.last_used = Stamp::new(Some(InstantSecs::floor(now)));
         }
     }
 
@@ -207,8 +337,9 @@ impl<S: Slots<Neighbor>> NeighborTable<S> {
             if e.is_free() {
                 return Some(i);
             }
-            if !e.is_pinned() && victim.is_none_or(|(_, t)| e.last_used < t) {
-                victim = Some((i, e.last_used));
+            let used = e.last_used();
+            if !e.is_pinned() && victim.is_none_or(|(_, t)| used < t) {
+                victim = Some((i, used));
             }
         }
         victim.map(|(i, _)| i)
@@ -244,20 +375,20 @@ impl<S: Slots<Neighbor>> NeighborTable<S> {
         };
         let last_used = InstantSecs::floor(now);
         if let Some(e) = self.get_mut(&ip) {
-            e.last_used = last_used;
-            e.is_router |= is_router;
+            e.last_used = Stamp::new(Some(last_used));
+            e.set_router(e.is_router() | is_router);
             if !e.is_pinned() {
-                if e.lladdr != lladdr || reachable {
-                    e.state = state;
-                    e.expires = expires;
+                if e.lladdr() != lladdr || reachable {
+                    e.set_state(state);
+                    e.expires = Stamp::new(expires);
                 }
-                e.lladdr = lladdr;
+                e.set_lladdr(lladdr);
             }
             return true;
         }
         match self.alloc() {
             Some(e) => {
-                *e = Neighbor { addr: ip, lladdr, state, is_router, expires, last_used, ..Neighbor::EMPTY };
+                *e = Neighbor::new(ip, lladdr, state, Rovr::default(), 0, is_router, expires, last_used);
                 true
             }
             None => false,
@@ -282,30 +413,30 @@ impl<S: Slots<Neighbor>> NeighborTable<S> {
         if let Some(e) = found.and_then(|i| entries.get_mut(i)) {
             // RFC 6775 §6.5.2: the same address with another EUI-64 is a
             // duplicate.
-            if e.is_pinned() && e.rovr != rovr {
+            if e.is_pinned() && e.rovr() != rovr {
                 return RegisterOutcome::Duplicate;
             }
             if lifetime == Duration::ZERO {
                 // RFC 6775 §6.5.3 / RFC 8505 §5.1: de-registration.
                 *e = Neighbor::EMPTY;
             }
-            is_router = e.is_router;
+            is_router = e.is_router();
         }
         if lifetime == Duration::ZERO {
             return RegisterOutcome::Deregistered;
         }
         let Some(i) = found.or_else(|| self.alloc_index()) else { return RegisterOutcome::Full };
         let Some(e) = self.entries.as_mut().get_mut(i) else { return RegisterOutcome::Full };
-        *e = Neighbor {
-            addr: ip,
+        *e = Neighbor::new(
+            ip,
             lladdr,
-            state: NeighborState::Registered,
+            NeighborState::Registered,
             rovr,
             tid,
             is_router,
-            expires: Some(InstantSecs::deadline(now, lifetime)),
-            last_used: InstantSecs::floor(now),
-        };
+            Some(InstantSecs::deadline(now, lifetime)),
+            InstantSecs::floor(now),
+        );
         RegisterOutcome::Registered
     }
 
@@ -315,22 +446,23 @@ impl<S: Slots<Neighbor>> NeighborTable<S> {
     /// room.
     pub fn add_tentative(&mut self, ip: Ipv6Addr, lladdr: Address, rovr: Rovr, now: Instant) -> bool {
         if let Some(e) = self.get(&ip) {
-            if e.is_pinned() && e.rovr != rovr {
+            if e.is_pinned() && e.rovr() != rovr {
                 return false;
             }
             self.remove(&ip);
         }
         match self.alloc() {
             Some(e) => {
-                *e = Neighbor {
-                    addr: ip,
+                *e = Neighbor::new(
+                    ip,
                     lladdr,
-                    state: NeighborState::Tentative,
+                    NeighborState::Tentative,
                     rovr,
-                    expires: Some(InstantSecs::deadline(now, TENTATIVE_NCE_LIFETIME)),
-                    last_used: InstantSecs::floor(now),
-                    ..Neighbor::EMPTY
-                };
+                    0,
+                    false,
+                    Some(InstantSecs::deadline(now, TENTATIVE_NCE_LIFETIME)),
+                    InstantSecs::floor(now),
+                );
                 true
             }
             None => false,
@@ -351,20 +483,20 @@ impl<S: Slots<Neighbor>> NeighborTable<S> {
     pub fn expire(&mut self, now: Instant) -> u32 {
         let mut removed = 0;
         for e in self.entries.as_mut().iter_mut() {
-            let Some(t) = e.expires else { continue };
+            let Some(t) = e.expires() else { continue };
             if !t.reached(now) {
                 continue;
             }
-            match e.state {
+            match e.state() {
                 NeighborState::Registered | NeighborState::Tentative => {
                     *e = Neighbor::EMPTY;
                     removed += 1;
                 }
                 NeighborState::Reachable => {
-                    e.state = NeighborState::Stale;
-                    e.expires = None;
+                    e.set_state(NeighborState::Stale);
+                    e.expires = Stamp::NONE;
                 }
-                _ => e.expires = None,
+                _ => e.expires = Stamp::NONE,
             }
         }
         removed
@@ -375,7 +507,7 @@ impl<S: Slots<Neighbor>> NeighborTable<S> {
         let mut at: Option<InstantSecs> = None;
         for e in self.entries.as_ref() {
             // A free entry has no deadline.
-            if let Some(t) = e.expires {
+            if let Some(t) = e.expires() {
                 if at.is_none_or(|a| t < a) {
                     at = Some(t);
                 }
@@ -403,7 +535,7 @@ mod tests {
         assert!(t.is_empty());
         assert!(t.learn(ip(1), ll(1), false, false, Instant::from_secs(1)));
         assert_eq!(t.lladdr(&ip(1)), Some(ll(1)));
-        assert_eq!(t.get(&ip(1)).unwrap().state, NeighborState::Stale);
+        assert_eq!(t.get(&ip(1)).unwrap().state(), NeighborState::Stale);
         assert!(!t.is_registered(&ip(1)));
         // Unspecified / multicast / absent never stored.
         assert!(!t.learn(Ipv6Addr::UNSPECIFIED, ll(1), false, false, Instant::ZERO));
@@ -413,12 +545,12 @@ mod tests {
         assert!(t.learn(ip(1), ll(1), true, true, Instant::from_secs(2)));
         let e = t.get(&ip(1)).unwrap();
         assert_eq!(
-            (e.state, e.is_router, e.expires),
+            (e.state(), e.is_router(), e.expires()),
             (NeighborState::Reachable, true, Some(InstantSecs::from_secs(32)))
         );
         assert_eq!(t.poll_at(), Some(Instant::from_secs(32)));
         assert_eq!(t.expire(Instant::from_secs(32)), 0);
-        assert_eq!(t.get(&ip(1)).unwrap().state, NeighborState::Stale);
+        assert_eq!(t.get(&ip(1)).unwrap().state(), NeighborState::Stale);
         assert_eq!(t.poll_at(), None);
     }
 
@@ -465,8 +597,8 @@ mod tests {
         // Refresh by the owner moves the expiry.
         let later = Instant::from_secs(50);
         assert_eq!(t.register(ip(1), ll(1), Rovr([1; 8]), 2, MIN + MIN, later), RegisterOutcome::Registered);
-        assert_eq!(t.get(&ip(1)).unwrap().expires, Some(InstantSecs::from_secs(170)));
-        assert_eq!(t.get(&ip(1)).unwrap().tid, 2);
+        assert_eq!(t.get(&ip(1)).unwrap().expires(), Some(InstantSecs::from_secs(170)));
+        assert_eq!(t.get(&ip(1)).unwrap().tid(), 2);
         assert_eq!(t.expire(Instant::from_secs(169)), 0);
         assert_eq!(t.expire(Instant::from_secs(170)), 1);
         assert!(t.get(&ip(1)).is_none());
@@ -494,12 +626,68 @@ mod tests {
         let now = Instant::from_millis(10_500);
         t.register(ip(1), ll(1), Rovr([1; 8]), 0, MIN, now);
         let e = t.get(&ip(1)).unwrap();
-        assert_eq!((e.last_used, e.expires), (InstantSecs::from_secs(10), Some(InstantSecs::from_secs(71))));
+        assert_eq!(
+            (e.last_used(), e.expires()),
+            (InstantSecs::from_secs(10), Some(InstantSecs::from_secs(71)))
+        );
         // Never before the lifetime is over, gone within the second after.
         assert_eq!(t.poll_at(), Some(Instant::from_secs(71)));
         assert_eq!(t.expire(Instant::from_millis(70_999)), 0);
         assert_eq!(t.expire(Instant::from_secs(71)), 1);
-        assert_eq!(core::mem::size_of::<Neighbor>(), 44);
+        assert_eq!((core::mem::size_of::<Neighbor>(), core::mem::align_of::<Neighbor>()), (42, 1));
+    }
+
+    /// The packed fields read back what was stored.
+    #[test]
+    fn packed_fields_round_trip() {
+        for ll in [Address::Absent, Address::Short([0xab, 0xcd]), Address::Extended([1, 2, 3, 4, 5, 6, 7, 8])]
+        {
+            for state in [
+                NeighborState::Free,
+                NeighborState::Tentative,
+                NeighborState::Registered,
+                NeighborState::Reachable,
+                NeighborState::Stale,
+            ] {
+                for (router, exp) in
+                    [(false, None), (true, Some(InstantSecs::MAX)), (true, Some(InstantSecs::ZERO))]
+                {
+                    let e = Neighbor::new(ip(1), ll, state, Rovr([9; 8]), 200, router, exp, InstantSecs::MAX);
+                    assert_eq!(
+                        (
+                            e.addr(),
+                            e.lladdr(),
+                            e.state(),
+                            e.rovr(),
+                            e.tid(),
+                            e.is_router(),
+                            e.expires(),
+                            e.last_used()
+                        ),
+                        (ip(1), ll, state, Rovr([9; 8]), 200, router, exp, InstantSecs::MAX)
+                    );
+                }
+            }
+        }
+        let mut e = Neighbor::new(
+            ip(1),
+            ll(1),
+            NeighborState::Stale,
+            Rovr::default(),
+            0,
+            true,
+            None,
+            InstantSecs::ZERO,
+        );
+        e.set_lladdr(Address::Short([1, 2]));
+        e.set_state(NeighborState::Reachable);
+        e.set_router(false);
+        assert_eq!(
+            (e.lladdr(), e.state(), e.is_router()),
+            (Address::Short([1, 2]), NeighborState::Reachable, false)
+        );
+        assert_eq!(Neighbor::default(), Neighbor::EMPTY);
+        assert!(Neighbor::EMPTY.is_free() && Neighbor::EMPTY.expires().is_none());
     }
 
     #[test]

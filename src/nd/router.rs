@@ -1,6 +1,7 @@
 //! The 6LoWPAN router role (6LR, RFC 6775 §6): unicast RAs in answer to
 //! RSs, address registration (NS+EARO -> NA+EARO) into the
-//! [`NeighborTable`], NA for our own addresses.
+//! [`NeighborTable`], NA for our own addresses (the link-local one and the
+//! one formed in each advertised prefix, see [`RouterConfig::prefixes`]).
 //!
 //! The router sends no unsolicited RA (RFC 6775 §6.3 lets a 6LR rely on
 //! RSs) and does no multihop DAD with a 6LBR (RFC 6775 §8): it accepts or
@@ -13,11 +14,12 @@ use super::{
     ALL_NODES, Aro, HOP_LIMIT, MAX_CONTEXTS, MAX_PREFIXES, NdInput, NdMessage, NdStats, Transmit,
     link_local_from_eui64, minutes, sllao_of,
 };
+use crate::lowpan::{Context, ContextTable};
 use crate::mac::Slots;
 use crate::time::Instant;
 use crate::wire::ieee802154::Address;
 use crate::wire::ndisc::{
-    self, ArStatus, AuthoritativeBorderRouter, NeighborFlags, PrefixInformation, SixLowpanContext,
+    self, ArStatus, AuthoritativeBorderRouter, NeighborFlags, PrefixInfoFlags, PrefixInformation,
 };
 
 /// What a router advertises and answers for.
@@ -25,19 +27,23 @@ use crate::wire::ndisc::{
 pub struct RouterConfig {
     /// Our link-layer address (SLLAO / TLLAO).
     pub ll_addr: Address,
-    /// Our link-local address: the source of RAs and NAs.
+    /// Our link-local address: the source of RAs and NAs. Its IID is the
+    /// IID of our other addresses.
     pub link_local: Ipv6Addr,
-    /// Our other addresses, answered in plain NS (address resolution / NUD).
-    pub addresses: heapless::Vec<Ipv6Addr, MAX_PREFIXES>,
     /// Router lifetime in seconds put in RAs (RFC 4861 §6.2.1
     /// AdvDefaultLifetime; default 1800).
     pub router_lifetime: u16,
     /// Cur Hop Limit put in RAs (0: unspecified).
     pub hop_limit: u8,
-    /// PIOs put in RAs.
-    pub prefixes: heapless::Vec<PrefixInformation, MAX_PREFIXES>,
-    /// 6COs put in RAs (RFC 6775 §7.2).
-    pub contexts: heapless::Vec<SixLowpanContext, MAX_CONTEXTS>,
+    /// PIOs put in RAs. In each with the A flag the router has an address
+    /// of its own, the prefix's first 64 bits and the IID of
+    /// [`RouterConfig::link_local`] (RFC 4862 §5.5.3, as the node forms
+    /// it), which it answers in plain NS (address resolution / NUD, RFC
+    /// 4861 §7.2.4) like the link-local one.
+    pub prefixes: AdvPrefixes,
+    /// The contexts put in RAs as 6COs (RFC 6775 §7.2): the same table the
+    /// node compresses with.
+    pub contexts: AdvContexts,
     /// The ABRO put in RAs (RFC 6775 §4.3: required in RAs of a 6LR in a
     /// route-over network).
     pub abro: Option<AuthoritativeBorderRouter>,
@@ -49,13 +55,153 @@ impl RouterConfig {
         RouterConfig {
             ll_addr,
             link_local,
-            addresses: heapless::Vec::new(),
             router_lifetime: 1800,
             hop_limit: 64,
-            prefixes: heapless::Vec::new(),
-            contexts: heapless::Vec::new(),
+            prefixes: AdvPrefixes::new(),
+            contexts: AdvContexts::new(),
             abro: None,
         }
+    }
+}
+
+/// The prefixes a router announces (PIOs, RFC 4861 §4.6.2), at most
+/// [`MAX_PREFIXES`], packed: 26 bytes each without padding (a
+/// [`PrefixInformation`] is 28), 105 bytes for the 4.
+///
+/// Full policy: [`AdvPrefixes::push`] into a full list gives the PIO back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdvPrefixes {
+    entries: [PackedPio; MAX_PREFIXES],
+    len: u8,
+}
+
+/// A [`PrefixInformation`] with its lifetimes as bytes (no 4-byte
+/// alignment).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct PackedPio {
+    prefix: Ipv6Addr,
+    prefix_len: u8,
+    flags: u8,
+    valid: [u8; 4],
+    preferred: [u8; 4],
+}
+
+impl PackedPio {
+    const EMPTY: PackedPio = PackedPio {
+        prefix: Ipv6Addr::UNSPECIFIED,
+        prefix_len: 0,
+        flags: 0,
+        valid: [0; 4],
+        preferred: [0; 4],
+    };
+
+    fn unpack(&self) -> PrefixInformation {
+        PrefixInformation {
+            prefix_len: self.prefix_len,
+            flags: PrefixInfoFlags(self.flags),
+            valid_lifetime: u32::from_le_bytes(self.valid),
+            preferred_lifetime: u32::from_le_bytes(self.preferred),
+            prefix: self.prefix,
+        }
+    }
+}
+
+impl AdvPrefixes {
+    /// No prefix.
+    pub const fn new() -> Self {
+        AdvPrefixes { entries: [PackedPio::EMPTY; MAX_PREFIXES], len: 0 }
+    }
+
+    /// Appends a PIO; gives it back when [`MAX_PREFIXES`] are held.
+    pub fn push(&mut self, p: PrefixInformation) -> Result<(), PrefixInformation> {
+        let Some(e) = self.entries.get_mut(usize::from(self.len)) else { return Err(p) };
+        *e = PackedPio {
+            prefix: p.prefix,
+            prefix_len: p.prefix_len,
+            flags: p.flags.0,
+            valid: p.valid_lifetime.to_le_bytes(),
+            preferred: p.preferred_lifetime.to_le_bytes(),
+        };
+        self.len += 1;
+        Ok(())
+    }
+
+    /// Removes every prefix.
+    pub fn clear(&mut self) {
+        *self = Self::new();
+    }
+
+    /// The number of prefixes.
+    pub fn len(&self) -> usize {
+        usize::from(self.len)
+    }
+
+    /// True when there is no prefix.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The PIOs, in the order they were pushed.
+    pub fn iter(&self) -> impl Iterator<Item = PrefixInformation> + '_ {
+        self.entries.iter().take(self.len()).map(PackedPio::unpack)
+    }
+}
+
+impl Default for AdvPrefixes {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The contexts a router announces: a [`ContextTable`] of
+/// [`MAX_CONTEXTS`] slots (which header compression uses) and the valid
+/// lifetime each context's 6CO carries. 84 bytes.
+///
+/// Full policy: a new CID while the 4 slots are used is refused
+/// ([`AdvContexts::set`] returns false).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdvContexts {
+    table: ContextTable<MAX_CONTEXTS>,
+    /// Valid lifetime (RFC 6775 §4.2, units of 60 s) by slot of `table`.
+    lifetimes: [u16; MAX_CONTEXTS],
+}
+
+impl AdvContexts {
+    /// No context.
+    pub const fn new() -> Self {
+        AdvContexts { table: ContextTable::EMPTY, lifetimes: [0; MAX_CONTEXTS] }
+    }
+
+    /// Announces context `cid` with a valid lifetime of `lifetime` minutes
+    /// (RFC 6775 §7.2: a lifetime of 0 tells hosts to remove it; C flag =
+    /// `ctx.compress`), or stops announcing it (`None`). False when `cid` is
+    /// above 15 or the table is full.
+    pub fn set(&mut self, cid: u8, ctx: Option<Context>, lifetime: u16) -> bool {
+        let Some(i) = self.table.set_slot(cid, ctx) else { return false };
+        if let Some(l) = self.lifetimes.get_mut(i) {
+            *l = lifetime;
+        }
+        true
+    }
+
+    /// The table, for header compression.
+    pub fn table(&self) -> &ContextTable<MAX_CONTEXTS> {
+        &self.table
+    }
+
+    /// Every context with its CID and valid lifetime (minutes), in slot
+    /// order.
+    pub fn iter(&self) -> impl Iterator<Item = (u8, &Context, u16)> + '_ {
+        (0..MAX_CONTEXTS).filter_map(|i| {
+            let (cid, c) = self.table.slot(i)?;
+            Some((cid, c, self.lifetimes.get(i).copied().unwrap_or(0)))
+        })
+    }
+}
+
+impl Default for AdvContexts {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
@@ -98,8 +244,17 @@ impl<S: Slots<Neighbor>> Router<S> {
         &self.stats
     }
 
+    /// Our link-local address, or the one we form in an advertised prefix
+    /// (see [`RouterConfig::prefixes`]): no list of addresses to keep.
     fn is_ours(&self, ip: &Ipv6Addr) -> bool {
-        *ip == self.config.link_local || self.config.addresses.contains(ip)
+        let (a, ll) = (ip.octets(), self.config.link_local.octets());
+        *ip == self.config.link_local
+            || (a[8..] == ll[8..]
+                && self
+                    .config
+                    .prefixes
+                    .iter()
+                    .any(|p| p.flags.autonomous() && p.prefix.octets()[..8] == a[..8]))
     }
 
     /// Processes a received ND message; returns the answer to send, if any
@@ -293,7 +448,15 @@ mod tests {
 
     fn router() -> Router<[Neighbor; 4]> {
         let mut c = RouterConfig::new(Address::Short([0, 1]), "fe80::ff:fe00:1".parse().unwrap());
-        c.addresses.push("2001:db8::1".parse().unwrap()).unwrap();
+        c.prefixes
+            .push(PrefixInformation {
+                prefix_len: 64,
+                flags: PrefixInfoFlags(PrefixInfoFlags::AUTONOMOUS),
+                valid_lifetime: u32::MAX,
+                preferred_lifetime: u32::MAX,
+                prefix: "2001:db8::".parse().unwrap(),
+            })
+            .unwrap();
         Router::new(c, [Neighbor::EMPTY; 4])
     }
 
@@ -317,7 +480,7 @@ mod tests {
         assert_eq!(t.ll_dst, Address::Extended(EUI));
         assert!(matches!(t.msg, NdMessage::RouterAdvert { router_lifetime: 1800, .. }));
         assert_eq!(
-            r.table().get(&"fe80::212:4b00:0:1".parse().unwrap()).unwrap().state,
+            r.table().get(&"fe80::212:4b00:0:1".parse().unwrap()).unwrap().state(),
             NeighborState::Stale
         );
         // Unspecified source: all-nodes, broadcast (RFC 4861 §6.2.6).
@@ -332,18 +495,87 @@ mod tests {
         assert_eq!(r.stats().ra_sent, 2);
     }
 
+    /// PIOs read back as pushed; a fifth is given back.
+    #[test]
+    fn adv_prefixes_pack_and_refuse_when_full() {
+        let pio = |n: u16| PrefixInformation {
+            prefix_len: 48 + n as u8,
+            flags: PrefixInfoFlags(PrefixInfoFlags::AUTONOMOUS | PrefixInfoFlags::ON_LINK),
+            valid_lifetime: 0x0102_0304 + u32::from(n),
+            preferred_lifetime: u32::MAX - u32::from(n),
+            prefix: Ipv6Addr::new(0x2001, 0xdb8, n, 0, 0, 0, 0, 0),
+        };
+        let mut p = AdvPrefixes::default();
+        assert!(p.is_empty());
+        for n in 0..4 {
+            assert_eq!(p.push(pio(n)), Ok(()));
+        }
+        assert_eq!(p.push(pio(4)), Err(pio(4)));
+        assert_eq!(p.len(), 4);
+        assert!(p.iter().eq((0..4).map(pio)));
+        p.clear();
+        assert_eq!(p, AdvPrefixes::new());
+        assert_eq!(core::mem::size_of::<AdvPrefixes>(), 105);
+    }
+
+    /// The RA's 6COs come from the table compression uses, each with its
+    /// lifetime; a fifth CID is refused.
+    #[test]
+    fn ra_contexts_from_the_table() {
+        let mut r = router();
+        let c = |n: u16, compress| Context {
+            prefix: Ipv6Addr::new(0xfd00, n, 0, 0, 0, 0, 0, 0),
+            prefix_len: 64,
+            compress,
+        };
+        let cs = &mut r.config_mut().contexts;
+        assert!(cs.set(7, Some(c(7, true)), 600));
+        assert!(cs.set(2, Some(c(2, false)), 0));
+        assert!(cs.set(3, Some(c(3, true)), 5) && cs.set(4, Some(c(4, true)), 5));
+        assert!(!cs.set(5, Some(c(5, true)), 5), "full");
+        assert!(cs.set(3, None, 0) && cs.set(5, Some(c(5, true)), 9));
+        assert_eq!(r.config().contexts.table().get(7), Some(&c(7, true)));
+        let rs = ndisc::Repr::RouterSolicit { options: Options::EMPTY };
+        let t = r.process(Instant::ZERO, &input("::", rs)).unwrap();
+        let mut buf = [0u8; 256];
+        let n = t.emit(&mut buf).unwrap();
+        let p = crate::wire::icmpv6::Packet::new_checked(&buf[..n]).unwrap();
+        let crate::wire::icmpv6::Repr::Ndisc(ndisc::Repr::RouterAdvert { options, .. }) =
+            crate::wire::icmpv6::Repr::parse_verified(&t.src, &t.dst, &p).unwrap()
+        else {
+            panic!()
+        };
+        let got: Vec<_> = options
+            .iter()
+            .flatten()
+            .filter_map(|o| match o {
+                NdiscOption::SixLowpanContext(x) => Some((x.cid, x.compression, x.valid_lifetime, x.prefix)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (7, true, 600, c(7, true).prefix),
+                (2, false, 0, c(2, true).prefix),
+                (5, true, 9, c(5, true).prefix),
+                (4, true, 5, c(4, true).prefix)
+            ]
+        );
+    }
+
     #[test]
     fn plain_ns_for_our_address() {
         let mut r = router();
         let sllao = [NdiscOption::SourceLinkLayerAddr(LinkLayerAddress::Ieee802154(Address::Extended(EUI)))];
         let ns = ndisc::Repr::NeighborSolicit {
-            target_addr: "2001:db8::1".parse().unwrap(),
+            target_addr: "2001:db8::ff:fe00:1".parse().unwrap(),
             options: Options::List(&sllao),
         };
         let t = r.process(Instant::ZERO, &input("2001:db8::9", ns)).unwrap();
         let NdMessage::NeighborAdvert { flags, target, tllao, aro } = t.msg else { panic!() };
         assert_eq!(flags.0, 0xe0);
-        assert_eq!(target, "2001:db8::1".parse::<Ipv6Addr>().unwrap());
+        assert_eq!(target, "2001:db8::ff:fe00:1".parse::<Ipv6Addr>().unwrap());
         assert_eq!((tllao, aro), (Some(Address::Short([0, 1])), None));
         assert_eq!(t.dst, "2001:db8::9".parse::<Ipv6Addr>().unwrap());
         // Not ours: ignored; multicast target: bad.

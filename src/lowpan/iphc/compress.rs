@@ -2,7 +2,7 @@
 //! legal encoding of an IPv6 packet's headers.
 
 use super::{IPV6_LEN, LINK_LOCAL, Lower, SHORT_IID_U64, UDP_LEN, proto};
-use crate::lowpan::context::{Context, ContextTable};
+use crate::lowpan::context::{Context, Contexts};
 use crate::wire::ieee802154::Address;
 use crate::wire::ipv6;
 use crate::wire::sixlowpan::nhc::PortsMode;
@@ -146,7 +146,7 @@ fn multicast_stateful(a: &[u8; 16], c: &Context) -> bool {
 /// The best encoding without a CID byte (stateless or context 0) and the
 /// best one overall (any context).
 #[inline]
-fn choose(a: &[u8; 16], iid: Option<u64>, ctx: &ContextTable, is_src: bool) -> (AddrEnc, AddrEnc) {
+fn choose(a: &[u8; 16], iid: Option<u64>, ctx: Contexts<'_>, is_src: bool) -> (AddrEnc, AddrEnc) {
     let (hi, lo) = halves(a);
     // The common case first: a link-local address whose IID is the one
     // derived from below (RFC 6282 §3.1.1 SAM/DAM=11). Nothing beats 0 bytes.
@@ -165,7 +165,7 @@ fn choose_other(
     hi: u64,
     lo: u64,
     iid: Option<u64>,
-    ctx: &ContextTable,
+    ctx: Contexts<'_>,
     is_src: bool,
 ) -> (AddrEnc, AddrEnc) {
     let multicast = !is_src && a[0] == 0xff;
@@ -352,7 +352,7 @@ impl Encoder<'_, '_> {
         depth: usize,
         iid_src: Option<u64>,
         iid_dst: Option<u64>,
-        ctx: &ContextTable,
+        ctx: Contexts<'_>,
     ) -> Result<usize> {
         let h: &[u8; IPV6_LEN] =
             self.pkt.get(off..).and_then(|p| p.first_chunk()).ok_or(CompressError::Malformed)?;
@@ -444,7 +444,7 @@ impl Encoder<'_, '_> {
         depth: usize,
         src: &[u8; 16],
         dst: &[u8; 16],
-        ctx: &ContextTable,
+        ctx: Contexts<'_>,
     ) -> Result<usize> {
         loop {
             match p {
@@ -495,13 +495,14 @@ impl Encoder<'_, '_> {
 /// Fragment and Destination Options headers, IPv6-in-IPv6 (one level) and
 /// UDP (checksum always carried).
 #[inline]
-pub fn compress_headers(
+pub fn compress_headers<'c>(
     packet: &[u8],
     ll_src: &Address,
     ll_dst: &Address,
-    ctx: &ContextTable,
+    ctx: impl Into<Contexts<'c>>,
     out: &mut [u8],
 ) -> Result<Compressed> {
+    let ctx = ctx.into();
     let p = ipv6::Packet::new_checked(packet).map_err(|_| CompressError::Malformed)?;
     let end = IPV6_LEN + usize::from(p.payload_len());
     let mut enc = Encoder { pkt: &packet[..end], out, w: 0 };
@@ -511,11 +512,11 @@ pub fn compress_headers(
 
 /// Compresses a whole packet: the headers, then the payload
 /// (`packet[consumed..]`) copied after them. Returns the frame payload length.
-pub fn compress(
+pub fn compress<'c>(
     packet: &[u8],
     ll_src: &Address,
     ll_dst: &Address,
-    ctx: &ContextTable,
+    ctx: impl Into<Contexts<'c>>,
     out: &mut [u8],
 ) -> Result<usize> {
     let c = compress_headers(packet, ll_src, ll_dst, ctx, out)?;

@@ -1,7 +1,7 @@
 //! LOWPAN_IPHC / LOWPAN_NHC decompression (RFC 6282 §3.2, §4).
 
 use super::{IPV6_LEN, LINK_LOCAL, Lower, SHORT_IID, UDP_LEN, proto};
-use crate::lowpan::context::ContextTable;
+use crate::lowpan::context::Contexts;
 use crate::wire::ieee802154::Address;
 use crate::wire::sixlowpan::iphc::ADDR_INLINE_LEN;
 use crate::wire::sixlowpan::nhc::{ExtHeaderId, PortsMode};
@@ -103,7 +103,7 @@ impl<'i> Decoder<'i, '_> {
 
     /// Decodes one LOWPAN_IPHC header (dispatch at `self.pos`) and the NHC
     /// chain after it.
-    fn iphc(&mut self, depth: usize, lsrc: Lower<'_>, ldst: Lower<'_>, ctx: &ContextTable) -> Result<()> {
+    fn iphc(&mut self, depth: usize, lsrc: Lower<'_>, ldst: Lower<'_>, ctx: Contexts<'_>) -> Result<()> {
         let [b0, b1] = self.array::<2>()?;
         if b0 & 0xe0 != 0x60 {
             return Err(DecompressError::Malformed);
@@ -186,7 +186,7 @@ impl<'i> Decoder<'i, '_> {
 
     /// Decodes LOWPAN_NHC headers; `nh_at` is the output offset of the
     /// Next Header field that the first of them fills in.
-    fn nhc_chain(&mut self, mut nh_at: usize, depth: usize, ip_at: usize, ctx: &ContextTable) -> Result<()> {
+    fn nhc_chain(&mut self, mut nh_at: usize, depth: usize, ip_at: usize, ctx: Contexts<'_>) -> Result<()> {
         loop {
             let d = *self.input.get(self.pos).ok_or(DecompressError::Truncated)?;
             match d {
@@ -345,7 +345,7 @@ fn address(
     mode: u8,
     cid: u8,
     lower: Lower<'_>,
-    ctx: &ContextTable,
+    ctx: Contexts<'_>,
     a: &mut [u8],
 ) -> Result<()> {
     let context = |cid: u8| ctx.get(cid).ok_or(DecompressError::UnknownContext(cid));
@@ -426,14 +426,15 @@ fn address(
 /// when `Some` (FRAG1: the datagram size of the fragment header), else from
 /// `input.len() - consumed + header_len`. For IPv6-in-IPv6 (EID 7) the inner
 /// IPHC header is decompressed too (one level deep).
-pub fn decompress_headers(
+pub fn decompress_headers<'c>(
     input: &[u8],
     ll_src: &Address,
     ll_dst: &Address,
-    ctx: &ContextTable,
+    ctx: impl Into<Contexts<'c>>,
     datagram_size: Option<usize>,
     out: &mut [u8],
 ) -> Result<Decompressed> {
+    let ctx = ctx.into();
     let Some(&d) = input.first() else { return Err(DecompressError::Truncated) };
     if d == 0x41 {
         // RFC 4944 §5.1: uncompressed IPv6 header follows.
@@ -469,11 +470,11 @@ pub fn decompress_headers(
 
 /// Decompresses a whole frame payload: the headers, then the rest of
 /// `input` copied after them. Returns the IPv6 packet length.
-pub fn decompress(
+pub fn decompress<'c>(
     input: &[u8],
     ll_src: &Address,
     ll_dst: &Address,
-    ctx: &ContextTable,
+    ctx: impl Into<Contexts<'c>>,
     out: &mut [u8],
 ) -> Result<usize> {
     let d = decompress_headers(input, ll_src, ll_dst, ctx, None, out)?;
