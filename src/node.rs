@@ -31,6 +31,7 @@
 //!   are processed where the 6LoWPAN reassembler put them.
 
 use crate::bump;
+use crate::fifo::Ring;
 use core::net::Ipv6Addr;
 
 use crate::lowpan::frag::{Reassembler as LowpanReassembler, ReassemblySlot};
@@ -188,8 +189,8 @@ pub enum NodeEvent {
         ident: u16,
         /// Sequence number.
         seq: u16,
-        /// Bytes of data echoed.
-        len: usize,
+        /// Bytes of data echoed (an IPv6 payload is at most 65,535 bytes).
+        len: u16,
     },
     /// A global address was formed from a router's prefix.
     AddressAdded(Ipv6Addr),
@@ -502,19 +503,31 @@ mod role {
 }
 
 /// A datagram in `packet` whose frames are being handed to the MAC.
+///
+/// 16 bytes (was 32): the length and fragment count as `u16`. A datagram
+/// longer than 65,535 bytes is never pending ([`PendingTx::new`]): 6LoWPAN
+/// cannot send more than 2047 bytes anyway (RFC 4944 §5.3, an 11-bit
+/// `datagram_size`), so no fragment count reaches `u16::MAX` either.
 #[derive(Debug, Clone, Copy)]
 struct PendingTx {
-    len: usize,
-    ll_dst: Address,
+    len: u16,
     tag: u16,
     /// Fragments already handed over (0 for a single frame not yet sent).
-    sent: usize,
+    sent: u16,
+    ll_dst: Address,
+}
+
+impl PendingTx {
+    /// The `len`-byte datagram to `ll_dst` (tag 0: drawn when it starts);
+    /// `None` when `len` does not fit its `u16`.
+    fn new(len: usize, ll_dst: Address, tag: u16) -> Option<Self> {
+        Some(PendingTx { len: u16::try_from(len).ok()?, tag, sent: 0, ll_dst })
+    }
 }
 
 /// Everything but the receive buffers, so that a received packet (which
 /// borrows those) can be processed with `&mut Core`.
 struct Core<'a, R> {
-    ll_addr: Address,
     rng: Rng,
     mac: NodeMac<'a>,
     net: NodeNet<'a>,
@@ -523,7 +536,7 @@ struct Core<'a, R> {
     packet: &'a mut [u8],
     pending: Option<PendingTx>,
     tag: u16,
-    events: heapless::Deque<NodeEvent, EVENT_CAPACITY>,
+    events: Ring<NodeEvent, EVENT_CAPACITY>,
     stats: NodeStats,
     rpl: Option<&'a mut NodeRpl<'a>>,
 }
@@ -610,7 +623,6 @@ impl<'a, N: NdRole<'a>> Node<'a, N> {
         let tag = rng.next_u64() as u16;
         Node {
             core: Core {
-                ll_addr,
                 rng,
                 mac,
                 net: iface,
@@ -619,7 +631,7 @@ impl<'a, N: NdRole<'a>> Node<'a, N> {
                 packet: storage.packet,
                 pending: None,
                 tag,
-                events: heapless::Deque::new(),
+                events: Ring::new(),
                 stats: NodeStats::default(),
                 rpl,
             },
@@ -804,7 +816,7 @@ impl<'a, N: NdRole<'a>> Node<'a, N> {
 
     /// The link-layer address frames are sent from.
     pub fn ll_addr(&self) -> Address {
-        self.core.ll_addr
+        self.core.ll_addr()
     }
 
     /// The MAC (link statistics, queue).
@@ -912,17 +924,21 @@ fn in_dodag(rpl: &NodeRpl<'_>, dst: &Ipv6Addr) -> bool {
 
 /// Queues `e`, dropping (and counting) the oldest event when full.
 #[inline(never)]
-fn push_event(events: &mut heapless::Deque<NodeEvent, EVENT_CAPACITY>, stats: &mut NodeStats, e: NodeEvent) {
-    if events.is_full() {
-        events.pop_front();
+fn push_event(events: &mut Ring<NodeEvent, EVENT_CAPACITY>, stats: &mut NodeStats, e: NodeEvent) {
+    if events.push_overwrite(e) {
         bump(&mut stats.events_dropped);
     }
-    let _ = events.push_back(e);
 }
 
 impl<'a, N: NdRole<'a>> Core<'a, N> {
     fn contexts(&self) -> &ContextTable {
         self.nd.contexts()
+    }
+
+    /// The link-layer address frames are sent from (the MAC's, not kept
+    /// twice).
+    fn ll_addr(&self) -> Address {
+        self.mac.config().source_address()
     }
 
     fn is_neighbour(nd: &N, ip: &Ipv6Addr) -> bool {
@@ -1064,7 +1080,7 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
         nd: &mut N,
         sockets: &mut SocketSet<'a, &'a mut [SocketSlot<'a>]>,
         stats: &mut NodeStats,
-        events: &mut heapless::Deque<NodeEvent, EVENT_CAPACITY>,
+        events: &mut Ring<NodeEvent, EVENT_CAPACITY>,
         out: Option<&mut [u8]>,
         pending: &mut Option<PendingTx>,
         (rpl, rng, link_etx): (Option<&mut NodeRpl<'a>>, &mut Rng, Option<u16>),
@@ -1099,7 +1115,12 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
                 };
                 match repr {
                     icmpv6::Repr::EchoReply { ident, seq_no, data } => {
-                        let e = NodeEvent::EchoReply { from: src, ident, seq: seq_no, len: data.len() };
+                        let e = NodeEvent::EchoReply {
+                            from: src,
+                            ident,
+                            seq: seq_no,
+                            len: u16::try_from(data.len()).unwrap_or(u16::MAX),
+                        };
                         push_event(events, stats, e);
                     }
                     icmpv6::Repr::Ndisc(repr) => {
@@ -1107,7 +1128,7 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
                         let input = NdInput { src, dst, hop_limit: hlim, ll_src, repr };
                         let reply = nd.process(now, &input).map(|t| Self::emit_nd(&t, out));
                         if let Some(Some((len, ll_dst))) = reply {
-                            *pending = Some(PendingTx { len, ll_dst, tag: 0, sent: 0 });
+                            *pending = PendingTx::new(len, ll_dst, 0);
                         } else if reply.is_some() {
                             bump(&mut stats.tx_busy);
                         }
@@ -1153,7 +1174,7 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
             }
             let Some(t) = self.nd.poll_tx(now, &mut self.rng) else { break };
             if let Some((len, ll_dst)) = Self::emit_nd(&t, Some(&mut self.packet[..])) {
-                self.pending = Some(PendingTx { len, ll_dst, tag: 0, sent: 0 });
+                self.pending = PendingTx::new(len, ll_dst, 0);
                 self.prepare_pending();
             }
         }
@@ -1496,7 +1517,11 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
             return false;
         };
         self.tag = self.tag.wrapping_add(1);
-        self.pending = Some(PendingTx { len, ll_dst, tag: self.tag, sent: 0 });
+        let Some(p) = PendingTx::new(len, ll_dst, self.tag) else {
+            bump(&mut self.stats.tx_encode_errors);
+            return false;
+        };
+        self.pending = Some(p);
         self.prepare_pending();
         true
     }
@@ -1514,7 +1539,7 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
     /// Hands the pending datagram's frames to the MAC while its queue has room.
     fn pump_tx(&mut self) {
         let Some(mut p) = self.pending else { return };
-        let src_ll = self.ll_addr;
+        let src_ll = self.ll_addr();
         // MAC header: frame control, sequence number, destination PAN
         // (source PAN elided by PAN ID compression), both addresses.
         let mac_hdr = 3 + 2 + p.ll_dst.as_bytes().len() + src_ll.as_bytes().len();
@@ -1523,7 +1548,7 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
         let mut scratch = [0u8; MAX_COMPRESSED_HEADERS];
         let mut frame = [0u8; MAX_PSDU_LEN];
         let ack = !p.ll_dst.is_broadcast();
-        match encode(&self.packet[..p.len], &src_ll, &p.ll_dst, ctx, p.tag, mtu, &mut scratch) {
+        match encode(&self.packet[..usize::from(p.len)], &src_ll, &p.ll_dst, ctx, p.tag, mtu, &mut scratch) {
             Ok(Encoded::Single { .. }) if self.mac.queue().free() == 0 => {}
             Ok(enc @ Encoded::Single { .. }) => {
                 let n = enc.write_single(&mut frame).unwrap_or(0);
@@ -1538,8 +1563,8 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
                 // Resume after the fragments already handed over. (The
                 // headers are compressed again on each call, which costs less
                 // than a whole 6LoWPAN encode, rather than kept in RAM.)
-                f.skip(p.sent);
-                while p.sent < total && self.mac.queue().free() > 0 {
+                f.skip(usize::from(p.sent));
+                while usize::from(p.sent) < total && self.mac.queue().free() > 0 {
                     let Some(n) = f.next_fragment(&mut frame) else { break };
                     if self.mac.enqueue(&frame[..n], p.ll_dst, ack).is_err() {
                         // The datagram cannot be completed: give it up.
@@ -1550,7 +1575,7 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
                     bump(&mut self.stats.tx_fragments);
                     p.sent += 1;
                 }
-                if p.sent >= total {
+                if usize::from(p.sent) >= total {
                     bump(&mut self.stats.tx_packets);
                     self.pending = None;
                 } else {
