@@ -36,7 +36,7 @@
 //!
 //! The three tables live in caller-provided storage: anything that is
 //! `AsRef<[T]> + AsMut<[T]>` (an array, a `&mut [T]`, a `Vec<T>` in the
-//! simulator). The default type parameters are 4 queue slots (544 bytes),
+//! simulator). The default type parameters are 4 queue slots (512 bytes),
 //! 8 duplicate filter entries and 8 neighbours; [`Mac::with_default_storage`]
 //! uses them. See [`queue`], [`dedup`] and [`links`] for each policy when full.
 //!
@@ -240,7 +240,6 @@ enum TxState {
 pub struct Mac<Q = [TxSlot; 4], D = [DedupEntry; 8], L = [LinkStats; 8]> {
     config: MacConfig,
     rng: Rng,
-    dsn: u8,
     queue: TxQueue<Q>,
     dedup: DedupTable<D>,
     links: LinkTable<L>,
@@ -266,8 +265,7 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
         Mac {
             config,
             rng,
-            dsn,
-            queue: TxQueue::new(queue),
+            queue: TxQueue::new(queue, dsn),
             dedup: DedupTable::new(dedup),
             links: LinkTable::new(links),
             tx: TxState::Idle,
@@ -312,7 +310,7 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
     }
     /// The sequence number the next enqueued frame gets.
     pub fn next_dsn(&self) -> u8 {
-        self.dsn
+        self.queue.next_dsn()
     }
     /// The CSMA-CA state (NB, BE) while a backoff runs.
     pub fn csma_state(&self) -> Option<Csma> {
@@ -330,7 +328,8 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
         }
         // 2015 §6.7.4.1: broadcast frames are never acknowledged.
         let ack = ack && !dst.is_broadcast();
-        let mut repr = FrameRepr::imm_ack(self.dsn, false);
+        let seq = self.queue.next_dsn();
+        let mut repr = FrameRepr::imm_ack(seq, false);
         repr.frame_type = FrameType::Data;
         repr.frame_version = self.config.frame_version;
         repr.ack_request = ack;
@@ -342,17 +341,14 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
         if len > MAX_FRAME_LEN {
             return Err(MacError::TooLong);
         }
-        let seq = self.dsn;
-        let Some(slot) = self.queue.alloc() else {
+        // The slot's DSN, ACK request and destination are those in the frame.
+        let Some((handle, slot)) = self.queue.alloc() else {
             self.stats.queue_full = self.stats.queue_full.wrapping_add(1);
             return Err(MacError::QueueFull);
         };
         repr.emit(&mut Frame::new_unchecked(&mut slot.buf[..len]));
         slot.len = len as u8;
-        slot.ack = ack;
-        slot.seq = seq;
-        self.dsn = self.dsn.wrapping_add(1);
-        Ok(slot.handle)
+        Ok(handle)
     }
 
     /// Advances backoffs, transmissions and ACK waits due at `now`, and
@@ -368,10 +364,11 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
             }
         }
         let i = self.queue.oldest_done()?;
+        let handle = self.queue.handle(i);
         let s = self.queue.slot_mut(i)?;
         let SlotState::Done(outcome) = s.state else { return None };
         s.state = SlotState::Free;
-        Some(TxDone { handle: s.handle, dst: s.dst(), outcome, attempts: s.attempts })
+        Some(TxDone { handle, dst: s.dst(), outcome, attempts: s.attempts })
     }
 
     /// When `poll` must be called next; `None` when only a received frame
@@ -436,7 +433,7 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
                     }
                     return false;
                 };
-                let ack = self.queue.slot(slot).is_some_and(|s| s.ack);
+                let ack = self.queue.slot(slot).is_some_and(TxSlot::ack);
                 if caps.hw_retries {
                     self.count_hw_attempts(slot, report.attempts);
                 }
@@ -504,7 +501,7 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
         }
         let end = now + TURNAROUND + airtime(usize::from(s.len) + FCS_LEN);
         self.radio_free_at = end;
-        self.tx = if s.ack {
+        self.tx = if s.ack() {
             // §6.7.4.2: wait macAckWaitDuration after the frame was sent.
             TxState::WaitAck { slot, deadline: end + self.config.ack_wait }
         } else {
@@ -578,7 +575,7 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
             // Let chains need Rust 1.88; the crate's MSRV is 1.85.
             let pending = match self.tx {
                 TxState::WaitAck { slot, .. } => {
-                    self.queue.slot(slot).map(|s| (slot, s.seq, s.dst(), s.handle))
+                    self.queue.slot(slot).map(|s| (slot, s.seq(), s.dst(), self.queue.handle(slot)))
                 }
                 _ => None,
             };
