@@ -301,5 +301,5 @@ fn documented_sizes() {
     use core::mem::size_of;
     assert_eq!(size_of::<TxSlot>(), 128);
     assert_eq!(size_of::<DedupEntry>(), 16);
-    assert_eq!(size_of::<LinkStats>(), 26);
+    assert_eq!(size_of::<LinkStats>(), 24);
 }
