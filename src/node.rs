@@ -582,7 +582,7 @@ impl<'a, N: NdRole<'a>> Node<'a, N> {
         mac.short_address = short_address;
         mac.seed = seed;
         let mac = Mac::new(mac, storage.mac_queue, storage.mac_dedup, storage.mac_links);
-        let ll_addr = mac.config().source_address();
+        let ll_addr = mac.source_address();
         net.router = matches!(role, Role::Router(_)) && !matches!(rpl.map(|r| r.role), Some(RplRole::Leaf));
         let mut iface = Interface::new(
             net,
@@ -938,7 +938,7 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
     /// The link-layer address frames are sent from (the MAC's, not kept
     /// twice).
     fn ll_addr(&self) -> Address {
-        self.mac.config().source_address()
+        self.mac.source_address()
     }
 
     fn is_neighbour(nd: &N, ip: &Ipv6Addr) -> bool {

@@ -69,6 +69,11 @@ impl<T, S: AsRef<[T]> + AsMut<[T]>> Slots<T> for S {}
 
 /// MAC parameters. `Default` gives the IEEE 802.15.4-2015 defaults for the
 /// 2.4 GHz O-QPSK PHY.
+///
+/// The MAC keeps its four durations to the microsecond up to about 71.6
+/// minutes (`u32::MAX` µs); a longer one is taken as 71.6 minutes. It uses
+/// `seed` once, at [`Mac::new`], and does not keep it: [`Mac::config`]
+/// reads it back as 0.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MacConfig {
     /// Our PAN ID.
@@ -136,6 +141,97 @@ impl Default for MacConfig {
 impl MacConfig {
     /// The address our frames are sent from.
     pub fn source_address(&self) -> Address {
+        match self.short_address {
+            Some(s) => Address::Short(s),
+            None => Address::Extended(self.extended_address),
+        }
+    }
+}
+
+/// The [`MacConfig`] as the MAC keeps it: 40 bytes instead of 64. Its four
+/// durations are `u32` microseconds, exact to the microsecond up to 71
+/// minutes (longer ones are kept as 71 minutes: far past any ACK wait,
+/// backoff, radio timeout or duplicate window), and the seed, used once
+/// by [`Mac::new`], is not kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Params {
+    extended_address: [u8; 8],
+    unit_backoff: Micros,
+    ack_wait: Micros,
+    dedup_lifetime: Micros,
+    hw_tx_timeout: Micros,
+    pan_id: u16,
+    short_address: Option<[u8; 2]>,
+    frame_version: FrameVersion,
+    min_be: u8,
+    max_be: u8,
+    max_csma_backoffs: u8,
+    max_frame_retries: u8,
+    etx_alpha: u8,
+    etx_noack_penalty: u8,
+    purge_on_failure: bool,
+    promiscuous: bool,
+}
+
+/// A duration in whole microseconds, in 4 bytes (saturating at about
+/// 71.6 minutes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Micros(u32);
+
+impl Micros {
+    fn new(d: Duration) -> Self {
+        Micros(u32::try_from(d.total_micros()).unwrap_or(u32::MAX))
+    }
+    fn get(self) -> Duration {
+        Duration::from_micros(u64::from(self.0))
+    }
+}
+
+impl Params {
+    fn new(c: &MacConfig) -> Self {
+        Params {
+            extended_address: c.extended_address,
+            unit_backoff: Micros::new(c.unit_backoff),
+            ack_wait: Micros::new(c.ack_wait),
+            dedup_lifetime: Micros::new(c.dedup_lifetime),
+            hw_tx_timeout: Micros::new(c.hw_tx_timeout),
+            pan_id: c.pan_id,
+            short_address: c.short_address,
+            frame_version: c.frame_version,
+            min_be: c.min_be,
+            max_be: c.max_be,
+            max_csma_backoffs: c.max_csma_backoffs,
+            max_frame_retries: c.max_frame_retries,
+            etx_alpha: c.etx_alpha,
+            etx_noack_penalty: c.etx_noack_penalty,
+            purge_on_failure: c.purge_on_failure,
+            promiscuous: c.promiscuous,
+        }
+    }
+
+    fn config(&self) -> MacConfig {
+        MacConfig {
+            pan_id: self.pan_id,
+            short_address: self.short_address,
+            extended_address: self.extended_address,
+            frame_version: self.frame_version,
+            min_be: self.min_be,
+            max_be: self.max_be,
+            max_csma_backoffs: self.max_csma_backoffs,
+            unit_backoff: self.unit_backoff.get(),
+            ack_wait: self.ack_wait.get(),
+            max_frame_retries: self.max_frame_retries,
+            dedup_lifetime: self.dedup_lifetime.get(),
+            etx_alpha: self.etx_alpha,
+            etx_noack_penalty: self.etx_noack_penalty,
+            purge_on_failure: self.purge_on_failure,
+            hw_tx_timeout: self.hw_tx_timeout.get(),
+            promiscuous: self.promiscuous,
+            seed: 0,
+        }
+    }
+
+    fn source_address(&self) -> Address {
         match self.short_address {
             Some(s) => Address::Short(s),
             None => Address::Extended(self.extended_address),
@@ -225,20 +321,24 @@ pub enum RxAction<'f> {
     Dropped(RxDrop),
 }
 
+/// What the frame on its way out waits for. The frame is the head of the
+/// queue (its oldest queued one), so its slot is not kept: frames go out
+/// in queue order, the head leaves the queued state only when it is
+/// finished, and purges spare it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum TxState {
     Idle,
-    Backoff { slot: usize, csma: Csma, until: Instant },
-    OnAir { slot: usize, end: Instant },
-    WaitAck { slot: usize, deadline: Instant },
-    WaitRadio { slot: usize, deadline: Instant },
+    Backoff { csma: Csma, until: Instant },
+    OnAir { end: Instant },
+    WaitAck { deadline: Instant },
+    WaitRadio { deadline: Instant },
 }
 
 /// The MAC state machine; `Q`, `D`, `L` are the storage of the transmit
 /// queue, the duplicate filter and the link table.
 #[derive(Debug, Clone)]
 pub struct Mac<Q = [TxSlot; 4], D = [DedupEntry; 8], L = [LinkStats; 8]> {
-    config: MacConfig,
+    config: Params,
     rng: Rng,
     queue: TxQueue<Q>,
     dedup: DedupTable<D>,
@@ -263,7 +363,7 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
         let mut rng = Rng::new(config.seed);
         let dsn = rng.next_u64() as u8;
         Mac {
-            config,
+            config: Params::new(&config),
             rng,
             queue: TxQueue::new(queue, dsn),
             dedup: DedupTable::new(dedup),
@@ -284,9 +384,15 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
         radio.set_promiscuous(self.config.promiscuous);
     }
 
-    /// The configuration.
-    pub fn config(&self) -> &MacConfig {
-        &self.config
+    /// The configuration, as the MAC keeps it (see [`MacConfig`]'s
+    /// durations and seed there).
+    pub fn config(&self) -> MacConfig {
+        self.config.config()
+    }
+
+    /// The address our frames are sent from.
+    pub fn source_address(&self) -> Address {
+        self.config.source_address()
     }
     /// The counters.
     pub fn stats(&self) -> &MacStats {
@@ -386,45 +492,47 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
     }
 
     fn step<R: Radio + ?Sized>(&mut self, now: Instant, radio: &mut R, caps: RadioCaps) -> bool {
+        // The frame in flight, or the next to go (see `TxState`).
+        let Some(slot) = self.queue.head() else {
+            self.tx = TxState::Idle;
+            return false;
+        };
         match self.tx {
-            TxState::Idle => match self.queue.head() {
-                Some(slot) => {
-                    self.begin_csma(slot, now, caps);
-                    true
-                }
-                None => false,
-            },
-            TxState::Backoff { slot, mut csma, until } => {
+            TxState::Idle => {
+                self.begin_csma(slot, now, caps);
+                true
+            }
+            TxState::Backoff { mut csma, until } => {
                 if now < until.max(self.radio_free_at) {
                     return false;
                 }
                 // §6.2.5.1 step (3): CCA; with hw_csma the chip does it.
                 if caps.hw_csma || radio.clear_channel() {
                     self.transmit(slot, now, radio, caps);
-                } else if csma.on_busy(&self.config) {
-                    let until = now + csma.backoff(&self.config, &mut self.rng);
-                    self.tx = TxState::Backoff { slot, csma, until };
+                } else if csma.busy(self.config.max_be, self.config.max_csma_backoffs) {
+                    let until = now + csma.delay(self.config.unit_backoff.get(), &mut self.rng);
+                    self.tx = TxState::Backoff { csma, until };
                 } else {
                     self.stats.csma_fail = self.stats.csma_fail.wrapping_add(1);
                     self.finish(slot, TxOutcome::ChannelBusy, now);
                 }
                 true
             }
-            TxState::OnAir { slot, end } => {
+            TxState::OnAir { end } => {
                 if now < end {
                     return false;
                 }
                 self.finish(slot, TxOutcome::Sent, now);
                 true
             }
-            TxState::WaitAck { slot, deadline } => {
+            TxState::WaitAck { deadline } => {
                 if now < deadline {
                     return false;
                 }
                 self.attempt_failed(slot, now, caps);
                 true
             }
-            TxState::WaitRadio { slot, deadline } => {
+            TxState::WaitRadio { deadline } => {
                 let Some(report) = radio.poll_tx() else {
                     if now >= deadline {
                         self.stats.radio_errors = self.stats.radio_errors.wrapping_add(1);
@@ -439,7 +547,7 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
                 }
                 match report.status {
                     TxStatus::Sent if ack && !caps.hw_ack => {
-                        self.tx = TxState::WaitAck { slot, deadline: now + self.config.ack_wait };
+                        self.tx = TxState::WaitAck { deadline: now + self.config.ack_wait.get() };
                     }
                     TxStatus::Sent => {
                         self.finish(slot, if ack { TxOutcome::Acked } else { TxOutcome::Sent }, now)
@@ -467,7 +575,7 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
     }
 
     fn begin_csma(&mut self, slot: usize, now: Instant, caps: RadioCaps) {
-        let mut csma = Csma::start(&self.config);
+        let mut csma = Csma::begin(self.config.min_be, self.config.max_be);
         // A retransmission starts CSMA-CA afresh (§6.7.4.3) but, in sixlo,
         // with BE raised by one per transmission already made (capped at
         // macMaxBE): two hidden senders whose frames collided at a common
@@ -476,8 +584,9 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
         // lines). Binary exponential backoff, as 802.11 does.
         let sent = self.queue.slot(slot).map_or(0, |s| s.attempts);
         csma.be = csma.be.saturating_add(sent).min(self.config.max_be.max(csma.be));
-        let until = if caps.hw_csma { now } else { now + csma.backoff(&self.config, &mut self.rng) };
-        self.tx = TxState::Backoff { slot, csma, until };
+        let until =
+            if caps.hw_csma { now } else { now + csma.delay(self.config.unit_backoff.get(), &mut self.rng) };
+        self.tx = TxState::Backoff { csma, until };
     }
 
     fn transmit<R: Radio + ?Sized>(&mut self, slot: usize, now: Instant, radio: &mut R, caps: RadioCaps) {
@@ -496,16 +605,16 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
             self.stats.retries = self.stats.retries.wrapping_add(1);
         }
         if caps.any_hw() {
-            self.tx = TxState::WaitRadio { slot, deadline: now + self.config.hw_tx_timeout };
+            self.tx = TxState::WaitRadio { deadline: now + self.config.hw_tx_timeout.get() };
             return;
         }
         let end = now + TURNAROUND + airtime(usize::from(s.len) + FCS_LEN);
         self.radio_free_at = end;
         self.tx = if s.ack() {
             // §6.7.4.2: wait macAckWaitDuration after the frame was sent.
-            TxState::WaitAck { slot, deadline: end + self.config.ack_wait }
+            TxState::WaitAck { deadline: end + self.config.ack_wait.get() }
         } else {
-            TxState::OnAir { slot, end }
+            TxState::OnAir { end }
         };
     }
 
@@ -574,9 +683,9 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
         if repr.frame_type == FrameType::Ack {
             // Let chains need Rust 1.88; the crate's MSRV is 1.85.
             let pending = match self.tx {
-                TxState::WaitAck { slot, .. } => {
+                TxState::WaitAck { .. } => self.queue.head().and_then(|slot| {
                     self.queue.slot(slot).map(|s| (slot, s.seq(), s.dst(), self.queue.handle(slot)))
-                }
+                }),
                 _ => None,
             };
             return match pending {
@@ -610,7 +719,7 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
             }
         }
         let dup = match repr.sequence_number {
-            Some(seq) => self.dedup.check(repr.src_addr, seq, now, self.config.dedup_lifetime),
+            Some(seq) => self.dedup.check(repr.src_addr, seq, now, self.config.dedup_lifetime.get()),
             None => false,
         };
         if dup {

@@ -303,3 +303,18 @@ fn documented_sizes() {
     assert_eq!(size_of::<DedupEntry>(), 16);
     assert_eq!(size_of::<LinkStats>(), 24);
 }
+
+#[test]
+fn config_is_kept_compactly_and_read_back() {
+    let mut c = cfg(99);
+    c.ack_wait = Duration::from_micros(865);
+    c.dedup_lifetime = Duration::from_secs(10_000);
+    let mac = Mac::with_default_storage(c);
+    let back = mac.config();
+    // Exact to the microsecond; past u32::MAX µs (71.6 min) clamped; no seed.
+    assert_eq!(back.ack_wait, Duration::from_micros(865));
+    assert_eq!(back.unit_backoff, Duration::from_micros(320));
+    assert_eq!(back.dedup_lifetime, Duration::from_micros(u64::from(u32::MAX)));
+    assert_eq!(MacConfig { ack_wait: c.ack_wait, dedup_lifetime: c.dedup_lifetime, seed: 99, ..back }, c);
+    assert_eq!(mac.source_address(), Address::Short([0, 1]));
+}
