@@ -345,7 +345,6 @@ pub struct Mac<Q = [TxSlot; 4], D = [DedupEntry; 8], L = [LinkStats; 8]> {
     links: LinkTable<L>,
     tx: TxState,
     radio_free_at: Instant,
-    last_now: Instant,
     stats: MacStats,
 }
 
@@ -370,7 +369,6 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
             links: LinkTable::new(links),
             tx: TxState::Idle,
             radio_free_at: Instant::ZERO,
-            last_now: Instant::ZERO,
             stats: MacStats::default(),
         }
     }
@@ -460,7 +458,6 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
     /// Advances backoffs, transmissions and ACK waits due at `now`, and
     /// returns one finished frame, if any. Bounded work; never panics.
     pub fn poll<R: Radio + ?Sized>(&mut self, now: Instant, radio: &mut R) -> Option<TxDone> {
-        self.last_now = self.last_now.max(now);
         let caps = radio.caps();
         // A few transitions at most: backoff → CCA → transmit, or
         // give-up → next frame's backoff.
@@ -478,13 +475,15 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
     }
 
     /// When `poll` must be called next; `None` when only a received frame
-    /// or a new `enqueue` can create work.
+    /// or a new `enqueue` can create work. Work that is due at once (a
+    /// finished frame to report, a queued frame to start) gives
+    /// [`Instant::ZERO`]: a time at or before `now` means "poll again now".
     pub fn poll_at(&self) -> Option<Instant> {
         if self.queue.has_done() {
-            return Some(self.last_now);
+            return Some(Instant::ZERO);
         }
         match self.tx {
-            TxState::Idle => self.queue.head().map(|_| self.last_now),
+            TxState::Idle => self.queue.head().map(|_| Instant::ZERO),
             TxState::Backoff { until, .. } => Some(until.max(self.radio_free_at)),
             TxState::OnAir { end, .. } => Some(end),
             TxState::WaitAck { deadline, .. } | TxState::WaitRadio { deadline, .. } => Some(deadline),
@@ -675,7 +674,6 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
         lqi: u8,
         radio: &mut R,
     ) -> RxAction<'f> {
-        self.last_now = self.last_now.max(now);
         let Ok(repr) = FrameRepr::from_bytes(frame) else {
             self.stats.rx_bad = self.stats.rx_bad.wrapping_add(1);
             return RxAction::Dropped(RxDrop::Malformed);

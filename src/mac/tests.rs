@@ -169,7 +169,7 @@ fn matching_ack_completes_and_others_do_not() {
     assert_eq!(mac.on_receive(ack_at, &wrong, -70, 1, &mut radio), RxAction::Dropped(RxDrop::UnexpectedAck));
     let right = [0x02, 0x00, seq];
     assert_eq!(mac.on_receive(ack_at, &right, -70, 1, &mut radio), RxAction::Acked(h));
-    assert_eq!(mac.poll_at(), Some(ack_at), "report due at once");
+    assert!(mac.poll_at().is_some_and(|t| t <= ack_at), "report due at once");
     let d = mac.poll(ack_at, &mut radio).unwrap();
     assert_eq!((d.handle, d.outcome, d.attempts), (h, TxOutcome::Acked, 1));
     assert_eq!(mac.links().get(PEER).unwrap().rssi(), Some(-70));
