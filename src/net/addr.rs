@@ -136,26 +136,37 @@ pub enum AddrError {
 #[derive(Debug)]
 pub struct Addresses<G: Slots<Option<AddrEntry>>, M: Slots<Option<Ipv6Addr>>> {
     eui64_iid: Iid,
-    short_iid: Option<Iid>,
+    /// The IID from the short address; [`NO_IID`] without one (8 bytes
+    /// where an `Option<Iid>` takes 9).
+    short_iid: Iid,
     globals: G,
     groups: M,
     /// Time of the last `poll`, used for preference when selecting sources.
     now: Instant,
 }
 
+/// No short-address IID: never an IID from [`iid_from_short`], whose
+/// fourth byte is 0xff (RFC 4944 §6).
+const NO_IID: Iid = [0; 8];
+
 impl<G: Slots<Option<AddrEntry>>, M: Slots<Option<Ipv6Addr>>> Addresses<G, M> {
+    /// The IID from the short address, if one is configured.
+    fn short_iid(&self) -> Option<Iid> {
+        (self.short_iid != NO_IID).then_some(self.short_iid)
+    }
+
     /// Addresses for a node with this EUI-64, with empty tables
     /// (`globals` and `groups` are cleared).
     pub fn new(eui64: [u8; 8], mut globals: G, mut groups: M) -> Self {
         globals.as_mut().fill(None);
         groups.as_mut().fill(None);
-        Addresses { eui64_iid: iid_from_eui64(eui64), short_iid: None, globals, groups, now: Instant::ZERO }
+        Addresses { eui64_iid: iid_from_eui64(eui64), short_iid: NO_IID, globals, groups, now: Instant::ZERO }
     }
 
     /// Configures (or with `None` removes) the short address and so the
     /// second link-local address; see [`iid_from_short`] for `pan_id`.
     pub fn set_short_address(&mut self, short: Option<u16>, pan_id: Option<u16>) {
-        self.short_iid = short.map(|s| iid_from_short(s, pan_id));
+        self.short_iid = short.map_or(NO_IID, |s| iid_from_short(s, pan_id));
     }
 
     /// The IID derived from the EUI-64 (used for global addresses).
@@ -170,7 +181,7 @@ impl<G: Slots<Option<AddrEntry>>, M: Slots<Option<Ipv6Addr>>> Addresses<G, M> {
 
     /// The link-local address from the short address, if one is configured.
     pub fn short_link_local(&self) -> Option<Ipv6Addr> {
-        self.short_iid.map(link_local)
+        self.short_iid().map(link_local)
     }
 
     /// Adds (or refreshes) the address `prefix::IID` formed with our EUI-64
@@ -290,7 +301,7 @@ impl<G: Slots<Option<AddrEntry>>, M: Slots<Option<Ipv6Addr>>> Addresses<G, M> {
             let low = [o[13], o[14], o[15]];
             let iid_low = |i: &Iid| i[5..] == low;
             return iid_low(&self.eui64_iid)
-                || self.short_iid.as_ref().is_some_and(iid_low)
+                || self.short_iid().as_ref().is_some_and(iid_low)
                 || self.globals.as_ref().iter().flatten().any(|e| e.addr.octets()[13..] == low);
         }
         self.groups.as_ref().iter().flatten().any(|g| g == addr)

@@ -156,7 +156,11 @@ where
     B: AsRef<[u8]> + AsMut<[u8]>,
     F: Slots<FragSlot<B>>,
 {
-    config: NetConfig,
+    /// [`NetConfig::router`]; its rate limit is the limiter's (not kept
+    /// twice).
+    router: bool,
+    /// [`NetConfig::hop_limit`].
+    hop_limit: u8,
     addrs: Addresses<G, M>,
     routes: RouteTable<R>,
     reassembler: Reassembler<B, F>,
@@ -175,7 +179,8 @@ where
     /// An interface for the node with this EUI-64, over the given storage.
     pub fn new(config: NetConfig, eui64: [u8; 8], globals: G, groups: M, routes: R, frag_slots: F) -> Self {
         Interface {
-            config,
+            router: config.router,
+            hop_limit: config.hop_limit,
             addrs: Addresses::new(eui64, globals, groups),
             routes: RouteTable::new(routes),
             reassembler: Reassembler::new(frag_slots),
@@ -184,13 +189,14 @@ where
         }
     }
 
-    /// The configuration.
-    pub fn config(&self) -> &NetConfig {
-        &self.config
+    /// The configuration (the rate limit as the limiter keeps it: see
+    /// [`ErrorLimiter`]).
+    pub fn config(&self) -> NetConfig {
+        NetConfig { router: self.router, hop_limit: self.hop_limit, rate_limit: self.limiter.config() }
     }
     /// Turns forwarding on or off (e.g. RPL leaf mode).
     pub fn set_router(&mut self, router: bool) {
-        self.config.router = router;
+        self.router = router;
     }
     /// Our addresses and groups.
     pub fn addrs(&self) -> &Addresses<G, M> {
@@ -248,7 +254,7 @@ where
         fallback: impl FnOnce(&Ipv6Addr) -> Option<Ipv6Addr>,
     ) -> Ingress<'a> {
         bump(&mut self.stats.rx_packets);
-        match classify(&self.addrs, self.config.router, packet) {
+        match classify(&self.addrs, self.router, packet) {
             Disposition::Local => {
                 if !reassembly::is_fragment(packet) {
                     return self.local(packet, out);
@@ -256,7 +262,7 @@ where
                 match self.reassembler.accept(now, packet) {
                     Ok(Some(dg)) => {
                         bump(&mut self.stats.reassembled);
-                        Self::deliver(&mut self.stats, &self.addrs, self.config.hop_limit, dg, out)
+                        Self::deliver(&mut self.stats, &self.addrs, self.hop_limit, dg, out)
                     }
                     Ok(None) => Ingress::Held,
                     Err(_) => {
@@ -300,7 +306,7 @@ where
     }
 
     fn local<'a>(&mut self, packet: &'a [u8], out: &mut [u8]) -> Ingress<'a> {
-        Self::deliver(&mut self.stats, &self.addrs, self.config.hop_limit, packet, out)
+        Self::deliver(&mut self.stats, &self.addrs, self.hop_limit, packet, out)
     }
 
     /// Delivers `dg`, answering it first when it is an echo request.
@@ -375,7 +381,7 @@ where
         }
         let to = ipv6::Packet::new_unchecked(invoking).src_addr();
         let from = self.addrs.select_source(&to).unwrap_or(self.addrs.link_local());
-        let len = emit_error(from, self.config.hop_limit, &err, invoking, out).ok()?;
+        let len = emit_error(from, self.hop_limit, &err, invoking, out).ok()?;
         bump(&mut self.stats.icmp_errors_sent);
         Some(len)
     }
