@@ -26,9 +26,14 @@
 //!   an ND message. While its fragments go out, nothing else can be sent:
 //!   sockets keep their queues, and replies or packets to forward that
 //!   arrive meanwhile are dropped and counted (`tx_busy`).
-//! - `rx` holds a packet decompressed from a single frame (256 bytes are
-//!   enough: a 127-byte frame cannot expand further); reassembled packets
-//!   are processed where the 6LoWPAN reassembler put them.
+//! - `rx` holds a packet decompressed from a single frame, and a first
+//!   fragment's decompressed headers on their way to the reassembler:
+//!   [`MAX_SINGLE_FRAME_PACKET`](crate::lowpan::MAX_SINGLE_FRAME_PACKET)
+//!   (242) bytes hold every packet one frame carries whose extension
+//!   headers follow RFC 8200 §4.1 (longer chains of repeated headers are
+//!   refused and counted); reassembled packets are processed where the
+//!   6LoWPAN reassembler put them. It cannot share the packet buffer or the
+//!   reassembly pool, which a datagram going out or coming in may fill.
 
 use crate::bump;
 use crate::fifo::Ring;
@@ -164,7 +169,9 @@ pub struct NodeStorage<'a> {
     pub sockets: &'a mut [SocketSlot<'a>],
     /// The outgoing datagram (1280 bytes for full-size datagrams).
     pub packet: &'a mut [u8],
-    /// A packet decompressed from one frame (256 bytes are enough).
+    /// A packet decompressed from one frame
+    /// ([`MAX_SINGLE_FRAME_PACKET`](crate::lowpan::MAX_SINGLE_FRAME_PACKET),
+    /// 242 bytes, are enough).
     pub rx: &'a mut [u8],
     /// RPL parent candidates (3 to 5 are typical; unused without RPL and
     /// by a root).
