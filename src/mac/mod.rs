@@ -341,6 +341,9 @@ pub struct Mac<Q = [TxSlot; 4], D = [DedupEntry; 8], L = [LinkStats; 8]> {
     config: Params,
     rng: Rng,
     queue: TxQueue<Q>,
+    /// The number of the next enqueued frame; its low byte is the frame's
+    /// DSN (see [`TxQueue`]).
+    order: u32,
     dedup: DedupTable<D>,
     links: LinkTable<L>,
     tx: TxState,
@@ -364,7 +367,8 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
         Mac {
             config: Params::new(&config),
             rng,
-            queue: TxQueue::new(queue, dsn),
+            queue: TxQueue::new(queue),
+            order: u32::from(dsn),
             dedup: DedupTable::new(dedup),
             links: LinkTable::new(links),
             tx: TxState::Idle,
@@ -414,7 +418,7 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
     }
     /// The sequence number the next enqueued frame gets.
     pub fn next_dsn(&self) -> u8 {
-        self.queue.next_dsn()
+        self.order as u8
     }
     /// The CSMA-CA state (NB, BE) while a backoff runs.
     pub fn csma_state(&self) -> Option<Csma> {
@@ -432,7 +436,7 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
         }
         // 2015 §6.7.4.1: broadcast frames are never acknowledged.
         let ack = ack && !dst.is_broadcast();
-        let seq = self.queue.next_dsn();
+        let seq = self.next_dsn();
         let mut repr = FrameRepr::imm_ack(seq, false);
         repr.frame_type = FrameType::Data;
         repr.frame_version = self.config.frame_version;
@@ -446,7 +450,7 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
             return Err(MacError::TooLong);
         }
         // The slot's DSN, ACK request and destination are those in the frame.
-        let Some((handle, slot)) = self.queue.alloc() else {
+        let Some((handle, slot)) = self.queue.alloc(&mut self.order) else {
             self.stats.queue_full = self.stats.queue_full.wrapping_add(1);
             return Err(MacError::QueueFull);
         };
@@ -466,8 +470,8 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
                 break;
             }
         }
-        let i = self.queue.oldest_done()?;
-        let handle = self.queue.handle(i);
+        let i = self.queue.oldest_done(self.order)?;
+        let handle = self.queue.handle(self.order, i);
         let s = self.queue.slot_mut(i)?;
         let SlotState::Done(outcome) = s.state else { return None };
         s.state = SlotState::Free;
@@ -483,7 +487,7 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
             return Some(Instant::ZERO);
         }
         match self.tx {
-            TxState::Idle => self.queue.head().map(|_| Instant::ZERO),
+            TxState::Idle => self.queue.head(self.order).map(|_| Instant::ZERO),
             TxState::Backoff { until, .. } => Some(until.max(self.radio_free_at)),
             TxState::OnAir { end, .. } => Some(end),
             TxState::WaitAck { deadline, .. } | TxState::WaitRadio { deadline, .. } => Some(deadline),
@@ -492,7 +496,7 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
 
     fn step<R: Radio + ?Sized>(&mut self, now: Instant, radio: &mut R, caps: RadioCaps) -> bool {
         // The frame in flight, or the next to go (see `TxState`).
-        let Some(slot) = self.queue.head() else {
+        let Some(slot) = self.queue.head(self.order) else {
             self.tx = TxState::Idle;
             return false;
         };
@@ -681,8 +685,10 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
         if repr.frame_type == FrameType::Ack {
             // Let chains need Rust 1.88; the crate's MSRV is 1.85.
             let pending = match self.tx {
-                TxState::WaitAck { .. } => self.queue.head().and_then(|slot| {
-                    self.queue.slot(slot).map(|s| (slot, s.seq(), s.dst(), self.queue.handle(slot)))
+                TxState::WaitAck { .. } => self.queue.head(self.order).and_then(|slot| {
+                    self.queue
+                        .slot(slot)
+                        .map(|s| (slot, s.seq(), s.dst(), self.queue.handle(self.order, slot)))
                 }),
                 _ => None,
             };

@@ -77,9 +77,10 @@ impl Default for TxSlot {
 
 /// The queue over caller-provided storage.
 ///
-/// Frames are numbered in enqueue order by a 32-bit counter whose low byte
-/// is the DSN the frame carries (the MAC gives every frame the next DSN),
-/// so a slot keeps no number of its own: a frame's age is the count of
+/// Frames are numbered in enqueue order by a 32-bit counter, `order`,
+/// kept by the MAC and passed in, whose low byte is the DSN the frame
+/// carries (the MAC gives every frame the next DSN), so a slot keeps no
+/// number of its own: a frame's age is the count of
 /// enqueues since its own, `(next DSN - its DSN) mod 256`, which is exact
 /// while every queued frame is younger than 256 enqueues, and its
 /// [`Handle`] is the counter minus its age. [`alloc`](Self::alloc) keeps
@@ -91,31 +92,25 @@ impl Default for TxSlot {
 #[derive(Debug, Clone)]
 pub struct TxQueue<S> {
     slots: S,
-    next_order: u32,
+}
+
+/// Enqueues since slot `s`'s frame was enqueued (1..=255 while held),
+/// `order` being the number the next frame gets.
+fn age(order: u32, s: &TxSlot) -> u32 {
+    u32::from((order as u8).wrapping_sub(s.seq()))
 }
 
 impl<S: Slots<TxSlot>> TxQueue<S> {
-    /// A queue using `slots` (their contents are cleared) whose first frame
-    /// will carry DSN `first_dsn`.
-    pub fn new(mut slots: S, first_dsn: u8) -> Self {
+    /// A queue using `slots` (their contents are cleared).
+    pub fn new(mut slots: S) -> Self {
         slots.as_mut().fill(TxSlot::EMPTY);
-        TxQueue { slots, next_order: u32::from(first_dsn) }
-    }
-
-    /// The DSN the next enqueued frame carries.
-    pub(super) fn next_dsn(&self) -> u8 {
-        self.next_order as u8
-    }
-
-    /// Enqueues since slot `s`'s frame was enqueued (1..=255 while held).
-    fn age(&self, s: &TxSlot) -> u32 {
-        u32::from(self.next_dsn().wrapping_sub(s.seq()))
+        TxQueue { slots }
     }
 
     /// The handle of the frame in slot `i`.
-    pub(super) fn handle(&self, i: usize) -> Handle {
-        let age = self.slot(i).map_or(0, |s| self.age(s));
-        Handle(self.next_order.wrapping_sub(age))
+    pub(super) fn handle(&self, order: u32, i: usize) -> Handle {
+        let age = self.slot(i).map_or(0, |s| age(order, s));
+        Handle(order.wrapping_sub(age))
     }
 
     /// Capacity in frames.
@@ -139,28 +134,28 @@ impl<S: Slots<TxSlot>> TxQueue<S> {
         self.len() == 0
     }
 
-    /// A free slot, marked queued, for the frame with the next DSN (the
-    /// caller writes the frame, with [`next_dsn`](Self::next_dsn), before
-    /// anything reads the queue again). `None` when no slot is free, or
-    /// when a held frame is 255 enqueues old (see [`TxQueue`]).
-    pub(super) fn alloc(&mut self) -> Option<(Handle, &mut TxSlot)> {
+    /// A free slot, marked queued, for the frame numbered `*order` (then
+    /// counted); the caller writes the frame, with the DSN `*order as u8`
+    /// had, before anything reads the queue again. `None` when no slot is
+    /// free, or when a held frame is 255 enqueues old (see [`TxQueue`]).
+    pub(super) fn alloc(&mut self, order: &mut u32) -> Option<(Handle, &mut TxSlot)> {
+        let next = *order;
         let held = self.slots.as_ref().iter().filter(|s| s.state != SlotState::Free);
-        if held.map(|s| self.age(s)).any(|age| age >= 255) {
+        if held.map(|s| age(next, s)).any(|age| age >= 255) {
             return None;
         }
-        let handle = Handle(self.next_order);
         let slot = self.slots.as_mut().iter_mut().find(|s| s.state == SlotState::Free)?;
-        self.next_order = handle.0.wrapping_add(1);
+        *order = next.wrapping_add(1);
         slot.state = SlotState::Queued;
         slot.attempts = 0;
-        Some((handle, slot))
+        Some((Handle(next), slot))
     }
 
-    fn oldest(&self, pred: impl Fn(&TxSlot) -> bool) -> Option<usize> {
+    fn oldest(&self, order: u32, pred: impl Fn(&TxSlot) -> bool) -> Option<usize> {
         // The oldest; on equal ages the last, as `max_by_key` would.
         let mut best: Option<(usize, u32)> = None;
         for (i, s) in self.slots.as_ref().iter().enumerate() {
-            let age = self.age(s);
+            let age = age(order, s);
             if pred(s) && best.is_none_or(|(_, a)| age >= a) {
                 best = Some((i, age));
             }
@@ -169,13 +164,13 @@ impl<S: Slots<TxSlot>> TxQueue<S> {
     }
 
     /// Index of the oldest queued frame.
-    pub(super) fn head(&self) -> Option<usize> {
-        self.oldest(|s| s.state == SlotState::Queued)
+    pub(super) fn head(&self, order: u32) -> Option<usize> {
+        self.oldest(order, |s| s.state == SlotState::Queued)
     }
 
     /// Index of the oldest finished, unreported frame.
-    pub(super) fn oldest_done(&self) -> Option<usize> {
-        self.oldest(|s| matches!(s.state, SlotState::Done(_)))
+    pub(super) fn oldest_done(&self, order: u32) -> Option<usize> {
+        self.oldest(order, |s| matches!(s.state, SlotState::Done(_)))
     }
 
     pub(super) fn has_done(&self) -> bool {
@@ -210,9 +205,9 @@ mod tests {
 
     /// Allocates a slot as `Mac::enqueue` does: the frame carries the DSN
     /// the queue gives it.
-    fn push<S: Slots<TxSlot>>(q: &mut TxQueue<S>) -> Option<Handle> {
-        let seq = q.next_dsn();
-        let (h, s) = q.alloc()?;
+    fn push<S: Slots<TxSlot>>(q: &mut TxQueue<S>, order: &mut u32) -> Option<Handle> {
+        let seq = *order as u8;
+        let (h, s) = q.alloc(order)?;
         s.buf[..3].copy_from_slice(&[0x41, 0x88, seq]);
         s.len = 3;
         Some(h)
@@ -220,35 +215,38 @@ mod tests {
 
     #[test]
     fn handles_and_order_survive_the_dsn_wrap() {
-        let mut q = TxQueue::new([TxSlot::EMPTY; 3], 254);
-        let hs: Vec<_> = (0..3).map(|_| push(&mut q).unwrap()).collect();
+        let mut q = TxQueue::new([TxSlot::EMPTY; 3]);
+        let mut o = 254;
+        let hs: Vec<_> = (0..3).map(|_| push(&mut q, &mut o).unwrap()).collect();
         assert_eq!(hs, [Handle(254), Handle(255), Handle(256)]);
-        assert_eq!(q.next_dsn(), 1);
-        assert!(push(&mut q).is_none(), "full");
+        assert_eq!(o as u8, 1);
+        assert!(push(&mut q, &mut o).is_none(), "full");
+        assert_eq!(o, 257);
         // FIFO across the wrap: 254, 255, then 0.
         for (i, h) in hs.iter().enumerate() {
-            let head = q.head().unwrap();
-            assert_eq!(q.handle(head), *h);
+            let head = q.head(o).unwrap();
+            assert_eq!(q.handle(o, head), *h);
             q.slot_mut(head).unwrap().state = SlotState::Free;
-            assert_eq!(push(&mut q), Some(Handle(257 + i as u32)));
+            assert_eq!(push(&mut q, &mut o), Some(Handle(257 + i as u32)));
         }
-        assert_eq!(q.handle(q.head().unwrap()), Handle(257));
+        assert_eq!(q.handle(o, q.head(o).unwrap()), Handle(257));
     }
 
     #[test]
     fn a_frame_held_for_255_enqueues_refuses_the_next() {
-        let mut q = TxQueue::new([TxSlot::EMPTY; 2], 7);
-        let old = push(&mut q).unwrap();
+        let mut q = TxQueue::new([TxSlot::EMPTY; 2]);
+        let mut o = 7;
+        let old = push(&mut q, &mut o).unwrap();
         // Younger frames come and go (as purged frames do) around it.
         for _ in 0..254 {
-            let h = push(&mut q).unwrap();
-            let i = (0..2).find(|&i| q.handle(i) == h).unwrap();
+            let h = push(&mut q, &mut o).unwrap();
+            let i = (0..2).find(|&i| q.handle(o, i) == h).unwrap();
             q.slot_mut(i).unwrap().state = SlotState::Free;
         }
-        assert_eq!(q.handle(q.head().unwrap()), old);
-        assert!(push(&mut q).is_none(), "a 256th enqueue would alias its DSN");
-        let head = q.head().unwrap();
+        assert_eq!(q.handle(o, q.head(o).unwrap()), old);
+        assert!(push(&mut q, &mut o).is_none(), "a 256th enqueue would alias its DSN");
+        let head = q.head(o).unwrap();
         q.slot_mut(head).unwrap().state = SlotState::Free;
-        assert_eq!(push(&mut q), Some(Handle(old.0 + 255)));
+        assert_eq!(push(&mut q, &mut o), Some(Handle(old.0 + 255)));
     }
 }
