@@ -110,7 +110,9 @@ pub struct AddrEntry {
     /// When it stops being valid and is removed (RFC 4862 §5.5.4).
     pub valid_until: InstantSecs,
     /// When it becomes deprecated: still ours, but not chosen as a source
-    /// for new communication (RFC 4862 §5.5.4).
+    /// for new communication (RFC 4862 §5.5.4). [`Addresses::poll`] sets
+    /// it to [`InstantSecs::ZERO`] once that time has come: the table
+    /// keeps no clock of its own.
     pub preferred_until: InstantSecs,
 }
 
@@ -118,6 +120,11 @@ impl AddrEntry {
     /// True when the address is still preferred at `now`.
     pub fn is_preferred(&self, now: Instant) -> bool {
         !self.preferred_until.reached(now)
+    }
+
+    /// Marked deprecated by [`Addresses::poll`].
+    fn deprecated(&self) -> bool {
+        self.preferred_until == InstantSecs::ZERO
     }
 }
 
@@ -145,8 +152,6 @@ pub struct Addresses<G: Slots<Option<AddrEntry>>, M: Slots<Option<Ipv6Addr>>> {
     short_iid: Iid,
     globals: G,
     groups: M,
-    /// Time of the last `poll`, used for preference when selecting sources.
-    now: Instant,
 }
 
 /// No short-address IID: never an IID from [`iid_from_short`], whose
@@ -164,7 +169,7 @@ impl<G: Slots<Option<AddrEntry>>, M: Slots<Option<Ipv6Addr>>> Addresses<G, M> {
     pub fn new(eui64: [u8; 8], mut globals: G, mut groups: M) -> Self {
         globals.as_mut().fill(None);
         groups.as_mut().fill(None);
-        Addresses { eui64_iid: iid_from_eui64(eui64), short_iid: NO_IID, globals, groups, now: Instant::ZERO }
+        Addresses { eui64_iid: iid_from_eui64(eui64), short_iid: NO_IID, globals, groups }
     }
 
     /// Configures (or with `None` removes) the short address and so the
@@ -334,10 +339,9 @@ impl<G: Slots<Option<AddrEntry>>, M: Slots<Option<Ipv6Addr>>> Addresses<G, M> {
         }
         // A plain loop: smaller than `max_by_key` (which keeps the last of
         // equal keys, as this does with `>=`).
-        let now = self.now;
         let mut best: Option<(Ipv6Addr, (bool, u8))> = None;
         for e in self.globals.as_ref().iter().flatten() {
-            let key = (e.is_preferred(now), common_prefix_len(&e.addr, dst));
+            let key = (!e.deprecated(), common_prefix_len(&e.addr, dst));
             if best.is_none_or(|(_, k)| key >= k) {
                 best = Some((e.addr, key));
             }
@@ -345,15 +349,18 @@ impl<G: Slots<Option<AddrEntry>>, M: Slots<Option<Ipv6Addr>>> Addresses<G, M> {
         best.map(|(a, _)| a)
     }
 
-    /// Removes addresses whose valid lifetime ended (RFC 4862 §5.5.4);
-    /// returns how many.
+    /// Removes addresses whose valid lifetime ended and marks those whose
+    /// preferred lifetime ended as deprecated (RFC 4862 §5.5.4); returns
+    /// how many were removed.
     pub fn poll(&mut self, now: Instant) -> usize {
-        self.now = now;
         let mut n = 0;
-        for e in self.globals.as_mut() {
-            if e.is_some_and(|e| e.valid_until.reached(now)) {
-                *e = None;
+        for slot in self.globals.as_mut() {
+            let Some(e) = slot else { continue };
+            if e.valid_until.reached(now) {
+                *slot = None;
                 n += 1;
+            } else if e.preferred_until.reached(now) {
+                e.preferred_until = InstantSecs::ZERO;
             }
         }
         n
@@ -364,7 +371,7 @@ impl<G: Slots<Option<AddrEntry>>, M: Slots<Option<Ipv6Addr>>> Addresses<G, M> {
         let mut at = Instant::MAX;
         for e in self.globals() {
             at = at.min(e.valid_until.to_instant());
-            if e.is_preferred(self.now) {
+            if !e.deprecated() {
                 at = at.min(e.preferred_until.to_instant());
             }
         }
@@ -476,8 +483,15 @@ mod tests {
         assert_eq!(t.select_source(&ip("2001:db8:1::9")), Some(a));
         assert_eq!(t.select_source(&ip("fd00::9")), Some(b));
         assert_eq!(t.select_source(&ip("ff0e::1")), Some(b));
-        // Deprecated addresses lose to preferred ones (rule 3).
+        // Deprecated addresses lose to preferred ones (rule 3), as judged
+        // at the last poll.
+        assert_eq!(t.poll_at(), Some(Instant::from_secs(5)));
+        t.poll(Instant::from_secs(4));
+        assert_eq!(t.select_source(&ip("2001:db8:1::9")), Some(a));
         t.poll(Instant::from_secs(6));
         assert_eq!(t.select_source(&ip("2001:db8:1::9")), Some(b));
+        let e = t.globals().find(|e| e.addr == a).unwrap();
+        assert!(!e.is_preferred(Instant::from_secs(6)) && e.valid_until == InstantSecs::MAX);
+        assert_eq!(t.poll_at(), None, "nothing left to expire");
     }
 }
