@@ -11,7 +11,7 @@
 //! Drop policy (a dead next hop cannot wedge the node):
 //! - `enqueue` on a full queue fails with `MacError::QueueFull` (counted);
 //!   nothing already queued is dropped. The same happens, in a corner case
-//!   only a queue of 16 slots or more can reach, when a frame still in the
+//!   only a queue of 17 slots or more can reach, when a frame still in the
 //!   queue was enqueued 255 frames ago (see [`TxQueue`]).
 //! - A frame is tried at most `1 + max_frame_retries` times, then dropped
 //!   and reported `NoAck`; CSMA-CA failure drops it as `ChannelBusy`. The
@@ -83,12 +83,15 @@ impl Default for TxSlot {
 /// number of its own: a frame's age is the count of
 /// enqueues since its own, `(next DSN - its DSN) mod 256`, which is exact
 /// while every queued frame is younger than 256 enqueues, and its
-/// [`Handle`] is the counter minus its age. [`alloc`](Self::alloc) keeps
-/// that true: it refuses a new frame while the oldest one held is 255
-/// enqueues old. Frames leave in enqueue order, so only purges let younger
-/// frames come and go around an old one: a queue of `n` slots ages a frame
-/// by fewer than `n * n` enqueues, and the refusal cannot happen below 16
-/// slots.
+/// [`Handle`] is the counter minus its age. Enqueueing keeps that true: it
+/// refuses a new frame while the oldest one held is 255 enqueues old.
+///
+/// That refusal needs 17 slots or more. Frames are sent and reported in
+/// enqueue order, so while a frame is held the only slots that free up
+/// are the `k` of older frames, the `n - 1 - k` free when it came, and
+/// those of younger frames purged when one of the `k` older heads fails
+/// (at most `n - 1` each): at most `(n - 1) + k (n - 1) <= n (n - 1)`
+/// enqueues follow it, 240 with `n = 16`.
 #[derive(Debug, Clone)]
 pub struct TxQueue<S> {
     slots: S,
