@@ -300,7 +300,7 @@ fn radio_refusal_is_reported() {
 fn documented_sizes() {
     use core::mem::size_of;
     assert_eq!(size_of::<TxSlot>(), 128);
-    assert_eq!(size_of::<DedupEntry>(), 16);
+    assert_eq!(size_of::<DedupEntry>(), 15);
     assert_eq!(size_of::<LinkStats>(), 24);
 }
 
