@@ -215,9 +215,11 @@ impl<S: SlotStorage> Receiver<S> {
 
     /// Processes one frame payload received from `ll_src` for `ll_dst`.
     ///
-    /// A single-frame packet is decompressed into `out` (1280 bytes are
-    /// enough for any packet this layer accepts); a fragment goes to the
-    /// reassembler, with FRAG1's headers decompressed through `out` first.
+    /// A single-frame packet is decompressed into `out`
+    /// ([`MAX_SINGLE_FRAME_PACKET`] bytes are enough for every packet whose
+    /// extension headers follow RFC 8200 §4.1, 1280 for any this layer
+    /// accepts); a fragment goes to the reassembler, with FRAG1's headers
+    /// decompressed through `out` first.
     /// With a mesh header (RFC 4944 §5.2) the originator and final
     /// destination stand for the link addresses, as they do for header
     /// compression and the reassembly key.
