@@ -644,14 +644,16 @@ impl<S: SlotStorage> Reassembler<S> {
             }
         };
 
+        // Every drop is counted (the node reads its 6LoWPAN errors from
+        // these counters), the impossible ones too.
         let Some(at) = self.storage.state(slot).and_then(|s| s.entry.as_ref()).map(|e| usize::from(e.at))
         else {
-            return Err(ReassemblyError::Invalid);
+            return self.invalid();
         };
-        let Some(dst) = self.pool_mut(at + offset..at + end) else { return Err(ReassemblyError::Invalid) };
+        let Some(dst) = self.pool_mut(at + offset..at + end) else { return self.invalid() };
         dst.copy_from_slice(data);
-        let Some(state) = self.storage.state_mut(slot) else { return Err(ReassemblyError::Invalid) };
-        let Some(entry) = state.entry.as_mut() else { return Err(ReassemblyError::Invalid) };
+        let Some(state) = self.storage.state_mut(slot) else { return self.invalid() };
+        let Some(entry) = state.entry.as_mut() else { return self.invalid() };
         for b in first..last {
             set_bit(&mut entry.have, b);
         }
