@@ -806,7 +806,7 @@ impl<'a, N: NdRole<'a>> Node<'a, N> {
         AllStats {
             node: self.node_stats(),
             mac: *c.mac.stats(),
-            net: *c.net.stats(),
+            net: c.net.stats(),
             lowpan: *self.lowpan.stats(),
             reassembly: *self.lowpan.reassembly_stats(),
             nd: c.nd.stats(),

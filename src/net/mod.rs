@@ -115,6 +115,24 @@ pub struct NetStats {
     pub icmp_errors_suppressed: u32,
 }
 
+/// What [`Interface`] counts itself: [`NetStats`] but `reassembled`,
+/// which is the reassembler's own count ([`ReassemblyStats::reassembled`],
+/// not kept twice).
+#[derive(Debug, Clone, Copy, Default)]
+struct Counters {
+    rx_packets: u32,
+    delivered: u32,
+    forwarded: u32,
+    hop_limit_exceeded: u32,
+    no_route: u32,
+    not_for_us: u32,
+    bad_header: u32,
+    reassembly_drops: u32,
+    echo_replies: u32,
+    icmp_errors_sent: u32,
+    icmp_errors_suppressed: u32,
+}
+
 /// What the node does with a received packet.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Ingress<'a> {
@@ -165,7 +183,7 @@ where
     routes: RouteTable<R>,
     reassembler: Reassembler<B, F>,
     limiter: ErrorLimiter,
-    stats: NetStats,
+    stats: Counters,
 }
 
 impl<G, M, R, B, F> Interface<G, M, R, B, F>
@@ -185,7 +203,7 @@ where
             routes: RouteTable::new(routes),
             reassembler: Reassembler::new(frag_slots),
             limiter: ErrorLimiter::new(config.rate_limit),
-            stats: NetStats::default(),
+            stats: Counters::default(),
         }
     }
 
@@ -219,8 +237,22 @@ where
         &self.reassembler
     }
     /// The counters.
-    pub fn stats(&self) -> &NetStats {
-        &self.stats
+    pub fn stats(&self) -> NetStats {
+        let c = &self.stats;
+        NetStats {
+            rx_packets: c.rx_packets,
+            delivered: c.delivered,
+            forwarded: c.forwarded,
+            hop_limit_exceeded: c.hop_limit_exceeded,
+            no_route: c.no_route,
+            not_for_us: c.not_for_us,
+            bad_header: c.bad_header,
+            reassembled: self.reassembler.stats().reassembled,
+            reassembly_drops: c.reassembly_drops,
+            echo_replies: c.echo_replies,
+            icmp_errors_sent: c.icmp_errors_sent,
+            icmp_errors_suppressed: c.icmp_errors_suppressed,
+        }
     }
 
     /// Where to send a packet for `dst` (see [`RouteTable::resolve`]).
@@ -261,7 +293,7 @@ where
                 }
                 match self.reassembler.accept(now, packet) {
                     Ok(Some(dg)) => {
-                        bump(&mut self.stats.reassembled);
+                        // Counted by the reassembler (`reassembled`).
                         Self::deliver(&mut self.stats, &self.addrs, self.hop_limit, dg, out)
                     }
                     Ok(None) => Ingress::Held,
@@ -311,7 +343,7 @@ where
 
     /// Delivers `dg`, answering it first when it is an echo request.
     fn deliver<'a>(
-        stats: &mut NetStats,
+        stats: &mut Counters,
         addrs: &Addresses<G, M>,
         hop_limit: u8,
         dg: &'a [u8],
