@@ -26,11 +26,17 @@
 //!   an ND message. While its fragments go out, nothing else can be sent:
 //!   sockets keep their queues, and replies or packets to forward that
 //!   arrive meanwhile are dropped and counted (`tx_busy`).
-//! - `rx` holds a packet decompressed from a single frame (256 bytes are
-//!   enough: a 127-byte frame cannot expand further); reassembled packets
-//!   are processed where the 6LoWPAN reassembler put them.
+//! - `rx` holds a packet decompressed from a single frame, and a first
+//!   fragment's decompressed headers on their way to the reassembler:
+//!   [`MAX_SINGLE_FRAME_PACKET`](crate::lowpan::MAX_SINGLE_FRAME_PACKET)
+//!   (242) bytes hold every packet one frame carries whose extension
+//!   headers follow RFC 8200 §4.1 (longer chains of repeated headers are
+//!   refused and counted); reassembled packets are processed where the
+//!   6LoWPAN reassembler put them. It cannot share the packet buffer or the
+//!   reassembly pool, which a datagram going out or coming in may fill.
 
 use crate::bump;
+use crate::fifo::Ring;
 use core::net::Ipv6Addr;
 
 use crate::lowpan::frag::{Reassembler as LowpanReassembler, ReassemblySlot};
@@ -163,7 +169,9 @@ pub struct NodeStorage<'a> {
     pub sockets: &'a mut [SocketSlot<'a>],
     /// The outgoing datagram (1280 bytes for full-size datagrams).
     pub packet: &'a mut [u8],
-    /// A packet decompressed from one frame (256 bytes are enough).
+    /// A packet decompressed from one frame
+    /// ([`MAX_SINGLE_FRAME_PACKET`](crate::lowpan::MAX_SINGLE_FRAME_PACKET),
+    /// 242 bytes, are enough).
     pub rx: &'a mut [u8],
     /// RPL parent candidates (3 to 5 are typical; unused without RPL and
     /// by a root).
@@ -188,8 +196,8 @@ pub enum NodeEvent {
         ident: u16,
         /// Sequence number.
         seq: u16,
-        /// Bytes of data echoed.
-        len: usize,
+        /// Bytes of data echoed (an IPv6 payload is at most 65,535 bytes).
+        len: u16,
     },
     /// A global address was formed from a router's prefix.
     AddressAdded(Ipv6Addr),
@@ -246,6 +254,28 @@ pub struct NodeStats {
     pub tx_abandoned: u32,
     /// Events dropped because the user did not take them.
     pub events_dropped: u32,
+}
+
+/// What the node counts itself: [`NodeStats`] but for the two counters
+/// the 6LoWPAN receiver keeps already, which [`Node::stats`] reads from it
+/// (`rx_packets` is its `packets`; `rx_lowpan_errors` the sum of its
+/// header, dispatch and decompression errors and the reassembler's
+/// dropped fragments). Not kept twice: 8 bytes less in every node.
+#[derive(Debug, Clone, Copy, Default)]
+struct Counters {
+    rx_frames: u32,
+    rx_udp_bad: u32,
+    rx_icmp_bad: u32,
+    rx_nd: u32,
+    rx_unhandled: u32,
+    tx_packets: u32,
+    tx_fragments: u32,
+    tx_busy: u32,
+    tx_no_route: u32,
+    tx_encode_errors: u32,
+    tx_mac_refused: u32,
+    tx_abandoned: u32,
+    events_dropped: u32,
 }
 
 /// All the counters of a node, layer by layer.
@@ -501,19 +531,31 @@ mod role {
 }
 
 /// A datagram in `packet` whose frames are being handed to the MAC.
+///
+/// 16 bytes (was 32): the length and fragment count as `u16`. A datagram
+/// longer than 65,535 bytes is never pending ([`PendingTx::new`]): 6LoWPAN
+/// cannot send more than 2047 bytes anyway (RFC 4944 §5.3, an 11-bit
+/// `datagram_size`), so no fragment count reaches `u16::MAX` either.
 #[derive(Debug, Clone, Copy)]
 struct PendingTx {
-    len: usize,
-    ll_dst: Address,
+    len: u16,
     tag: u16,
     /// Fragments already handed over (0 for a single frame not yet sent).
-    sent: usize,
+    sent: u16,
+    ll_dst: Address,
+}
+
+impl PendingTx {
+    /// The `len`-byte datagram to `ll_dst` (tag 0: drawn when it starts);
+    /// `None` when `len` does not fit its `u16`.
+    fn new(len: usize, ll_dst: Address, tag: u16) -> Option<Self> {
+        Some(PendingTx { len: u16::try_from(len).ok()?, tag, sent: 0, ll_dst })
+    }
 }
 
 /// Everything but the receive buffers, so that a received packet (which
 /// borrows those) can be processed with `&mut Core`.
 struct Core<'a, R> {
-    ll_addr: Address,
     rng: Rng,
     mac: NodeMac<'a>,
     net: NodeNet<'a>,
@@ -522,8 +564,8 @@ struct Core<'a, R> {
     packet: &'a mut [u8],
     pending: Option<PendingTx>,
     tag: u16,
-    events: heapless::Deque<NodeEvent, EVENT_CAPACITY>,
-    stats: NodeStats,
+    events: Ring<NodeEvent, EVENT_CAPACITY>,
+    stats: Counters,
     rpl: Option<&'a mut NodeRpl<'a>>,
 }
 
@@ -568,7 +610,7 @@ impl<'a, N: NdRole<'a>> Node<'a, N> {
         mac.short_address = short_address;
         mac.seed = seed;
         let mac = Mac::new(mac, storage.mac_queue, storage.mac_dedup, storage.mac_links);
-        let ll_addr = mac.config().source_address();
+        let ll_addr = mac.source_address();
         net.router = matches!(role, Role::Router(_)) && !matches!(rpl.map(|r| r.role), Some(RplRole::Leaf));
         let mut iface = Interface::new(
             net,
@@ -609,7 +651,6 @@ impl<'a, N: NdRole<'a>> Node<'a, N> {
         let tag = rng.next_u64() as u16;
         Node {
             core: Core {
-                ll_addr,
                 rng,
                 mac,
                 net: iface,
@@ -618,8 +659,8 @@ impl<'a, N: NdRole<'a>> Node<'a, N> {
                 packet: storage.packet,
                 pending: None,
                 tag,
-                events: heapless::Deque::new(),
-                stats: NodeStats::default(),
+                events: Ring::new(),
+                stats: Counters::default(),
                 rpl,
             },
             lowpan: Receiver::new(LowpanReassembler::new(storage.lowpan_reassembly)),
@@ -658,7 +699,8 @@ impl<'a, N: NdRole<'a>> Node<'a, N> {
             match self.lowpan.receive(now, f.payload, &f.src_addr, &f.dst_addr, ctx, self.rx) {
                 Ok(Received::Packet { packet, .. }) => core.on_packet(now, packet, f.src_addr),
                 Ok(Received::Pending) => {}
-                Err(_) => core.stats.rx_lowpan_errors = core.stats.rx_lowpan_errors.saturating_add(1),
+                // Counted by the receiver (see `Counters`).
+                Err(_) => {}
             }
         }
         self.lowpan.reassembler().expire(now);
@@ -732,13 +774,38 @@ impl<'a, N: NdRole<'a>> Node<'a, N> {
         self.core.events.pop_front()
     }
 
+    /// The node's own counters, two of them read from the 6LoWPAN receiver
+    /// (see `Counters`).
+    fn node_stats(&self) -> NodeStats {
+        let c = &self.core.stats;
+        let (l, r) = (self.lowpan.stats(), self.lowpan.reassembly_stats());
+        let errors = [l.header_errors, l.unsupported, l.decompress_errors, r.invalid, r.too_large, r.no_slot];
+        NodeStats {
+            rx_frames: c.rx_frames,
+            rx_packets: l.packets,
+            rx_lowpan_errors: errors.into_iter().fold(0, u32::saturating_add),
+            rx_udp_bad: c.rx_udp_bad,
+            rx_icmp_bad: c.rx_icmp_bad,
+            rx_nd: c.rx_nd,
+            rx_unhandled: c.rx_unhandled,
+            tx_packets: c.tx_packets,
+            tx_fragments: c.tx_fragments,
+            tx_busy: c.tx_busy,
+            tx_no_route: c.tx_no_route,
+            tx_encode_errors: c.tx_encode_errors,
+            tx_mac_refused: c.tx_mac_refused,
+            tx_abandoned: c.tx_abandoned,
+            events_dropped: c.events_dropped,
+        }
+    }
+
     /// Every layer's counters.
     pub fn stats(&self) -> AllStats {
         let c = &self.core;
         AllStats {
-            node: c.stats,
+            node: self.node_stats(),
             mac: *c.mac.stats(),
-            net: *c.net.stats(),
+            net: c.net.stats(),
             lowpan: *self.lowpan.stats(),
             reassembly: *self.lowpan.reassembly_stats(),
             nd: c.nd.stats(),
@@ -803,7 +870,7 @@ impl<'a, N: NdRole<'a>> Node<'a, N> {
 
     /// The link-layer address frames are sent from.
     pub fn ll_addr(&self) -> Address {
-        self.core.ll_addr
+        self.core.ll_addr()
     }
 
     /// The MAC (link statistics, queue).
@@ -903,17 +970,21 @@ fn in_dodag(rpl: &NodeRpl<'_>, dst: &Ipv6Addr) -> bool {
 
 /// Queues `e`, dropping (and counting) the oldest event when full.
 #[inline(never)]
-fn push_event(events: &mut heapless::Deque<NodeEvent, EVENT_CAPACITY>, stats: &mut NodeStats, e: NodeEvent) {
-    if events.is_full() {
-        events.pop_front();
+fn push_event(events: &mut Ring<NodeEvent, EVENT_CAPACITY>, stats: &mut Counters, e: NodeEvent) {
+    if events.push_overwrite(e) {
         bump(&mut stats.events_dropped);
     }
-    let _ = events.push_back(e);
 }
 
 impl<'a, N: NdRole<'a>> Core<'a, N> {
     fn contexts(&self) -> Contexts<'_> {
         self.nd.contexts()
+    }
+
+    /// The link-layer address frames are sent from (the MAC's, not kept
+    /// twice).
+    fn ll_addr(&self) -> Address {
+        self.mac.source_address()
     }
 
     fn is_neighbour(nd: &N, ip: &Ipv6Addr) -> bool {
@@ -969,7 +1040,6 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
 
     /// One received IPv6 packet (`ll_src` sent the frame).
     fn on_packet(&mut self, now: Instant, packet: &mut [u8], ll_src: Address) {
-        bump(&mut self.stats.rx_packets);
         // RPL headers (a source route to follow, a tunnel to open) matter
         // only in packets for one of our unicast addresses.
         let ours =
@@ -1054,8 +1124,8 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
         ll_src: Address,
         nd: &mut N,
         sockets: &mut SocketSet<'a, &'a mut [SocketSlot<'a>]>,
-        stats: &mut NodeStats,
-        events: &mut heapless::Deque<NodeEvent, EVENT_CAPACITY>,
+        stats: &mut Counters,
+        events: &mut Ring<NodeEvent, EVENT_CAPACITY>,
         out: Option<&mut [u8]>,
         pending: &mut Option<PendingTx>,
         (rpl, rng, link_etx): (Option<&mut NodeRpl<'a>>, &mut Rng, Option<u16>),
@@ -1090,7 +1160,12 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
                 };
                 match repr {
                     icmpv6::Repr::EchoReply { ident, seq_no, data } => {
-                        let e = NodeEvent::EchoReply { from: src, ident, seq: seq_no, len: data.len() };
+                        let e = NodeEvent::EchoReply {
+                            from: src,
+                            ident,
+                            seq: seq_no,
+                            len: u16::try_from(data.len()).unwrap_or(u16::MAX),
+                        };
                         push_event(events, stats, e);
                     }
                     icmpv6::Repr::Ndisc(repr) => {
@@ -1098,7 +1173,7 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
                         let input = NdInput { src, dst, hop_limit: hlim, ll_src, repr };
                         let reply = nd.process(now, &input).map(|t| Self::emit_nd(&t, out));
                         if let Some(Some((len, ll_dst))) = reply {
-                            *pending = Some(PendingTx { len, ll_dst, tag: 0, sent: 0 });
+                            *pending = PendingTx::new(len, ll_dst, 0);
                         } else if reply.is_some() {
                             bump(&mut stats.tx_busy);
                         }
@@ -1144,7 +1219,7 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
             }
             let Some(t) = self.nd.poll_tx(now, &mut self.rng) else { break };
             if let Some((len, ll_dst)) = Self::emit_nd(&t, Some(&mut self.packet[..])) {
-                self.pending = Some(PendingTx { len, ll_dst, tag: 0, sent: 0 });
+                self.pending = PendingTx::new(len, ll_dst, 0);
                 self.prepare_pending();
             }
         }
@@ -1487,7 +1562,11 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
             return false;
         };
         self.tag = self.tag.wrapping_add(1);
-        self.pending = Some(PendingTx { len, ll_dst, tag: self.tag, sent: 0 });
+        let Some(p) = PendingTx::new(len, ll_dst, self.tag) else {
+            bump(&mut self.stats.tx_encode_errors);
+            return false;
+        };
+        self.pending = Some(p);
         self.prepare_pending();
         true
     }
@@ -1505,7 +1584,7 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
     /// Hands the pending datagram's frames to the MAC while its queue has room.
     fn pump_tx(&mut self) {
         let Some(mut p) = self.pending else { return };
-        let src_ll = self.ll_addr;
+        let src_ll = self.ll_addr();
         // MAC header: frame control, sequence number, destination PAN
         // (source PAN elided by PAN ID compression), both addresses.
         let mac_hdr = 3 + 2 + p.ll_dst.as_bytes().len() + src_ll.as_bytes().len();
@@ -1514,7 +1593,7 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
         let mut scratch = [0u8; MAX_COMPRESSED_HEADERS];
         let mut frame = [0u8; MAX_PSDU_LEN];
         let ack = !p.ll_dst.is_broadcast();
-        match encode(&self.packet[..p.len], &src_ll, &p.ll_dst, ctx, p.tag, mtu, &mut scratch) {
+        match encode(&self.packet[..usize::from(p.len)], &src_ll, &p.ll_dst, ctx, p.tag, mtu, &mut scratch) {
             Ok(Encoded::Single { .. }) if self.mac.queue().free() == 0 => {}
             Ok(enc @ Encoded::Single { .. }) => {
                 let n = enc.write_single(&mut frame).unwrap_or(0);
@@ -1529,8 +1608,8 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
                 // Resume after the fragments already handed over. (The
                 // headers are compressed again on each call, which costs less
                 // than a whole 6LoWPAN encode, rather than kept in RAM.)
-                f.skip(p.sent);
-                while p.sent < total && self.mac.queue().free() > 0 {
+                f.skip(usize::from(p.sent));
+                while usize::from(p.sent) < total && self.mac.queue().free() > 0 {
                     let Some(n) = f.next_fragment(&mut frame) else { break };
                     if self.mac.enqueue(&frame[..n], p.ll_dst, ack).is_err() {
                         // The datagram cannot be completed: give it up.
@@ -1541,7 +1620,7 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
                     bump(&mut self.stats.tx_fragments);
                     p.sent += 1;
                 }
-                if p.sent >= total {
+                if usize::from(p.sent) >= total {
                     bump(&mut self.stats.tx_packets);
                     self.pending = None;
                 } else {

@@ -75,7 +75,7 @@ const LEAF: Capacities = Capacities {
     lowpan_reassembly: (1, 1280),
     sockets: (1, 128, 128),
     packet: 1280,
-    rx: 256,
+    rx: sixlo::lowpan::MAX_SINGLE_FRAME_PACKET,
     rpl: (0, 0),
     rpl_state: false,
 };
@@ -101,7 +101,7 @@ const ROUTER: Capacities = Capacities {
     // buffers. Each further socket costs a slot plus its two queues.
     sockets: (1, 128, 128),
     packet: 1280,
-    rx: 256,
+    rx: sixlo::lowpan::MAX_SINGLE_FRAME_PACKET,
     // An RPL router: 4 parent candidates, 16 downward routes.
     rpl: (4, 16),
     rpl_state: true,
@@ -210,7 +210,7 @@ fn element_sizes() {
     }
     assert_eq!(
         sizes.map(|s| s.1),
-        [2224, 2224, 1616, 136, 16, 26, 44, 40, 17, 40, 136, 112, 112],
+        [1512, 1512, 1032, 128, 15, 24, 42, 24, 17, 40, 136, 112, 112],
         "element sizes changed: update this test and the figures in the docs"
     );
 }
@@ -223,9 +223,9 @@ fn leaf_ram() {
     assert!(node.nd_host().is_some());
     assert_eq!(
         rows.iter().map(|r| r.1).collect::<Vec<_>>(),
-        [2224, 272, 64, 52, 88, 97, 80, 0, 0, 112, 1280, 112, 256, 1280, 256, 0, 0, 0]
+        [1512, 256, 60, 48, 84, 65, 80, 0, 0, 112, 1280, 112, 256, 1280, 242, 0, 0, 0]
     );
-    assert_eq!(total, 6173);
+    assert_eq!(total, 5387);
 }
 
 #[test]
@@ -247,9 +247,9 @@ fn router_ram() {
     );
     assert_eq!(
         rows.iter().map(|r| r.1).collect::<Vec<_>>(),
-        [1616, 544, 128, 416, 704, 114, 80, 0, 0, 224, 1280, 176, 256, 1280, 256, 160, 608, 536]
+        [1032, 512, 120, 384, 672, 82, 80, 0, 0, 224, 1280, 112, 256, 1280, 242, 160, 608, 536]
     );
-    assert_eq!(total, 8378);
+    assert_eq!(total, 7580);
 }
 
 /// What the `Node` struct is made of (its fields are private:
@@ -277,12 +277,12 @@ fn node_struct_parts() {
         ("lowpan::ContextTable<4>", size_of::<sixlo::lowpan::ContextTable<{ sixlo::nd::MAX_CONTEXTS }>>()),
         ("lowpan::Receiver", size_of::<sixlo::lowpan::Receiver<S<ReassemblySlot<'static>>>>()),
         ("SocketSet", size_of::<sixlo::socket::SocketSet<'static, S<SocketSlot<'static>>>>()),
-        ("events (4 NodeEvent)", size_of::<heapless::Deque<sixlo::node::NodeEvent, 4>>()),
+        ("events (4 NodeEvent)", size_of::<[Option<sixlo::node::NodeEvent>; 4]>()),
         ("RplState", size_of::<RplState<'static>>()),
     ];
     println!("Node struct parts (x86_64; the ND role is Host or Router, each with a 4-slot ContextTable):");
     for (name, bytes) in parts {
         println!("  {name:<22} {bytes:>5}");
     }
-    assert_eq!(parts.map(|p| p.1), [224, 256, 1320, 424, 344, 288, 80, 40, 152, 536]);
+    assert_eq!(parts.map(|p| p.1), [176, 200, 804, 328, 242, 76, 72, 40, 96, 536]);
 }

@@ -113,7 +113,7 @@ fn deliver_forward_and_drop() {
     let mut bad = [0x60u8; 20];
     assert_eq!(i.ingress(now, &mut bad, &mut out, |_| false), Ingress::Dropped(DropReason::BadHeader));
 
-    let s = *i.stats();
+    let s = i.stats();
     assert_eq!((s.rx_packets, s.delivered, s.forwarded, s.not_for_us, s.bad_header), (7, 1, 2, 3, 1));
 }
 
@@ -143,7 +143,7 @@ fn hop_limit_and_no_route_errors() {
     i.routes_mut().set_default(now, ip("fe80::1"), Duration::MAX, RouteSource::Rpl);
     let mut e = packet(PEER, "2001:db8:5::1", 1, IpProtocol::Icmpv6, &[3, 0, 0, 0, 0, 0, 0, 0]);
     assert_eq!(i.ingress(now, &mut e, &mut out, |_| false), Ingress::Dropped(DropReason::HopLimit));
-    let s = *i.stats();
+    let s = i.stats();
     assert_eq!((s.hop_limit_exceeded, s.no_route, s.icmp_errors_sent), (2, 1, 2));
 }
 
@@ -212,7 +212,7 @@ fn reassembly_end_to_end() {
     assert_eq!(i.ingress(now, &mut fragment(&orig, 44, 0, 400), &mut out, |_| false), Ingress::Held);
     i.poll(Instant::from_secs(61));
     assert_eq!(i.reassembler().in_progress(), 0);
-    let s = *i.stats();
+    let s = i.stats();
     assert_eq!((s.reassembled, s.reassembly_drops, s.echo_replies), (2, 1, 1));
 }
 

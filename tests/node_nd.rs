@@ -14,7 +14,7 @@ fn echo_reply(m: &mut Medium, n: usize) -> Option<(std::net::Ipv6Addr, u16, u16,
     m.run_until_true(m.now + Duration::from_secs(3), |m| {
         while let Some(e) = m.nodes[n].poll_event() {
             if let NodeEvent::EchoReply { from, ident, seq, len } = e {
-                got = Some((from, ident, seq, len));
+                got = Some((from, ident, seq, usize::from(len)));
             }
         }
         got.is_some()

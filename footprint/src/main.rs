@@ -40,7 +40,7 @@ const MAC_LINKS: usize = 16;
 const ADDRESSES: usize = 2;
 const GROUPS: usize = 2;
 const PACKET: usize = 1280;
-const RX: usize = 256;
+const RX: usize = sixlo::lowpan::MAX_SINGLE_FRAME_PACKET;
 /// 6LoWPAN reassembly: 2 slots sharing one pool of this many bytes.
 const LOWPAN_POOL: usize = 1280;
 const SOCKET_BUF: usize = 128;

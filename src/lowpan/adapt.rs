@@ -23,6 +23,26 @@ use crate::wire::sixlowpan::{self, Inner, frag as frag_hdr, mesh};
 /// packets up to 1280 bytes whose extension headers fit in a frame.
 pub const MAX_COMPRESSED_HEADERS: usize = 256;
 
+/// The largest IPv6 packet one 127-byte frame decompresses to when its
+/// extension headers occur as RFC 8200 §4.1 says they should (Hop-by-Hop
+/// once, Destination Options at most twice, per IPv6 header): 242 bytes.
+/// A buffer of this size is enough for [`Receiver::receive`]'s `out`.
+///
+/// The bound: a data frame addressed to us has at least a 4-byte MAC
+/// header (2015 frame: Frame Control and a short destination, no DSN, no
+/// PAN ID) and a 2-byte FCS, so its payload is at most 121 bytes. Its
+/// compressed headers grow by at most 38 bytes for the IPHC header (2
+/// bytes for 40), 37 for an IPv6-in-IPv6 inner one (NHC EID 7 and 2
+/// bytes, RFC 6282 §4.2), 7 for each Hop-by-Hop or Destination Options
+/// header (the padding the decompressor adds back, RFC 6282 §4.2; a
+/// Routing or Fragment header does not grow) and 4 for UDP (4 bytes for
+/// 8): 121 + 38 + 3 × 7 + 37 + 3 × 7 + 4 = 242. The decompressor also
+/// takes longer chains of repeated Destination Options headers (up to 537
+/// bytes from one frame); with a smaller `out` those are refused
+/// ([`DecompressError::BufferTooSmall`], counted in
+/// [`LowpanStats::decompress_errors`]).
+pub const MAX_SINGLE_FRAME_PACKET: usize = 242;
+
 /// Why a packet could not be encoded into frames.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EncodeError {
@@ -195,9 +215,11 @@ impl<S: SlotStorage> Receiver<S> {
 
     /// Processes one frame payload received from `ll_src` for `ll_dst`.
     ///
-    /// A single-frame packet is decompressed into `out` (1280 bytes are
-    /// enough for any packet this layer accepts); a fragment goes to the
-    /// reassembler, with FRAG1's headers decompressed through `out` first.
+    /// A single-frame packet is decompressed into `out`
+    /// ([`MAX_SINGLE_FRAME_PACKET`] bytes are enough for every packet whose
+    /// extension headers follow RFC 8200 §4.1, 1280 for any this layer
+    /// accepts); a fragment goes to the reassembler, with FRAG1's headers
+    /// decompressed through `out` first.
     /// With a mesh header (RFC 4944 §5.2) the originator and final
     /// destination stand for the link addresses, as they do for header
     /// compression and the reassembly key.
@@ -364,6 +386,45 @@ mod tests {
             }
         }
         assert_eq!((rx.stats().packets, rx.stats().fragments as usize), (1, last));
+    }
+
+    /// The worst case of [`MAX_SINGLE_FRAME_PACKET`]: a 121-byte payload
+    /// with every header that grows, each at its largest growth.
+    #[test]
+    fn largest_single_frame_packet() {
+        let ctx = ContextTable::new();
+        // Hop-by-Hop, then two Destination Options, each 7 bytes of PadN
+        // (9 compressed, 16 decompressed; RFC 6282 §4.2 NHC EID 0 and 3).
+        let ehs = |p: &mut Vec<u8>| {
+            for nhc in [0xe1, 0xe7, 0xe7] {
+                p.extend_from_slice(&[nhc, 7, 0x01, 0x05, 0, 0, 0, 0, 0]);
+            }
+        };
+        // IPHC: TF, hop limit and source (SAC=1 SAM=00: ::) elided, the
+        // destination from the link; then the inner header (EID 7) with
+        // its addresses from the outer one, then NHC UDP with 4-bit ports.
+        let mut p = vec![0x7f, 0x43];
+        ehs(&mut p);
+        p.extend_from_slice(&[0xee, 0x7f, 0x33]);
+        ehs(&mut p);
+        p.extend_from_slice(&[0xf3, 0x12, 0x00, 0x00]);
+        p.resize(121, 0xaa);
+        let mut rx = Receiver::new(ReassemblyBuffers::<1, 256>::new_owned());
+        let mut out = [0u8; MAX_SINGLE_FRAME_PACKET];
+        let got = rx.receive(Instant::ZERO, &p, &Address::Absent, &DST, &ctx, &mut out).unwrap();
+        let Received::Packet { packet, .. } = got else { panic!("a single frame") };
+        assert_eq!(packet.len(), MAX_SINGLE_FRAME_PACKET);
+        // Longer chains of empty Destination Options: 537 bytes, refused.
+        let mut q = vec![0x7f, 0x43];
+        while q.len() < 116 {
+            q.extend_from_slice(&[0xe7, 0]);
+        }
+        q.extend_from_slice(&[0xee, 0x7b, 0x33, 59]);
+        q.resize(121, 0xaa);
+        let mut big = [0u8; 1280];
+        assert_eq!(crate::lowpan::decompress(&q, &Address::Absent, &DST, &ctx, &mut big), Ok(537));
+        assert!(rx.receive(Instant::ZERO, &q, &Address::Absent, &DST, &ctx, &mut out).is_err());
+        assert_eq!(rx.stats().decompress_errors, 1);
     }
 
     #[test]

@@ -17,7 +17,8 @@ pub mod frag;
 pub mod iphc;
 
 pub use adapt::{
-    EncodeError, Encoded, LowpanStats, MAX_COMPRESSED_HEADERS, ReceiveError, Received, Receiver, encode,
+    EncodeError, Encoded, LowpanStats, MAX_COMPRESSED_HEADERS, MAX_SINGLE_FRAME_PACKET, ReceiveError,
+    Received, Receiver, encode,
 };
 pub use context::{Context, ContextTable, Contexts};
 pub use iphc::{

@@ -17,23 +17,38 @@ pub struct Csma {
 impl Csma {
     /// §6.2.5.1 step (1): NB = 0, BE = macMinBe.
     pub fn start(cfg: &MacConfig) -> Self {
-        Csma { nb: 0, be: cfg.min_be.min(cfg.max_be) }
+        Csma::begin(cfg.min_be, cfg.max_be)
     }
 
     /// §6.2.5.1 step (2): a random delay of 0..=2^BE - 1 unit backoff periods.
     pub fn backoff(&self, cfg: &MacConfig, rng: &mut Rng) -> Duration {
-        let max = (1u32 << self.be.min(31)) - 1;
-        let periods = u64::from(rng.up_to(max));
-        Duration::from_micros(periods.saturating_mul(cfg.unit_backoff.total_micros()))
+        self.delay(cfg.unit_backoff, rng)
     }
 
     /// §6.2.5.1 step (4): the channel was busy. NB += 1, BE = min(BE + 1,
     /// macMaxBe). Returns false (channel access failure) once NB exceeds
     /// macMaxCsmaBackoffs.
     pub fn on_busy(&mut self, cfg: &MacConfig) -> bool {
+        self.busy(cfg.max_be, cfg.max_csma_backoffs)
+    }
+
+    /// [`Csma::start`] with macMinBe and macMaxBe.
+    pub(super) fn begin(min_be: u8, max_be: u8) -> Self {
+        Csma { nb: 0, be: min_be.min(max_be) }
+    }
+
+    /// [`Csma::backoff`] with aUnitBackoffPeriod `unit`.
+    pub(super) fn delay(&self, unit: Duration, rng: &mut Rng) -> Duration {
+        let max = (1u32 << self.be.min(31)) - 1;
+        let periods = u64::from(rng.up_to(max));
+        Duration::from_micros(periods.saturating_mul(unit.total_micros()))
+    }
+
+    /// [`Csma::on_busy`] with macMaxBe and macMaxCsmaBackoffs.
+    pub(super) fn busy(&mut self, max_be: u8, max_csma_backoffs: u8) -> bool {
         self.nb = self.nb.saturating_add(1);
-        self.be = (self.be + 1).min(cfg.max_be);
-        self.nb <= cfg.max_csma_backoffs
+        self.be = (self.be + 1).min(max_be);
+        self.nb <= max_csma_backoffs
     }
 }
 

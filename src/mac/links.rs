@@ -23,11 +23,12 @@
 //! The table has a caller-chosen capacity; when it is full, a new
 //! neighbour evicts the entry seen longest ago (received from or sent to).
 //! Give it at least as many entries as the node has neighbours it routes
-//! through (RPL parents and children). Each entry costs 26 bytes on any
-//! target (see [`LinkStats`]).
+//! through (RPL parents and children); between entries last seen in the
+//! same second, the first in the table goes. Each entry costs 24 bytes on
+//! any target (see [`LinkStats`]).
 
 use super::Slots;
-use crate::time::{Instant, InstantMillis};
+use crate::time::{Instant, InstantSecs};
 use crate::wire::ieee802154::Address;
 
 /// ETX of a perfect link in RFC 6551 units.
@@ -39,9 +40,11 @@ const NO_RSSI: i16 = i16::MIN;
 
 /// What the MAC knows about one neighbour.
 ///
-/// 26 bytes, 2-byte aligned (was 36): the address 9, ETX and RSSI 2 each,
-/// three 16-bit counters, the failure run 1 and the last-seen stamp as an
-/// [`InstantMillis`] of 6 (the eviction order, to the millisecond).
+/// 24 bytes, 2-byte aligned (was 36, then 26): the address 9, ETX and
+/// RSSI 2 each, three 16-bit counters, the failure run 1 and the last-seen
+/// stamp as an [`InstantSecs`] of 4 (the eviction order, to the second:
+/// neighbours are evicted by minutes or hours of silence, not
+/// milliseconds).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LinkStats {
     /// The neighbour's link-layer address (`Absent`: free entry).
@@ -61,7 +64,7 @@ pub struct LinkStats {
     pub consecutive_failures: u8,
     /// The last frame received from or completed to the neighbour; see
     /// [`LinkStats::last_seen`].
-    seen: InstantMillis,
+    seen: InstantSecs,
 }
 
 impl LinkStats {
@@ -74,7 +77,7 @@ impl LinkStats {
         tx_attempts: 0,
         tx_acked: 0,
         consecutive_failures: 0,
-        seen: InstantMillis::ZERO,
+        seen: InstantSecs::ZERO,
     };
 
     /// Average RSSI in dBm, `None` before the first received frame.
@@ -87,7 +90,7 @@ impl LinkStats {
         (self.etx != 0).then_some(self.etx)
     }
 
-    /// Last time (to the millisecond, rounded down) a frame was received
+    /// Last time (to the second, rounded down) a frame was received
     /// from the neighbour or a frame to it completed; `None` for a free
     /// entry.
     pub fn last_seen(&self) -> Option<Instant> {
@@ -95,7 +98,7 @@ impl LinkStats {
     }
 
     fn saw(&mut self, now: Instant) {
-        self.seen = InstantMillis::floor(now);
+        self.seen = InstantSecs::floor(now);
     }
 }
 
@@ -218,8 +221,8 @@ impl<S: Slots<LinkStats>> LinkTable<S> {
 mod tests {
     use super::*;
 
-    fn t(ms: u64) -> Instant {
-        Instant::from_millis(ms)
+    fn t(secs: u64) -> Instant {
+        Instant::from_secs(secs)
     }
 
     #[test]
@@ -271,5 +274,17 @@ mod tests {
         assert!(l.get(Address::BROADCAST).is_none());
         l.remove(a);
         assert!(l.get(a).is_none());
+    }
+
+    #[test]
+    fn last_seen_to_the_second_and_ties_evict_the_first() {
+        let mut l = LinkTable::new([LinkStats::EMPTY; 2]);
+        let (a, b, c) = (Address::Short([0, 1]), Address::Short([0, 2]), Address::Short([0, 3]));
+        l.on_rx(a, -60, Instant::from_millis(7_999));
+        l.on_rx(b, -60, Instant::from_millis(7_001));
+        assert_eq!(l.get(a).unwrap().last_seen(), Some(t(7)), "rounded down");
+        // Both seen in second 7: the first entry (a) goes.
+        l.on_rx(c, -60, t(8));
+        assert!(l.get(a).is_none() && l.get(b).is_some());
     }
 }

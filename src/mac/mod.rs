@@ -36,7 +36,7 @@
 //!
 //! The three tables live in caller-provided storage: anything that is
 //! `AsRef<[T]> + AsMut<[T]>` (an array, a `&mut [T]`, a `Vec<T>` in the
-//! simulator). The default type parameters are 4 queue slots (544 bytes),
+//! simulator). The default type parameters are 4 queue slots (512 bytes),
 //! 8 duplicate filter entries and 8 neighbours; [`Mac::with_default_storage`]
 //! uses them. See [`queue`], [`dedup`] and [`links`] for each policy when full.
 //!
@@ -69,6 +69,11 @@ impl<T, S: AsRef<[T]> + AsMut<[T]>> Slots<T> for S {}
 
 /// MAC parameters. `Default` gives the IEEE 802.15.4-2015 defaults for the
 /// 2.4 GHz O-QPSK PHY.
+///
+/// The MAC keeps its four durations to the microsecond up to about 71.6
+/// minutes (`u32::MAX` µs); a longer one is taken as 71.6 minutes. It uses
+/// `seed` once, at [`Mac::new`], and does not keep it: [`Mac::config`]
+/// reads it back as 0.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MacConfig {
     /// Our PAN ID.
@@ -136,6 +141,97 @@ impl Default for MacConfig {
 impl MacConfig {
     /// The address our frames are sent from.
     pub fn source_address(&self) -> Address {
+        match self.short_address {
+            Some(s) => Address::Short(s),
+            None => Address::Extended(self.extended_address),
+        }
+    }
+}
+
+/// The [`MacConfig`] as the MAC keeps it: 40 bytes instead of 64. Its four
+/// durations are `u32` microseconds, exact to the microsecond up to 71
+/// minutes (longer ones are kept as 71 minutes: far past any ACK wait,
+/// backoff, radio timeout or duplicate window), and the seed, used once
+/// by [`Mac::new`], is not kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Params {
+    extended_address: [u8; 8],
+    unit_backoff: Micros,
+    ack_wait: Micros,
+    dedup_lifetime: Micros,
+    hw_tx_timeout: Micros,
+    pan_id: u16,
+    short_address: Option<[u8; 2]>,
+    frame_version: FrameVersion,
+    min_be: u8,
+    max_be: u8,
+    max_csma_backoffs: u8,
+    max_frame_retries: u8,
+    etx_alpha: u8,
+    etx_noack_penalty: u8,
+    purge_on_failure: bool,
+    promiscuous: bool,
+}
+
+/// A duration in whole microseconds, in 4 bytes (saturating at about
+/// 71.6 minutes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Micros(u32);
+
+impl Micros {
+    fn new(d: Duration) -> Self {
+        Micros(u32::try_from(d.total_micros()).unwrap_or(u32::MAX))
+    }
+    fn get(self) -> Duration {
+        Duration::from_micros(u64::from(self.0))
+    }
+}
+
+impl Params {
+    fn new(c: &MacConfig) -> Self {
+        Params {
+            extended_address: c.extended_address,
+            unit_backoff: Micros::new(c.unit_backoff),
+            ack_wait: Micros::new(c.ack_wait),
+            dedup_lifetime: Micros::new(c.dedup_lifetime),
+            hw_tx_timeout: Micros::new(c.hw_tx_timeout),
+            pan_id: c.pan_id,
+            short_address: c.short_address,
+            frame_version: c.frame_version,
+            min_be: c.min_be,
+            max_be: c.max_be,
+            max_csma_backoffs: c.max_csma_backoffs,
+            max_frame_retries: c.max_frame_retries,
+            etx_alpha: c.etx_alpha,
+            etx_noack_penalty: c.etx_noack_penalty,
+            purge_on_failure: c.purge_on_failure,
+            promiscuous: c.promiscuous,
+        }
+    }
+
+    fn config(&self) -> MacConfig {
+        MacConfig {
+            pan_id: self.pan_id,
+            short_address: self.short_address,
+            extended_address: self.extended_address,
+            frame_version: self.frame_version,
+            min_be: self.min_be,
+            max_be: self.max_be,
+            max_csma_backoffs: self.max_csma_backoffs,
+            unit_backoff: self.unit_backoff.get(),
+            ack_wait: self.ack_wait.get(),
+            max_frame_retries: self.max_frame_retries,
+            dedup_lifetime: self.dedup_lifetime.get(),
+            etx_alpha: self.etx_alpha,
+            etx_noack_penalty: self.etx_noack_penalty,
+            purge_on_failure: self.purge_on_failure,
+            hw_tx_timeout: self.hw_tx_timeout.get(),
+            promiscuous: self.promiscuous,
+            seed: 0,
+        }
+    }
+
+    fn source_address(&self) -> Address {
         match self.short_address {
             Some(s) => Address::Short(s),
             None => Address::Extended(self.extended_address),
@@ -225,28 +321,33 @@ pub enum RxAction<'f> {
     Dropped(RxDrop),
 }
 
+/// What the frame on its way out waits for. The frame is the head of the
+/// queue (its oldest queued one), so its slot is not kept: frames go out
+/// in queue order, the head leaves the queued state only when it is
+/// finished, and purges spare it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum TxState {
     Idle,
-    Backoff { slot: usize, csma: Csma, until: Instant },
-    OnAir { slot: usize, end: Instant },
-    WaitAck { slot: usize, deadline: Instant },
-    WaitRadio { slot: usize, deadline: Instant },
+    Backoff { csma: Csma, until: Instant },
+    OnAir { end: Instant },
+    WaitAck { deadline: Instant },
+    WaitRadio { deadline: Instant },
 }
 
 /// The MAC state machine; `Q`, `D`, `L` are the storage of the transmit
 /// queue, the duplicate filter and the link table.
 #[derive(Debug, Clone)]
 pub struct Mac<Q = [TxSlot; 4], D = [DedupEntry; 8], L = [LinkStats; 8]> {
-    config: MacConfig,
+    config: Params,
     rng: Rng,
-    dsn: u8,
     queue: TxQueue<Q>,
+    /// The number of the next enqueued frame; its low byte is the frame's
+    /// DSN (see [`TxQueue`]).
+    order: u32,
     dedup: DedupTable<D>,
     links: LinkTable<L>,
     tx: TxState,
     radio_free_at: Instant,
-    last_now: Instant,
     stats: MacStats,
 }
 
@@ -264,15 +365,14 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
         let mut rng = Rng::new(config.seed);
         let dsn = rng.next_u64() as u8;
         Mac {
-            config,
+            config: Params::new(&config),
             rng,
-            dsn,
             queue: TxQueue::new(queue),
+            order: u32::from(dsn),
             dedup: DedupTable::new(dedup),
             links: LinkTable::new(links),
             tx: TxState::Idle,
             radio_free_at: Instant::ZERO,
-            last_now: Instant::ZERO,
             stats: MacStats::default(),
         }
     }
@@ -286,9 +386,15 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
         radio.set_promiscuous(self.config.promiscuous);
     }
 
-    /// The configuration.
-    pub fn config(&self) -> &MacConfig {
-        &self.config
+    /// The configuration, as the MAC keeps it (see [`MacConfig`]'s
+    /// durations and seed there).
+    pub fn config(&self) -> MacConfig {
+        self.config.config()
+    }
+
+    /// The address our frames are sent from.
+    pub fn source_address(&self) -> Address {
+        self.config.source_address()
     }
     /// The counters.
     pub fn stats(&self) -> &MacStats {
@@ -312,7 +418,7 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
     }
     /// The sequence number the next enqueued frame gets.
     pub fn next_dsn(&self) -> u8 {
-        self.dsn
+        self.order as u8
     }
     /// The CSMA-CA state (NB, BE) while a backoff runs.
     pub fn csma_state(&self) -> Option<Csma> {
@@ -330,7 +436,8 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
         }
         // 2015 §6.7.4.1: broadcast frames are never acknowledged.
         let ack = ack && !dst.is_broadcast();
-        let mut repr = FrameRepr::imm_ack(self.dsn, false);
+        let seq = self.next_dsn();
+        let mut repr = FrameRepr::imm_ack(seq, false);
         repr.frame_type = FrameType::Data;
         repr.frame_version = self.config.frame_version;
         repr.ack_request = ack;
@@ -342,23 +449,19 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
         if len > MAX_FRAME_LEN {
             return Err(MacError::TooLong);
         }
-        let seq = self.dsn;
-        let Some(slot) = self.queue.alloc() else {
+        // The slot's DSN, ACK request and destination are those in the frame.
+        let Some((handle, slot)) = self.queue.alloc(&mut self.order) else {
             self.stats.queue_full = self.stats.queue_full.wrapping_add(1);
             return Err(MacError::QueueFull);
         };
         repr.emit(&mut Frame::new_unchecked(&mut slot.buf[..len]));
         slot.len = len as u8;
-        slot.ack = ack;
-        slot.seq = seq;
-        self.dsn = self.dsn.wrapping_add(1);
-        Ok(slot.handle)
+        Ok(handle)
     }
 
     /// Advances backoffs, transmissions and ACK waits due at `now`, and
     /// returns one finished frame, if any. Bounded work; never panics.
     pub fn poll<R: Radio + ?Sized>(&mut self, now: Instant, radio: &mut R) -> Option<TxDone> {
-        self.last_now = self.last_now.max(now);
         let caps = radio.caps();
         // A few transitions at most: backoff → CCA → transmit, or
         // give-up → next frame's backoff.
@@ -367,21 +470,24 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
                 break;
             }
         }
-        let i = self.queue.oldest_done()?;
+        let i = self.queue.oldest_done(self.order)?;
+        let handle = self.queue.handle(self.order, i);
         let s = self.queue.slot_mut(i)?;
         let SlotState::Done(outcome) = s.state else { return None };
         s.state = SlotState::Free;
-        Some(TxDone { handle: s.handle, dst: s.dst(), outcome, attempts: s.attempts })
+        Some(TxDone { handle, dst: s.dst(), outcome, attempts: s.attempts })
     }
 
     /// When `poll` must be called next; `None` when only a received frame
-    /// or a new `enqueue` can create work.
+    /// or a new `enqueue` can create work. Work that is due at once (a
+    /// finished frame to report, a queued frame to start) gives
+    /// [`Instant::ZERO`]: a time at or before `now` means "poll again now".
     pub fn poll_at(&self) -> Option<Instant> {
         if self.queue.has_done() {
-            return Some(self.last_now);
+            return Some(Instant::ZERO);
         }
         match self.tx {
-            TxState::Idle => self.queue.head().map(|_| self.last_now),
+            TxState::Idle => self.queue.head(self.order).map(|_| Instant::ZERO),
             TxState::Backoff { until, .. } => Some(until.max(self.radio_free_at)),
             TxState::OnAir { end, .. } => Some(end),
             TxState::WaitAck { deadline, .. } | TxState::WaitRadio { deadline, .. } => Some(deadline),
@@ -389,45 +495,47 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
     }
 
     fn step<R: Radio + ?Sized>(&mut self, now: Instant, radio: &mut R, caps: RadioCaps) -> bool {
+        // The frame in flight, or the next to go (see `TxState`).
+        let Some(slot) = self.queue.head(self.order) else {
+            self.tx = TxState::Idle;
+            return false;
+        };
         match self.tx {
-            TxState::Idle => match self.queue.head() {
-                Some(slot) => {
-                    self.begin_csma(slot, now, caps);
-                    true
-                }
-                None => false,
-            },
-            TxState::Backoff { slot, mut csma, until } => {
+            TxState::Idle => {
+                self.begin_csma(slot, now, caps);
+                true
+            }
+            TxState::Backoff { mut csma, until } => {
                 if now < until.max(self.radio_free_at) {
                     return false;
                 }
                 // §6.2.5.1 step (3): CCA; with hw_csma the chip does it.
                 if caps.hw_csma || radio.clear_channel() {
                     self.transmit(slot, now, radio, caps);
-                } else if csma.on_busy(&self.config) {
-                    let until = now + csma.backoff(&self.config, &mut self.rng);
-                    self.tx = TxState::Backoff { slot, csma, until };
+                } else if csma.busy(self.config.max_be, self.config.max_csma_backoffs) {
+                    let until = now + csma.delay(self.config.unit_backoff.get(), &mut self.rng);
+                    self.tx = TxState::Backoff { csma, until };
                 } else {
                     self.stats.csma_fail = self.stats.csma_fail.wrapping_add(1);
                     self.finish(slot, TxOutcome::ChannelBusy, now);
                 }
                 true
             }
-            TxState::OnAir { slot, end } => {
+            TxState::OnAir { end } => {
                 if now < end {
                     return false;
                 }
                 self.finish(slot, TxOutcome::Sent, now);
                 true
             }
-            TxState::WaitAck { slot, deadline } => {
+            TxState::WaitAck { deadline } => {
                 if now < deadline {
                     return false;
                 }
                 self.attempt_failed(slot, now, caps);
                 true
             }
-            TxState::WaitRadio { slot, deadline } => {
+            TxState::WaitRadio { deadline } => {
                 let Some(report) = radio.poll_tx() else {
                     if now >= deadline {
                         self.stats.radio_errors = self.stats.radio_errors.wrapping_add(1);
@@ -436,13 +544,13 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
                     }
                     return false;
                 };
-                let ack = self.queue.slot(slot).is_some_and(|s| s.ack);
+                let ack = self.queue.slot(slot).is_some_and(TxSlot::ack);
                 if caps.hw_retries {
                     self.count_hw_attempts(slot, report.attempts);
                 }
                 match report.status {
                     TxStatus::Sent if ack && !caps.hw_ack => {
-                        self.tx = TxState::WaitAck { slot, deadline: now + self.config.ack_wait };
+                        self.tx = TxState::WaitAck { deadline: now + self.config.ack_wait.get() };
                     }
                     TxStatus::Sent => {
                         self.finish(slot, if ack { TxOutcome::Acked } else { TxOutcome::Sent }, now)
@@ -470,7 +578,7 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
     }
 
     fn begin_csma(&mut self, slot: usize, now: Instant, caps: RadioCaps) {
-        let mut csma = Csma::start(&self.config);
+        let mut csma = Csma::begin(self.config.min_be, self.config.max_be);
         // A retransmission starts CSMA-CA afresh (§6.7.4.3) but, in sixlo,
         // with BE raised by one per transmission already made (capped at
         // macMaxBE): two hidden senders whose frames collided at a common
@@ -479,8 +587,9 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
         // lines). Binary exponential backoff, as 802.11 does.
         let sent = self.queue.slot(slot).map_or(0, |s| s.attempts);
         csma.be = csma.be.saturating_add(sent).min(self.config.max_be.max(csma.be));
-        let until = if caps.hw_csma { now } else { now + csma.backoff(&self.config, &mut self.rng) };
-        self.tx = TxState::Backoff { slot, csma, until };
+        let until =
+            if caps.hw_csma { now } else { now + csma.delay(self.config.unit_backoff.get(), &mut self.rng) };
+        self.tx = TxState::Backoff { csma, until };
     }
 
     fn transmit<R: Radio + ?Sized>(&mut self, slot: usize, now: Instant, radio: &mut R, caps: RadioCaps) {
@@ -499,16 +608,16 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
             self.stats.retries = self.stats.retries.wrapping_add(1);
         }
         if caps.any_hw() {
-            self.tx = TxState::WaitRadio { slot, deadline: now + self.config.hw_tx_timeout };
+            self.tx = TxState::WaitRadio { deadline: now + self.config.hw_tx_timeout.get() };
             return;
         }
         let end = now + TURNAROUND + airtime(usize::from(s.len) + FCS_LEN);
         self.radio_free_at = end;
-        self.tx = if s.ack {
+        self.tx = if s.ack() {
             // §6.7.4.2: wait macAckWaitDuration after the frame was sent.
-            TxState::WaitAck { slot, deadline: end + self.config.ack_wait }
+            TxState::WaitAck { deadline: end + self.config.ack_wait.get() }
         } else {
-            TxState::OnAir { slot, end }
+            TxState::OnAir { end }
         };
     }
 
@@ -569,7 +678,6 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
         lqi: u8,
         radio: &mut R,
     ) -> RxAction<'f> {
-        self.last_now = self.last_now.max(now);
         let Ok(repr) = FrameRepr::from_bytes(frame) else {
             self.stats.rx_bad = self.stats.rx_bad.wrapping_add(1);
             return RxAction::Dropped(RxDrop::Malformed);
@@ -577,9 +685,11 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
         if repr.frame_type == FrameType::Ack {
             // Let chains need Rust 1.88; the crate's MSRV is 1.85.
             let pending = match self.tx {
-                TxState::WaitAck { slot, .. } => {
-                    self.queue.slot(slot).map(|s| (slot, s.seq, s.dst(), s.handle))
-                }
+                TxState::WaitAck { .. } => self.queue.head(self.order).and_then(|slot| {
+                    self.queue
+                        .slot(slot)
+                        .map(|s| (slot, s.seq(), s.dst(), self.queue.handle(self.order, slot)))
+                }),
                 _ => None,
             };
             return match pending {
@@ -613,7 +723,7 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
             }
         }
         let dup = match repr.sequence_number {
-            Some(seq) => self.dedup.check(repr.src_addr, seq, now, self.config.dedup_lifetime),
+            Some(seq) => self.dedup.check(repr.src_addr, seq, now, self.config.dedup_lifetime.get()),
             None => false,
         };
         if dup {

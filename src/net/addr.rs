@@ -23,7 +23,7 @@
 use core::net::Ipv6Addr;
 
 use crate::mac::Slots;
-use crate::time::{Duration, Instant};
+use crate::time::{Duration, Instant, InstantSecs};
 use crate::wire::ipv6::{ALL_RPL_NODES, AddressExt, LINK_LOCAL_ALL_NODES, MulticastScope};
 
 /// An interface identifier: the low 64 bits of an address.
@@ -99,22 +99,32 @@ pub fn deadline(now: Instant, lifetime: Duration) -> Instant {
     now + lifetime
 }
 
-/// One global address.
+/// One global address: 24 bytes, and 24 as an `Option` (was 40). Its
+/// lifetimes are whole seconds on the wire (RFC 4861 §4.6.2, RFC 6775
+/// §4.1), so its deadlines are [`InstantSecs`], rounded up: an address is
+/// never deprecated or removed early, at most a second late.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AddrEntry {
     /// The address.
     pub addr: Ipv6Addr,
     /// When it stops being valid and is removed (RFC 4862 §5.5.4).
-    pub valid_until: Instant,
+    pub valid_until: InstantSecs,
     /// When it becomes deprecated: still ours, but not chosen as a source
-    /// for new communication (RFC 4862 §5.5.4).
-    pub preferred_until: Instant,
+    /// for new communication (RFC 4862 §5.5.4). [`Addresses::poll`] sets
+    /// it to [`InstantSecs::ZERO`] once that time has come: the table
+    /// keeps no clock of its own.
+    pub preferred_until: InstantSecs,
 }
 
 impl AddrEntry {
     /// True when the address is still preferred at `now`.
     pub fn is_preferred(&self, now: Instant) -> bool {
-        now < self.preferred_until
+        !self.preferred_until.reached(now)
+    }
+
+    /// Marked deprecated by [`Addresses::poll`].
+    fn deprecated(&self) -> bool {
+        self.preferred_until == InstantSecs::ZERO
     }
 }
 
@@ -132,30 +142,40 @@ pub enum AddrError {
 ///
 /// `G` is the global address table (`[Option<AddrEntry>; N]`, a slice or
 /// a Vec); `M` holds the groups joined on top of the automatic ones.
-/// Cost: 48 bytes per global address slot, 17 per group slot on x86_64.
+/// Cost: 24 bytes per global address slot, 17 per group slot, on any
+/// target.
 #[derive(Debug)]
 pub struct Addresses<G: Slots<Option<AddrEntry>>, M: Slots<Option<Ipv6Addr>>> {
     eui64_iid: Iid,
-    short_iid: Option<Iid>,
+    /// The IID from the short address; [`NO_IID`] without one (8 bytes
+    /// where an `Option<Iid>` takes 9).
+    short_iid: Iid,
     globals: G,
     groups: M,
-    /// Time of the last `poll`, used for preference when selecting sources.
-    now: Instant,
 }
 
+/// No short-address IID: never an IID from [`iid_from_short`], whose
+/// fourth byte is 0xff (RFC 4944 §6).
+const NO_IID: Iid = [0; 8];
+
 impl<G: Slots<Option<AddrEntry>>, M: Slots<Option<Ipv6Addr>>> Addresses<G, M> {
+    /// The IID from the short address, if one is configured.
+    fn short_iid(&self) -> Option<Iid> {
+        (self.short_iid != NO_IID).then_some(self.short_iid)
+    }
+
     /// Addresses for a node with this EUI-64, with empty tables
     /// (`globals` and `groups` are cleared).
     pub fn new(eui64: [u8; 8], mut globals: G, mut groups: M) -> Self {
         globals.as_mut().fill(None);
         groups.as_mut().fill(None);
-        Addresses { eui64_iid: iid_from_eui64(eui64), short_iid: None, globals, groups, now: Instant::ZERO }
+        Addresses { eui64_iid: iid_from_eui64(eui64), short_iid: NO_IID, globals, groups }
     }
 
     /// Configures (or with `None` removes) the short address and so the
     /// second link-local address; see [`iid_from_short`] for `pan_id`.
     pub fn set_short_address(&mut self, short: Option<u16>, pan_id: Option<u16>) {
-        self.short_iid = short.map(|s| iid_from_short(s, pan_id));
+        self.short_iid = short.map_or(NO_IID, |s| iid_from_short(s, pan_id));
     }
 
     /// The IID derived from the EUI-64 (used for global addresses).
@@ -170,7 +190,7 @@ impl<G: Slots<Option<AddrEntry>>, M: Slots<Option<Ipv6Addr>>> Addresses<G, M> {
 
     /// The link-local address from the short address, if one is configured.
     pub fn short_link_local(&self) -> Option<Ipv6Addr> {
-        self.short_iid.map(link_local)
+        self.short_iid().map(link_local)
     }
 
     /// Adds (or refreshes) the address `prefix::IID` formed with our EUI-64
@@ -205,8 +225,8 @@ impl<G: Slots<Option<AddrEntry>>, M: Slots<Option<Ipv6Addr>>> Addresses<G, M> {
         }
         let entry = AddrEntry {
             addr,
-            valid_until: deadline(now, valid),
-            preferred_until: deadline(now, preferred.min(valid)),
+            valid_until: InstantSecs::deadline(now, valid),
+            preferred_until: InstantSecs::deadline(now, preferred.min(valid)),
         };
         let slots = self.globals.as_mut();
         if let Some(e) = slots.iter_mut().flatten().find(|e| e.addr == addr) {
@@ -290,7 +310,7 @@ impl<G: Slots<Option<AddrEntry>>, M: Slots<Option<Ipv6Addr>>> Addresses<G, M> {
             let low = [o[13], o[14], o[15]];
             let iid_low = |i: &Iid| i[5..] == low;
             return iid_low(&self.eui64_iid)
-                || self.short_iid.as_ref().is_some_and(iid_low)
+                || self.short_iid().as_ref().is_some_and(iid_low)
                 || self.globals.as_ref().iter().flatten().any(|e| e.addr.octets()[13..] == low);
         }
         self.groups.as_ref().iter().flatten().any(|g| g == addr)
@@ -319,10 +339,9 @@ impl<G: Slots<Option<AddrEntry>>, M: Slots<Option<Ipv6Addr>>> Addresses<G, M> {
         }
         // A plain loop: smaller than `max_by_key` (which keeps the last of
         // equal keys, as this does with `>=`).
-        let now = self.now;
         let mut best: Option<(Ipv6Addr, (bool, u8))> = None;
         for e in self.globals.as_ref().iter().flatten() {
-            let key = (e.is_preferred(now), common_prefix_len(&e.addr, dst));
+            let key = (!e.deprecated(), common_prefix_len(&e.addr, dst));
             if best.is_none_or(|(_, k)| key >= k) {
                 best = Some((e.addr, key));
             }
@@ -330,15 +349,18 @@ impl<G: Slots<Option<AddrEntry>>, M: Slots<Option<Ipv6Addr>>> Addresses<G, M> {
         best.map(|(a, _)| a)
     }
 
-    /// Removes addresses whose valid lifetime ended (RFC 4862 §5.5.4);
-    /// returns how many.
+    /// Removes addresses whose valid lifetime ended and marks those whose
+    /// preferred lifetime ended as deprecated (RFC 4862 §5.5.4); returns
+    /// how many were removed.
     pub fn poll(&mut self, now: Instant) -> usize {
-        self.now = now;
         let mut n = 0;
-        for e in self.globals.as_mut() {
-            if e.is_some_and(|e| now >= e.valid_until) {
-                *e = None;
+        for slot in self.globals.as_mut() {
+            let Some(e) = slot else { continue };
+            if e.valid_until.reached(now) {
+                *slot = None;
                 n += 1;
+            } else if e.preferred_until.reached(now) {
+                e.preferred_until = InstantSecs::ZERO;
             }
         }
         n
@@ -348,9 +370,9 @@ impl<G: Slots<Option<AddrEntry>>, M: Slots<Option<Ipv6Addr>>> Addresses<G, M> {
     pub fn poll_at(&self) -> Option<Instant> {
         let mut at = Instant::MAX;
         for e in self.globals() {
-            at = at.min(e.valid_until);
-            if e.preferred_until > self.now {
-                at = at.min(e.preferred_until);
+            at = at.min(e.valid_until.to_instant());
+            if !e.deprecated() {
+                at = at.min(e.preferred_until.to_instant());
             }
         }
         (at != Instant::MAX).then_some(at)
@@ -416,7 +438,10 @@ mod tests {
         // Refresh of an existing address works when full.
         t.add_prefix(now, ip("2001:db8:1::"), Duration::from_secs(200), Duration::from_secs(300)).unwrap();
         let e = *t.globals().find(|e| e.addr == a).unwrap();
-        assert_eq!((e.valid_until, e.preferred_until), (Instant::from_secs(210), Instant::from_secs(210)));
+        assert_eq!(
+            (e.valid_until, e.preferred_until),
+            (InstantSecs::from_secs(210), InstantSecs::from_secs(210))
+        );
         assert_eq!(t.poll_at(), Some(Instant::from_secs(210)));
         assert_eq!(t.poll(Instant::from_secs(209)), 0);
         assert_eq!(t.poll(Instant::from_secs(210)), 1);
@@ -458,8 +483,15 @@ mod tests {
         assert_eq!(t.select_source(&ip("2001:db8:1::9")), Some(a));
         assert_eq!(t.select_source(&ip("fd00::9")), Some(b));
         assert_eq!(t.select_source(&ip("ff0e::1")), Some(b));
-        // Deprecated addresses lose to preferred ones (rule 3).
+        // Deprecated addresses lose to preferred ones (rule 3), as judged
+        // at the last poll.
+        assert_eq!(t.poll_at(), Some(Instant::from_secs(5)));
+        t.poll(Instant::from_secs(4));
+        assert_eq!(t.select_source(&ip("2001:db8:1::9")), Some(a));
         t.poll(Instant::from_secs(6));
         assert_eq!(t.select_source(&ip("2001:db8:1::9")), Some(b));
+        let e = t.globals().find(|e| e.addr == a).unwrap();
+        assert!(!e.is_preferred(Instant::from_secs(6)) && e.valid_until == InstantSecs::MAX);
+        assert_eq!(t.poll_at(), None, "nothing left to expire");
     }
 }

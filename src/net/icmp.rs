@@ -219,48 +219,59 @@ impl Default for RateLimit {
 
 /// A token bucket for ICMPv6 errors (RFC 4443 §2.4(f): "an IPv6 node MUST
 /// limit the rate of ICMPv6 error messages it originates").
+///
+/// 16 bytes (was 32): the [`RateLimit`] is kept as the burst and the
+/// interval in `u32` microseconds (exact up to 71.6 minutes, longer
+/// intervals kept as 71.6 minutes), and the limiter counts nothing itself:
+/// a refusal is `try_send` returning false, which
+/// [`super::Interface`] counts in `NetStats::icmp_errors_suppressed`.
 #[derive(Debug, Clone)]
 pub struct ErrorLimiter {
-    config: RateLimit,
+    burst: u16,
     tokens: u16,
+    interval_us: u32,
     last: Instant,
-    suppressed: u32,
 }
 
 impl ErrorLimiter {
     /// A full bucket.
     pub fn new(config: RateLimit) -> Self {
-        ErrorLimiter { config, tokens: config.burst, last: Instant::ZERO, suppressed: 0 }
+        let interval_us = u32::try_from(config.interval.total_micros()).unwrap_or(u32::MAX);
+        ErrorLimiter { burst: config.burst, tokens: config.burst, interval_us, last: Instant::ZERO }
     }
 
-    /// Takes a token at `now`: true when an error may be sent; false (and
-    /// the suppressed counter bumped) when the bucket is empty.
+    /// The limit, as the limiter keeps it.
+    pub fn config(&self) -> RateLimit {
+        RateLimit { burst: self.burst, interval: Duration::from_micros(u64::from(self.interval_us)) }
+    }
+
+    /// Takes a token at `now`: true when an error may be sent; false when
+    /// the bucket is empty.
     pub fn try_send(&mut self, now: Instant) -> bool {
         self.refill(now);
         if self.tokens > 0 {
             self.tokens -= 1;
             true
         } else {
-            self.suppressed = self.suppressed.saturating_add(1);
             false
         }
     }
 
     fn refill(&mut self, now: Instant) {
-        let step = self.config.interval.total_micros();
+        let step = u64::from(self.interval_us);
         if step == 0 {
-            self.tokens = self.config.burst;
+            self.tokens = self.burst;
             self.last = now;
             return;
         }
         let elapsed = (now - self.last).total_micros();
         let n = elapsed / step;
         if n > 0 {
-            let room = u64::from(self.config.burst - self.tokens.min(self.config.burst));
+            let room = u64::from(self.burst - self.tokens.min(self.burst));
             self.tokens += n.min(room) as u16;
             self.last += Duration::from_micros(n.saturating_mul(step));
         }
-        if self.tokens >= self.config.burst {
+        if self.tokens >= self.burst {
             // A full bucket does not bank time.
             self.last = now;
         }
@@ -269,11 +280,6 @@ impl ErrorLimiter {
     /// Tokens available (as of the last call).
     pub fn tokens(&self) -> u16 {
         self.tokens
-    }
-
-    /// Errors suppressed so far.
-    pub fn suppressed(&self) -> u32 {
-        self.suppressed
     }
 }
 
@@ -390,13 +396,13 @@ mod tests {
     #[test]
     fn rate_limiter() {
         let mut l = ErrorLimiter::new(RateLimit::default());
+        assert_eq!(l.config(), RateLimit::default());
         let t0 = Instant::from_secs(5);
         for _ in 0..10 {
             assert!(l.try_send(t0));
         }
         assert!(!l.try_send(t0));
         assert!(!l.try_send(t0 + Duration::from_millis(99)));
-        assert_eq!(l.suppressed(), 2);
         assert!(l.try_send(t0 + Duration::from_millis(100)));
         assert!(!l.try_send(t0 + Duration::from_millis(150)));
         // 250 ms later: two more tokens (100 -> 200 -> 300 ms marks).
@@ -409,6 +415,6 @@ mod tests {
             assert!(l.try_send(t1));
         }
         assert!(!l.try_send(t1));
-        assert_eq!(l.suppressed(), 5);
+        assert_eq!(l.tokens(), 0);
     }
 }

@@ -115,6 +115,24 @@ pub struct NetStats {
     pub icmp_errors_suppressed: u32,
 }
 
+/// What [`Interface`] counts itself: [`NetStats`] but `reassembled`,
+/// which is the reassembler's own count ([`ReassemblyStats::reassembled`],
+/// not kept twice).
+#[derive(Debug, Clone, Copy, Default)]
+struct Counters {
+    rx_packets: u32,
+    delivered: u32,
+    forwarded: u32,
+    hop_limit_exceeded: u32,
+    no_route: u32,
+    not_for_us: u32,
+    bad_header: u32,
+    reassembly_drops: u32,
+    echo_replies: u32,
+    icmp_errors_sent: u32,
+    icmp_errors_suppressed: u32,
+}
+
 /// What the node does with a received packet.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Ingress<'a> {
@@ -156,12 +174,16 @@ where
     B: AsRef<[u8]> + AsMut<[u8]>,
     F: Slots<FragSlot<B>>,
 {
-    config: NetConfig,
+    /// [`NetConfig::router`]; its rate limit is the limiter's (not kept
+    /// twice).
+    router: bool,
+    /// [`NetConfig::hop_limit`].
+    hop_limit: u8,
     addrs: Addresses<G, M>,
     routes: RouteTable<R>,
     reassembler: Reassembler<B, F>,
     limiter: ErrorLimiter,
-    stats: NetStats,
+    stats: Counters,
 }
 
 impl<G, M, R, B, F> Interface<G, M, R, B, F>
@@ -175,22 +197,24 @@ where
     /// An interface for the node with this EUI-64, over the given storage.
     pub fn new(config: NetConfig, eui64: [u8; 8], globals: G, groups: M, routes: R, frag_slots: F) -> Self {
         Interface {
-            config,
+            router: config.router,
+            hop_limit: config.hop_limit,
             addrs: Addresses::new(eui64, globals, groups),
             routes: RouteTable::new(routes),
             reassembler: Reassembler::new(frag_slots),
             limiter: ErrorLimiter::new(config.rate_limit),
-            stats: NetStats::default(),
+            stats: Counters::default(),
         }
     }
 
-    /// The configuration.
-    pub fn config(&self) -> &NetConfig {
-        &self.config
+    /// The configuration (the rate limit as the limiter keeps it: see
+    /// [`ErrorLimiter`]).
+    pub fn config(&self) -> NetConfig {
+        NetConfig { router: self.router, hop_limit: self.hop_limit, rate_limit: self.limiter.config() }
     }
     /// Turns forwarding on or off (e.g. RPL leaf mode).
     pub fn set_router(&mut self, router: bool) {
-        self.config.router = router;
+        self.router = router;
     }
     /// Our addresses and groups.
     pub fn addrs(&self) -> &Addresses<G, M> {
@@ -213,8 +237,22 @@ where
         &self.reassembler
     }
     /// The counters.
-    pub fn stats(&self) -> &NetStats {
-        &self.stats
+    pub fn stats(&self) -> NetStats {
+        let c = &self.stats;
+        NetStats {
+            rx_packets: c.rx_packets,
+            delivered: c.delivered,
+            forwarded: c.forwarded,
+            hop_limit_exceeded: c.hop_limit_exceeded,
+            no_route: c.no_route,
+            not_for_us: c.not_for_us,
+            bad_header: c.bad_header,
+            reassembled: self.reassembler.stats().reassembled,
+            reassembly_drops: c.reassembly_drops,
+            echo_replies: c.echo_replies,
+            icmp_errors_sent: c.icmp_errors_sent,
+            icmp_errors_suppressed: c.icmp_errors_suppressed,
+        }
     }
 
     /// Where to send a packet for `dst` (see [`RouteTable::resolve`]).
@@ -248,15 +286,15 @@ where
         fallback: impl FnOnce(&Ipv6Addr) -> Option<Ipv6Addr>,
     ) -> Ingress<'a> {
         bump(&mut self.stats.rx_packets);
-        match classify(&self.addrs, self.config.router, packet) {
+        match classify(&self.addrs, self.router, packet) {
             Disposition::Local => {
                 if !reassembly::is_fragment(packet) {
                     return self.local(packet, out);
                 }
                 match self.reassembler.accept(now, packet) {
                     Ok(Some(dg)) => {
-                        bump(&mut self.stats.reassembled);
-                        Self::deliver(&mut self.stats, &self.addrs, self.config.hop_limit, dg, out)
+                        // Counted by the reassembler (`reassembled`).
+                        Self::deliver(&mut self.stats, &self.addrs, self.hop_limit, dg, out)
                     }
                     Ok(None) => Ingress::Held,
                     Err(_) => {
@@ -300,12 +338,12 @@ where
     }
 
     fn local<'a>(&mut self, packet: &'a [u8], out: &mut [u8]) -> Ingress<'a> {
-        Self::deliver(&mut self.stats, &self.addrs, self.config.hop_limit, packet, out)
+        Self::deliver(&mut self.stats, &self.addrs, self.hop_limit, packet, out)
     }
 
     /// Delivers `dg`, answering it first when it is an echo request.
     fn deliver<'a>(
-        stats: &mut NetStats,
+        stats: &mut Counters,
         addrs: &Addresses<G, M>,
         hop_limit: u8,
         dg: &'a [u8],
@@ -375,7 +413,7 @@ where
         }
         let to = ipv6::Packet::new_unchecked(invoking).src_addr();
         let from = self.addrs.select_source(&to).unwrap_or(self.addrs.link_local());
-        let len = emit_error(from, self.config.hop_limit, &err, invoking, out).ok()?;
+        let len = emit_error(from, self.hop_limit, &err, invoking, out).ok()?;
         bump(&mut self.stats.icmp_errors_sent);
         Some(len)
     }

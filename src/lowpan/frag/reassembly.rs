@@ -331,14 +331,27 @@ pub type ReassemblyBuffers<const SLOTS: usize, const SIZE: usize> = Reassembler<
 #[derive(Debug)]
 pub struct Reassembler<S> {
     storage: S,
-    timeout: Duration,
+    /// The timeout in microseconds: 4 bytes, exact for every timeout RFC
+    /// 4944 §5.3 allows (at most 60 s); longer ones are kept as
+    /// `u32::MAX` µs (71.6 minutes).
+    timeout_us: u32,
     stats: ReassemblyStats,
+}
+
+/// A timeout as kept by [`Reassembler`].
+const fn timeout_us(timeout: Duration) -> u32 {
+    let us = timeout.total_micros();
+    if us > u32::MAX as u64 { u32::MAX } else { us as u32 }
 }
 
 impl<'s, 'b> Reassembler<&'s mut [ReassemblySlot<'b>]> {
     /// A reassembler over caller slots, with the default 60 s timeout.
     pub fn new(slots: &'s mut [ReassemblySlot<'b>]) -> Self {
-        Reassembler { storage: slots, timeout: DEFAULT_REASSEMBLY_TIMEOUT, stats: ReassemblyStats::default() }
+        Reassembler {
+            storage: slots,
+            timeout_us: timeout_us(DEFAULT_REASSEMBLY_TIMEOUT),
+            stats: ReassemblyStats::default(),
+        }
     }
 }
 
@@ -347,7 +360,7 @@ impl<const SLOTS: usize, const SIZE: usize> Reassembler<OwnedSlots<SLOTS, SIZE>>
     pub const fn new_owned() -> Self {
         Reassembler {
             storage: OwnedSlots::new(),
-            timeout: DEFAULT_REASSEMBLY_TIMEOUT,
+            timeout_us: timeout_us(DEFAULT_REASSEMBLY_TIMEOUT),
             stats: ReassemblyStats {
                 completed: 0,
                 timeouts: 0,
@@ -414,21 +427,22 @@ impl Entry {
 }
 
 impl<S: SlotStorage> Reassembler<S> {
-    /// Sets the reassembly timeout (RFC 4944 §5.3: at most 60 s).
+    /// Sets the reassembly timeout (RFC 4944 §5.3: at most 60 s; kept to
+    /// the microsecond up to 71.6 minutes, longer ones as 71.6 minutes).
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.set_timeout(timeout);
         self
     }
 
     /// Sets the reassembly timeout for datagrams started from now on and
     /// for those in progress.
     pub fn set_timeout(&mut self, timeout: Duration) {
-        self.timeout = timeout;
+        self.timeout_us = timeout_us(timeout);
     }
 
     /// The reassembly timeout.
     pub fn timeout(&self) -> Duration {
-        self.timeout
+        Duration::from_micros(u64::from(self.timeout_us))
     }
 
     /// The counters.
@@ -471,7 +485,7 @@ impl<S: SlotStorage> Reassembler<S> {
     pub fn poll_at(&self) -> Option<Instant> {
         let mut at = None;
         for e in self.entries() {
-            at = earliest(at, Some(e.started + self.timeout));
+            at = earliest(at, Some(e.started + self.timeout()));
         }
         at
     }
@@ -481,7 +495,7 @@ impl<S: SlotStorage> Reassembler<S> {
     pub fn expire(&mut self, now: Instant) -> usize {
         let mut n = 0;
         for i in 0..self.storage.count() {
-            let timeout = self.timeout;
+            let timeout = self.timeout();
             let Some(s) = self.storage.state_mut(i) else { continue };
             if s.entry.as_ref().is_some_and(|e| now >= e.started + timeout) {
                 s.entry = None;
@@ -630,14 +644,16 @@ impl<S: SlotStorage> Reassembler<S> {
             }
         };
 
+        // Every drop is counted (the node reads its 6LoWPAN errors from
+        // these counters), the impossible ones too.
         let Some(at) = self.storage.state(slot).and_then(|s| s.entry.as_ref()).map(|e| usize::from(e.at))
         else {
-            return Err(ReassemblyError::Invalid);
+            return self.invalid();
         };
-        let Some(dst) = self.pool_mut(at + offset..at + end) else { return Err(ReassemblyError::Invalid) };
+        let Some(dst) = self.pool_mut(at + offset..at + end) else { return self.invalid() };
         dst.copy_from_slice(data);
-        let Some(state) = self.storage.state_mut(slot) else { return Err(ReassemblyError::Invalid) };
-        let Some(entry) = state.entry.as_mut() else { return Err(ReassemblyError::Invalid) };
+        let Some(state) = self.storage.state_mut(slot) else { return self.invalid() };
+        let Some(entry) = state.entry.as_mut() else { return self.invalid() };
         for b in first..last {
             set_bit(&mut entry.have, b);
         }
