@@ -61,9 +61,13 @@ for src in fuzz/fuzz_targets/*.rs; do
     rm -f "$out"
 done
 
-log "cargo test --workspace (plus the optional ieee802154-compat conversions)"
+log "cargo test --workspace (plus the optional ieee802154-compat conversions and the node tests in lent pool mode)"
 results=$(mktemp)
-{ cargo test -p sixlo --features ieee802154-compat --lib compat && cargo test --workspace; } 2>&1 | tee "$results"
+# The node tests again with every node in lent pool mode (6LoWPAN
+# reassembly in the packet buffer: the RAM budget's configuration).
+node_tests=(--test node_basic --test node_link --test node_malformed --test node_nd --test rpl_node)
+{ cargo test -p sixlo --features ieee802154-compat --lib compat && cargo test --workspace \
+    && SIXLO_TEST_LENT_POOL=1 cargo test -p sixlo "${node_tests[@]}"; } 2>&1 | tee "$results"
 # One closing line for the whole run, summed over every test binary.
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
      END { printf "\n%d passed, %d failed\n", p, f; exit (f > 0) }' "$results"

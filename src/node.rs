@@ -26,6 +26,12 @@
 //!   an ND message. While its fragments go out, nothing else can be sent:
 //!   sockets keep their queues, and replies or packets to forward that
 //!   arrive meanwhile are dropped and counted (`tx_busy`).
+//! - 6LoWPAN reassembly happens in the slots' buffers, or, when the slots
+//!   have none, in `packet` above the datagram going out (see
+//!   [`NodeStorage::lowpan_reassembly`]). A datagram reassembled there
+//!   moves to the start of the buffer when it is free, so it is forwarded
+//!   in place; an Echo Request too long for a reply beside it is answered
+//!   in place.
 //! - `rx` holds a packet decompressed from a single frame, and a first
 //!   fragment's decompressed headers on their way to the reassembler:
 //!   [`MAX_SINGLE_FRAME_PACKET`](crate::lowpan::MAX_SINGLE_FRAME_PACKET)
@@ -163,7 +169,17 @@ pub struct NodeStorage<'a> {
     pub routes: &'a mut [Option<Route>],
     /// IPv6 (Fragment header) reassembly slots.
     pub ip_reassembly: &'a mut [FragSlot<&'a mut [u8]>],
-    /// 6LoWPAN reassembly slots.
+    /// 6LoWPAN reassembly slots. Slots with buffers reassemble there (two
+    /// slots over one 1280-byte buffer take two datagrams of up to 640
+    /// bytes at once, or one of 1280). When no slot has a buffer
+    /// ([`ReassemblySlot::without_buffer`]), datagrams are reassembled in
+    /// `packet` ("lent pool" mode, 1280 bytes less RAM): as high in it as
+    /// they fit, above the datagram going out, so the two share 1280 bytes.
+    /// Then a fragmented datagram that arrives while too large a datagram
+    /// is going out is dropped (counted in the reassembly counters'
+    /// `no_slot`), and a send that does not fit below a reassembly in
+    /// progress waits (sockets keep it queued; `ping` says `Busy`) until
+    /// it completes or times out.
     pub lowpan_reassembly: &'a mut [ReassemblySlot<'a>],
     /// UDP sockets.
     pub sockets: &'a mut [SocketSlot<'a>],
@@ -241,7 +257,9 @@ pub struct NodeStats {
     pub tx_packets: u32,
     /// Fragments handed to the MAC.
     pub tx_fragments: u32,
-    /// Datagrams dropped because another one was being sent.
+    /// Datagrams dropped because another one was being sent, or because a
+    /// 6LoWPAN reassembly held the part of the packet buffer they needed
+    /// (lent pool mode, see [`NodeStorage::lowpan_reassembly`]).
     pub tx_busy: u32,
     /// Datagrams dropped: no route or no link-layer address for the next hop.
     pub tx_no_route: u32,
@@ -564,6 +582,10 @@ struct Core<'a, R> {
     packet: &'a mut [u8],
     pending: Option<PendingTx>,
     tag: u16,
+    /// Bytes at the start of `packet` the node may write: all of it
+    /// (`u16::MAX`), or up to the lowest 6LoWPAN reassembly in progress
+    /// there (lent pool mode, see [`NodeStorage::lowpan_reassembly`]).
+    tx_room: u16,
     events: Ring<NodeEvent, EVENT_CAPACITY>,
     stats: Counters,
     rpl: Option<&'a mut NodeRpl<'a>>,
@@ -659,6 +681,7 @@ impl<'a, N: NdRole<'a>> Node<'a, N> {
                 packet: storage.packet,
                 pending: None,
                 tag,
+                tx_room: u16::MAX,
                 events: Ring::new(),
                 stats: Counters::default(),
                 rpl,
@@ -695,15 +718,42 @@ impl<'a, N: NdRole<'a>> Node<'a, N> {
             if f.frame_type != FrameType::Data || f.security_enabled || f.payload.is_empty() || !rx.for_us {
                 continue;
             }
-            let ctx = core.contexts();
-            match self.lowpan.receive(now, f.payload, &f.src_addr, &f.dst_addr, ctx, self.rx) {
-                Ok(Received::Packet { packet, .. }) => core.on_packet(now, packet, f.src_addr),
+            let ctx = core.nd.contexts();
+            // Lent pool mode: the 6LoWPAN reassembly slots have no buffers,
+            // so datagrams are reassembled in the packet buffer.
+            let lend = self.lowpan.reassembler().pool_len() == 0;
+            let got = if lend {
+                // The datagram going out keeps the start of the buffer.
+                let reserved = core.pending.map_or(0, |p| usize::from(p.len));
+                let pool = &mut *core.packet;
+                let got = self.lowpan.receive_lent(
+                    now,
+                    f.payload,
+                    &f.src_addr,
+                    &f.dst_addr,
+                    ctx,
+                    self.rx,
+                    pool,
+                    reserved,
+                );
+                core.tx_room = tx_room(&mut self.lowpan);
+                got
+            } else {
+                self.lowpan.receive(now, f.payload, &f.src_addr, &f.dst_addr, ctx, self.rx)
+            };
+            match got {
+                Ok(Received::Packet { packet, .. }) => core.on_rx_packet(now, packet, f.src_addr),
+                Ok(Received::InPool(range)) => core.on_pool_packet(now, range, f.src_addr),
                 Ok(Received::Pending) => {}
                 // Counted by the receiver (see `Counters`).
                 Err(_) => {}
             }
         }
-        self.lowpan.reassembler().expire(now);
+        let r = self.lowpan.reassembler();
+        r.expire(now);
+        if r.pool_len() == 0 {
+            core.tx_room = tx_room(&mut self.lowpan);
+        }
         core.net.poll(now);
         core.nd_timers(now);
         core.rpl_timers(now);
@@ -755,6 +805,10 @@ impl<'a, N: NdRole<'a>> Node<'a, N> {
         let len = ipv6::HEADER_LEN + repr.buffer_len();
         if len > c.packet.len() {
             return Err(SendError::TooLarge);
+        }
+        if len > c.room() {
+            // A 6LoWPAN reassembly holds the rest of the buffer for now.
+            return Err(SendError::Busy);
         }
         write_ipv6_header(
             c.packet,
@@ -976,11 +1030,36 @@ fn push_event(events: &mut Ring<NodeEvent, EVENT_CAPACITY>, stats: &mut Counters
     }
 }
 
-impl<'a, N: NdRole<'a>> Core<'a, N> {
-    fn contexts(&self) -> Contexts<'_> {
-        self.nd.contexts()
-    }
+/// What is left to do for a received packet once the packet buffer is
+/// back in place (see `Core::on_packet`).
+enum Then {
+    Nothing,
+    /// Forward the received packet, `len` bytes (rewritten in place), to
+    /// `next_hop`; `source_routed`: it follows a source route (no RPL exit
+    /// or tunnel processing).
+    Forward {
+        len: usize,
+        next_hop: Ipv6Addr,
+        source_routed: bool,
+    },
+    /// Send the `len`-byte packet written at the start of the reply area;
+    /// `originate`: it is ours, so RPL may add its headers.
+    Send {
+        len: usize,
+        originate: bool,
+    },
+}
 
+/// The node's room in its packet buffer: below the lowest 6LoWPAN
+/// reassembly in progress there (lent pool mode), or all of it.
+fn tx_room(lowpan: &mut Receiver<&mut [ReassemblySlot<'_>]>) -> u16 {
+    match lowpan.reassembler().lowest_offset() {
+        Some(at) => u16::try_from(at).unwrap_or(u16::MAX),
+        None => u16::MAX,
+    }
+}
+
+impl<'a, N: NdRole<'a>> Core<'a, N> {
     /// The link-layer address frames are sent from (the MAC's, not kept
     /// twice).
     fn ll_addr(&self) -> Address {
@@ -1034,28 +1113,132 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
         }
     }
 
+    /// Whether the next socket datagram can be taken now: it fits the
+    /// room in the packet buffer, or can never fit (and is dropped).
     fn sockets_have_tx(&self) -> bool {
-        self.sockets.peek_tx(|_, _, _| ()).is_some()
+        let (room, all) = (self.room(), self.packet.len());
+        let takes = |len: usize| len <= room || len > all;
+        self.sockets.peek_tx(|_, _, p| takes(ipv6::HEADER_LEN + udp::HEADER_LEN + p.len())) == Some(true)
     }
 
-    /// One received IPv6 packet (`ll_src` sent the frame).
-    fn on_packet(&mut self, now: Instant, packet: &mut [u8], ll_src: Address) {
+    /// Bytes at the start of `packet` this node may write now.
+    fn room(&self) -> usize {
+        self.packet.len().min(usize::from(self.tx_room))
+    }
+
+    /// A packet in the receive buffer (`ll_src` sent the frame).
+    fn on_rx_packet(&mut self, now: Instant, packet: &mut [u8], ll_src: Address) {
+        // Replies are written at the start of the packet buffer, which a
+        // datagram in flight still occupies: then there is no room for them.
+        let room = if self.pending.is_some() { 0 } else { self.room() };
+        let buf = core::mem::take(&mut self.packet);
+        let then = self.on_packet(now, packet, &mut buf[..room], ll_src);
+        self.packet = buf;
+        if let Then::Forward { len, .. } = then {
+            // It goes out from the start of the packet buffer.
+            match (self.packet.get_mut(..len), packet.get(..len)) {
+                (Some(dst), Some(src)) if len <= room => dst.copy_from_slice(src),
+                _ => {
+                    bump(&mut self.stats.tx_busy);
+                    return;
+                }
+            }
+        }
+        self.finish(then);
+    }
+
+    /// A datagram reassembled in the packet buffer at `range` (lent pool
+    /// mode). With the buffer free up to the datagram's length it moves to
+    /// the start, where it is forwarded in place and replies go after it;
+    /// otherwise it is handled where it lies, with room for replies below
+    /// it and no forwarding (counted `tx_busy`).
+    fn on_pool_packet(&mut self, now: Instant, range: core::ops::Range<usize>, ll_src: Address) {
+        let busy = self.pending.is_some();
+        let room = self.room();
+        let n = range.len();
+        let buf = core::mem::take(&mut self.packet);
+        let (then, out_at) = if buf.get(range.clone()).is_none() {
+            (Then::Nothing, 0)
+        } else if !busy && n <= room {
+            buf.copy_within(range, 0);
+            // An Echo Reply as long as the request does not fit after it:
+            // the request becomes the reply (RFC 4443 §4.2).
+            if room - n < n {
+                if let Some(len) = self.net.echo_in_place(buf, n) {
+                    self.packet = buf;
+                    if let Some(len) = self.rpl_originate(len) {
+                        self.start_tx(len);
+                    }
+                    return;
+                }
+            }
+            let (front, rest) = buf.split_at_mut(n);
+            (self.on_packet(now, front, &mut rest[..room - n], ll_src), n)
+        } else {
+            let (low, high) = buf.split_at_mut(range.start);
+            let out = if busy { &mut [][..] } else { &mut low[..room.min(range.start)] };
+            match self.on_packet(now, &mut high[..n], out, ll_src) {
+                Then::Forward { .. } => {
+                    bump(&mut self.stats.tx_busy);
+                    (Then::Nothing, 0)
+                }
+                then => (then, 0),
+            }
+        };
+        self.packet = buf;
+        // A reply (or an ND answer, already pending) was written after the
+        // datagram: it moves to the start, where datagrams go out from.
+        let reply = match then {
+            Then::Send { len, .. } => Some(len),
+            _ if !busy => self.pending.map(|p| usize::from(p.len)),
+            _ => None,
+        };
+        if let Some(len) = reply.filter(|_| out_at > 0) {
+            self.packet.copy_within(out_at..out_at + len, 0);
+        }
+        self.finish(then);
+    }
+
+    /// What `on_packet` left to do once the packet buffer is back.
+    fn finish(&mut self, then: Then) {
+        match then {
+            Then::Nothing => {}
+            Then::Forward { len, next_hop, source_routed: true } => {
+                self.send_to_neighbour(len, next_hop);
+            }
+            Then::Forward { len, next_hop, source_routed: false } => {
+                let len = self.rpl_exit(len);
+                if let Some(len) = self.rpl_tunnel(len, next_hop) {
+                    self.send_to_neighbour(len, next_hop);
+                }
+            }
+            Then::Send { len, originate } => {
+                let len = if originate { self.rpl_originate(len) } else { Some(len) };
+                if let Some(len) = len {
+                    self.start_tx(len);
+                }
+            }
+        }
+    }
+
+    /// One received IPv6 packet (`ll_src` sent the frame). Replies are
+    /// written into `out` (empty while a datagram is going out); the packet
+    /// buffer is not available meanwhile (the caller holds it), so what is
+    /// to be sent is returned.
+    fn on_packet(&mut self, now: Instant, packet: &mut [u8], out: &mut [u8], ll_src: Address) -> Then {
         // RPL headers (a source route to follow, a tunnel to open) matter
         // only in packets for one of our unicast addresses.
         let ours =
             || ipv6::Packet::new_checked(&*packet).is_ok_and(|p| self.net.addrs().is_ours(&p.dst_addr()));
         let packet = if self.rpl.is_some() && ours() {
-            match self.rpl_local(now, packet) {
-                Some(p) => p,
-                None => return,
+            match self.rpl_local(now, packet, out) {
+                Ok(p) => p,
+                Err(then) => return then,
             }
         } else {
             packet
         };
         let busy = self.pending.is_some();
-        // Replies are written into the packet buffer, which a datagram in
-        // flight still occupies: then there is no room for them.
-        let out: &mut [u8] = if busy { &mut [] } else { &mut self.packet[..] };
         let nd = &self.nd;
         let original = packet.as_ptr();
         let mut port_unreachable = false;
@@ -1079,7 +1262,7 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
                     &mut self.sockets,
                     &mut self.stats,
                     &mut self.events,
-                    if busy { None } else { Some(&mut self.packet[..]) },
+                    if busy { None } else { Some(&mut *out) },
                     &mut self.pending,
                     rpl_meta,
                 );
@@ -1088,31 +1271,21 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
             }
             Ingress::Forward { .. } if busy => bump(&mut self.stats.tx_busy),
             Ingress::Forward { next_hop } => {
-                if !self.rpl_forward_check(now, packet, false) {
-                    return;
-                }
-                let len = packet.len().min(self.packet.len());
-                self.packet[..len].copy_from_slice(&packet[..len]);
-                let len = self.rpl_exit(len);
-                let len = self.rpl_tunnel(len, next_hop);
-                if let Some(len) = len {
-                    self.send_to_neighbour(len, next_hop);
+                if self.rpl_forward_check(now, packet, false) {
+                    return Then::Forward { len: packet.len(), next_hop, source_routed: false };
                 }
             }
-            Ingress::Send { len } => {
-                if let Some(len) = self.rpl_originate(len) {
-                    self.start_tx(len);
-                }
-            }
+            Ingress::Send { len } => return Then::Send { len, originate: true },
             Ingress::Held | Ingress::Dropped(_) => {}
         }
         if port_unreachable && !busy && self.pending.is_none() {
             // RFC 4443 §3.1: code 4, no listener on the destination port.
             let err = crate::net::IcmpError::PORT_UNREACHABLE;
-            if let Some(len) = self.net.send_error(now, err, packet, self.packet) {
-                self.start_tx(len);
+            if let Some(len) = self.net.send_error(now, err, packet, out) {
+                return Then::Send { len, originate: false };
             }
         }
+        Then::Nothing
     }
 
     /// Hands a packet for us to its upper layer. Returns true when it was a
@@ -1218,9 +1391,12 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
                 break;
             }
             let Some(t) = self.nd.poll_tx(now, &mut self.rng) else { break };
-            if let Some((len, ll_dst)) = Self::emit_nd(&t, Some(&mut self.packet[..])) {
+            let room = self.room();
+            if let Some((len, ll_dst)) = Self::emit_nd(&t, Some(&mut self.packet[..room])) {
                 self.pending = PendingTx::new(len, ll_dst, 0);
                 self.prepare_pending();
+            } else if room < self.packet.len() {
+                bump(&mut self.stats.tx_busy);
             }
         }
         let mut events: heapless::Vec<HostEvent, EVENT_CAPACITY> = heapless::Vec::new();
@@ -1280,11 +1456,20 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
             if self.pending.is_some() {
                 return;
             }
+            let room = self.room();
             let Some(rpl) = self.rpl.as_deref_mut() else { return };
             let Some(c) = rpl.poll_tx(now, &mut self.rng) else { return };
             let Some(src) = rpl.source_for(&c) else { continue };
             let dst = c.destination();
-            let Some(n) = rpl.emit(&c, &src, &mut self.packet[ipv6::HEADER_LEN..]) else { continue };
+            let short = room < self.packet.len();
+            let Some(n) = self.packet.get_mut(ipv6::HEADER_LEN..room).and_then(|b| rpl.emit(&c, &src, b))
+            else {
+                if short {
+                    // A 6LoWPAN reassembly holds the rest of the buffer.
+                    bump(&mut self.stats.tx_busy);
+                }
+                continue;
+            };
             // RFC 6550 §6: link-local control messages stay on the link.
             let hlim = if matches!(c, Control::Dao(_) | Control::DaoAck { .. }) && !dst.is_link_local() {
                 self.net.config().hop_limit
@@ -1313,6 +1498,7 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
     /// and any packet while detached, are left alone.
     #[inline(never)]
     fn rpl_headers(&mut self, len: usize, rpi: bool) -> Option<usize> {
+        let room = self.room();
         let Some(rpl) = self.rpl.as_deref() else { return Some(len) };
         let (Some(instance), true) = (rpl.instance_id(), rpl.joined()) else { return Some(len) };
         let Ok(p) = ipv6::Packet::new_checked(&self.packet[..len]) else { return Some(len) };
@@ -1323,7 +1509,7 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
         let mut len = len;
         let mut hops = [Ipv6Addr::UNSPECIFIED; MAX_SOURCE_ROUTE];
         if let Ok(n) = rpl.source_route(&dst, &mut hops) {
-            len = datapath::insert_srh(self.packet, len, &hops[..n]).ok()?;
+            len = datapath::insert_srh(&mut self.packet[..room], len, &hops[..n]).ok()?;
         }
         // The root's own packets to the outside carry no RPL option (RFC
         // 9008 §5: it stays inside the RPL domain).
@@ -1335,7 +1521,7 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
                 instance_id: instance,
                 sender_rank: rpl.rank(),
             };
-            len = datapath::insert_rpi(self.packet, len, opt).ok()?;
+            len = datapath::insert_rpi(&mut self.packet[..room], len, opt).ok()?;
         }
         Some(len)
     }
@@ -1380,7 +1566,8 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
             sender_rank: rpl.rank(),
         };
         let hlim = self.net.config().hop_limit;
-        match datapath::tunnel_source_routed(self.packet, len, root, &hops[..n], hlim, rpi) {
+        let room = self.room();
+        match datapath::tunnel_source_routed(&mut self.packet[..room], len, root, &hops[..n], hlim, rpi) {
             Ok(n) => Some(n),
             Err(_) => {
                 bump(&mut self.stats.tx_encode_errors);
@@ -1439,38 +1626,42 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
     /// route with segments left is followed (RFC 6554 §4.2) and the packet
     /// forwarded; an IPv6-in-IPv6 tunnel ending here is opened (RFC 9008).
     /// Returns the packet to go on with (possibly the inner one, moved to
-    /// the start), or `None` when it was forwarded or dropped.
+    /// the start), or what is left to do when it is not for us after all
+    /// (forwarded, answered with an error, or dropped).
     #[inline(never)]
-    fn rpl_local<'p>(&mut self, now: Instant, packet: &'p mut [u8]) -> Option<&'p mut [u8]> {
+    fn rpl_local<'p>(
+        &mut self,
+        now: Instant,
+        packet: &'p mut [u8],
+        out: &mut [u8],
+    ) -> Result<&'p mut [u8], Then> {
         let len = packet.len();
         let net = &self.net;
         match datapath::process_srh(packet, len, |a| net.addrs().is_ours(a)) {
             SrhVerdict::Local => {}
             SrhVerdict::Forward { next } => {
                 if !self.net.config().router || !self.rpl_forward_check(now, packet, true) {
-                    return None;
+                    return Err(Then::Nothing);
                 }
                 if self.pending.is_some() {
                     bump(&mut self.stats.tx_busy);
-                    return None;
+                    return Err(Then::Nothing);
                 }
-                self.packet[..len].copy_from_slice(packet);
-                self.send_to_neighbour(len, next);
-                return None;
+                return Err(Then::Forward { len, next_hop: next, source_routed: true });
             }
-            SrhVerdict::Discard => return None,
+            SrhVerdict::Discard => return Err(Then::Nothing),
             SrhVerdict::Error(err) => {
                 if self.pending.is_none() {
-                    if let Some(n) = self.net.send_error(now, err, packet, self.packet) {
-                        self.start_tx(n);
+                    if let Some(n) = self.net.send_error(now, err, packet, out) {
+                        return Err(Then::Send { len: n, originate: false });
                     }
                 }
-                return None;
+                return Err(Then::Nothing);
             }
         }
         match datapath::decapsulate(packet, len) {
-            Ok(inner) => Some(&mut packet[..inner]),
-            Err(_) => Some(packet),
+            Ok(inner) => Ok(&mut packet[..inner]),
+            Err(_) => Ok(packet),
         }
     }
 
@@ -1481,6 +1672,7 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
             if self.pending.is_some() {
                 return;
             }
+            let room = self.room();
             let packet = &mut self.packet[..];
             let net = &self.net;
             let hop_default = net.config().hop_limit;
@@ -1495,6 +1687,11 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
                 let len = ipv6::HEADER_LEN + udp_len;
                 if len > packet.len() {
                     return Ok(None);
+                }
+                if len > room {
+                    // It waits in its socket while a 6LoWPAN reassembly
+                    // holds that part of the buffer.
+                    return Err(());
                 }
                 write_ipv6_header(
                     packet,

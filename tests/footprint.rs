@@ -72,7 +72,8 @@ const LEAF: Capacities = Capacities {
     groups: 1,
     routes: 2,
     ip_reassembly: (0, 0),
-    lowpan_reassembly: (1, 1280),
+    // One slot without a buffer: it reassembles in the packet buffer.
+    lowpan_reassembly: (1, 0),
     sockets: (1, 128, 128),
     packet: 1280,
     rx: sixlo::lowpan::MAX_SINGLE_FRAME_PACKET,
@@ -93,9 +94,10 @@ const ROUTER: Capacities = Capacities {
     // Static / ND routes; the budget's 16 routes are RPL's (below).
     routes: 2,
     ip_reassembly: (0, 0),
-    // Two slots sharing 1280 bytes: one full-size datagram or two of up to
-    // 640 bytes at once.
-    lowpan_reassembly: (2, 1280),
+    // Two slots without buffers (lent pool mode): they reassemble in the
+    // packet buffer, above the datagram going out, so the outgoing datagram
+    // and the reassemblies share its 1280 bytes.
+    lowpan_reassembly: (2, 0),
     // One socket with 128-byte queues (a CoAP server's worth): the budget
     // of DESIGN.md "Memory" counts the network stack, not application
     // buffers. Each further socket costs a slot plus its two queues.
@@ -223,9 +225,9 @@ fn leaf_ram() {
     assert!(node.nd_host().is_some());
     assert_eq!(
         rows.iter().map(|r| r.1).collect::<Vec<_>>(),
-        [1512, 256, 60, 48, 84, 65, 80, 0, 0, 112, 1280, 112, 256, 1280, 242, 0, 0, 0]
+        [1512, 256, 60, 48, 84, 65, 80, 0, 0, 112, 0, 112, 256, 1280, 242, 0, 0, 0]
     );
-    assert_eq!(total, 5387);
+    assert_eq!(total, 4107);
 }
 
 #[test]
@@ -247,9 +249,9 @@ fn router_ram() {
     );
     assert_eq!(
         rows.iter().map(|r| r.1).collect::<Vec<_>>(),
-        [1032, 512, 120, 384, 672, 82, 80, 0, 0, 224, 1280, 112, 256, 1280, 242, 160, 608, 536]
+        [1032, 512, 120, 384, 672, 82, 80, 0, 0, 224, 0, 112, 256, 1280, 242, 160, 608, 536]
     );
-    assert_eq!(total, 7580);
+    assert_eq!(total, 6300);
 }
 
 /// What the `Node` struct is made of (its fields are private:

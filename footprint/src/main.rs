@@ -3,7 +3,8 @@
 //!
 //! `_start` builds the node's storage on its own stack (no `static mut`),
 //! creates a router node (16 neighbours, 16 routes, a 1280-byte packet
-//! buffer, two 1280-byte 6LoWPAN reassembly slots, one UDP socket with 128-byte queues, a
+//! buffer in which its two 6LoWPAN reassembly slots also reassemble (lent
+//! pool mode), one UDP socket with 128-byte queues, a
 //! 4-slot MAC queue) over [`DummyRadio`], and polls it forever while
 //! sending a UDP datagram and a ping and reading its socket, so the whole
 //! send / receive / forward / ND code is linked. Every input that could let
@@ -42,7 +43,6 @@ const GROUPS: usize = 2;
 const PACKET: usize = 1280;
 const RX: usize = sixlo::lowpan::MAX_SINGLE_FRAME_PACKET;
 /// 6LoWPAN reassembly: 2 slots sharing one pool of this many bytes.
-const LOWPAN_POOL: usize = 1280;
 const SOCKET_BUF: usize = 128;
 
 /// A radio whose received frames come from a buffer the optimiser cannot
@@ -96,9 +96,8 @@ fn run() -> ! {
     let mut groups = [None::<Ipv6Addr>; GROUPS];
     let mut routes = [None::<Route>; ROUTES];
     let mut ip_reassembly: [FragSlot<&mut [u8]>; 0] = [];
-    // Two reassembly slots sharing one 1280-byte pool.
-    let mut lowpan_pool = [0u8; LOWPAN_POOL];
-    let mut lowpan_reassembly = [ReassemblySlot::new(&mut lowpan_pool), ReassemblySlot::without_buffer()];
+    // Two reassembly slots without buffers: they reassemble in `packet`.
+    let mut lowpan_reassembly = [ReassemblySlot::without_buffer(), ReassemblySlot::without_buffer()];
     let mut sockets = [SocketSlot::EMPTY];
     let mut packet = [0u8; PACKET];
     let mut rx = [0u8; RX];

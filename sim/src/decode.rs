@@ -146,7 +146,8 @@ impl Decoder {
                     obj.insert("error".into(), json!(e));
                 }
             }
-            Ok(Received::Pending) => {}
+            // `receive` (slot buffers) never reports a lent pool.
+            Ok(Received::Pending | Received::InPool(_)) => {}
             Err(e) => {
                 obj.insert("error".into(), json!(e.to_string()));
             }

@@ -94,6 +94,10 @@ pub struct Capacities {
     pub rpl_parents: usize,
     /// RPL downward routes (storing) or source routes (a non-storing root).
     pub rpl_routes: usize,
+    /// The 6LoWPAN reassembly slots get no buffers: datagrams are
+    /// reassembled in the packet buffer (lent pool mode, see
+    /// `sixlo::node::NodeStorage::lowpan_reassembly`).
+    pub lent_pool: bool,
 }
 
 impl Default for Capacities {
@@ -115,6 +119,7 @@ impl Default for Capacities {
             rx_len: 1280,
             rpl_parents: 4,
             rpl_routes: 16,
+            lent_pool: false,
         }
     }
 }
@@ -145,7 +150,12 @@ impl Capacities {
             routes: leak(vec![None::<Route>; self.routes]),
             ip_reassembly: leak((0..self.ip_reassembly).map(|_| FragSlot::new(leak(vec![0u8; n]))).collect()),
             lowpan_reassembly: leak(
-                (0..self.lowpan_reassembly).map(|_| ReassemblySlot::new(leak(vec![0u8; n]))).collect(),
+                (0..self.lowpan_reassembly)
+                    .map(|_| match self.lent_pool {
+                        true => ReassemblySlot::without_buffer(),
+                        false => ReassemblySlot::new(leak(vec![0u8; n])),
+                    })
+                    .collect(),
             ),
             sockets: leak((0..self.sockets).map(|_| SocketSlot::EMPTY).collect()),
             packet: leak(vec![0u8; n]),

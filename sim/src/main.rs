@@ -69,6 +69,10 @@ enum Command {
         /// Do not write capture.pcap.
         #[arg(long)]
         no_pcap: bool,
+        /// Reassemble 6LoWPAN datagrams in each node's packet buffer (the
+        /// RAM budget's configuration) instead of in buffers of their own.
+        #[arg(long)]
+        lent_pool: bool,
     },
     /// Benchmark the engine: NODES random nodes (mean degree 8), each
     /// broadcasting and unicasting a UDP datagram every 10 s; prints one
@@ -103,7 +107,18 @@ fn main() -> ExitCode {
             s.output.dir = out;
             simulate(&s)
         }
-        Command::Run { scenario, topology, mop, of, duration, traffic_interval, seed, out, no_pcap } => {
+        Command::Run {
+            scenario,
+            topology,
+            mop,
+            of,
+            duration,
+            traffic_interval,
+            seed,
+            out,
+            no_pcap,
+            lent_pool,
+        } => {
             let mut s = match &scenario {
                 Some(path) => match Scenario::from_file(path) {
                     Ok(s) => s,
@@ -123,6 +138,7 @@ fn main() -> ExitCode {
                 seed,
                 out,
                 no_pcap,
+                lent_pool,
             };
             if let Err(e) = s.apply_overrides(&o) {
                 eprintln!("sixlo-sim run: {e}");

@@ -250,6 +250,11 @@ pub fn root_config(s: &Scenario, dodag_id: Ipv6Addr) -> RootConfig {
 
 /// The storage of node `i` of `n` in scenario `s` (see the module docs).
 pub fn node_capacities(s: &Scenario, i: usize, n: usize) -> Capacities {
+    let c = node_capacities_of(s, i, n);
+    Capacities { lent_pool: s.lent_pool, ..c }
+}
+
+fn node_capacities_of(s: &Scenario, i: usize, n: usize) -> Capacities {
     match s.roles.role(i) {
         Role::Root => Capacities {
             neighbors: (n + 8).max(16),

@@ -389,6 +389,10 @@ pub struct Scenario {
     pub faults: Vec<Fault>,
     /// Outputs.
     pub output: OutputConfig,
+    /// Every node reassembles 6LoWPAN datagrams in its packet buffer
+    /// (reassembly slots without buffers: the RAM budget's configuration,
+    /// `--lent-pool`) instead of in two buffers of its own.
+    pub lent_pool: bool,
 }
 
 /// CLI flags that override the scenario (`None`/`false`: keep it).
@@ -411,6 +415,8 @@ pub struct Overrides {
     pub out: Option<PathBuf>,
     /// `--no-pcap`.
     pub no_pcap: bool,
+    /// `--lent-pool`.
+    pub lent_pool: bool,
 }
 
 /// A scenario's nodes: positions and, for link-file mediums, the links.
@@ -582,6 +588,7 @@ impl Scenario {
             },
             faults: Vec::new(),
             output: OutputConfig { dir: PathBuf::from("sim-out"), pcap: true, log: true, svg: true },
+            lent_pool: false,
         }
     }
 
@@ -836,6 +843,9 @@ impl Scenario {
         }
         if let Some(d) = &o.out {
             self.output.dir = d.clone();
+        }
+        if o.lent_pool {
+            self.lent_pool = true;
         }
         if o.no_pcap {
             self.output.pcap = false;

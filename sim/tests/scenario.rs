@@ -143,11 +143,13 @@ fn overrides() {
         seed: Some(9),
         out: Some(PathBuf::from("/tmp/x")),
         no_pcap: true,
+        lent_pool: true,
     };
     s.apply_overrides(&o).unwrap();
     assert_eq!(s.topology.kind, TopologyKind::Line(30));
     assert_eq!((s.rpl.mop, s.rpl.of), (Mop::NonStoring, Of::Of0));
     assert_eq!((s.duration_s, s.seed), (60.0, 9));
+    assert!(s.lent_pool);
     assert_eq!(s.traffic.up.unwrap().interval_s, 5.0);
     assert_eq!(s.traffic.down.unwrap().interval_s, 5.0);
     assert!(s.traffic.ping.is_none());

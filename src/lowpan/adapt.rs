@@ -162,6 +162,18 @@ pub enum Received<'a> {
     },
     /// A fragment was stored; the datagram is not complete yet.
     Pending,
+    /// A datagram completed in the pool lent to
+    /// [`Receiver::receive_lent`]: these bytes of it.
+    InPool(core::ops::Range<usize>),
+}
+
+/// What `receive_in` gave, before it is lent out.
+enum Got {
+    /// A single-frame packet of this many bytes at the start of `out`.
+    Single(usize),
+    /// A datagram completed in these pool bytes.
+    Done(core::ops::Range<usize>),
+    Pending,
 }
 
 /// Counters of the receive path (besides the reassembler's own).
@@ -232,7 +244,52 @@ impl<S: SlotStorage> Receiver<S> {
         ctx: impl Into<Contexts<'c>>,
         out: &'a mut [u8],
     ) -> Result<Received<'a>, ReceiveError> {
-        let ctx = ctx.into();
+        match self.receive_in(now, payload, ll_src, ll_dst, ctx.into(), out, None)? {
+            Got::Single(n) => Ok(Received::Packet { packet: &mut out[..n], reassembled: false }),
+            Got::Done(range) => match self.reassembler.pool_mut(range) {
+                Some(packet) => Ok(Received::Packet { packet, reassembled: true }),
+                None => Err(ReceiveError::Reassembly(ReassemblyError::Invalid)),
+            },
+            Got::Pending => Ok(Received::Pending),
+        }
+    }
+
+    /// [`receive`](Self::receive) for a reassembler whose slots have no
+    /// buffers: fragments are reassembled in `pool`, lent for this call,
+    /// above its first `reserved` bytes (see
+    /// [`Reassembler::accept_lent`]); a completed datagram comes back as
+    /// [`Received::InPool`]. A single-frame packet still goes to `out`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn receive_lent<'a, 'c>(
+        &mut self,
+        now: Instant,
+        payload: &[u8],
+        ll_src: &Address,
+        ll_dst: &Address,
+        ctx: impl Into<Contexts<'c>>,
+        out: &'a mut [u8],
+        pool: &mut [u8],
+        reserved: usize,
+    ) -> Result<Received<'a>, ReceiveError> {
+        match self.receive_in(now, payload, ll_src, ll_dst, ctx.into(), out, Some((pool, reserved)))? {
+            Got::Single(n) => Ok(Received::Packet { packet: &mut out[..n], reassembled: false }),
+            Got::Done(range) => Ok(Received::InPool(range)),
+            Got::Pending => Ok(Received::Pending),
+        }
+    }
+
+    /// The body of `receive` and `receive_lent`.
+    #[allow(clippy::too_many_arguments)]
+    fn receive_in(
+        &mut self,
+        now: Instant,
+        payload: &[u8],
+        ll_src: &Address,
+        ll_dst: &Address,
+        ctx: Contexts<'_>,
+        out: &mut [u8],
+        lent: Option<(&mut [u8], usize)>,
+    ) -> Result<Got, ReceiveError> {
         let stack = match sixlowpan::walk(payload) {
             Ok(s) => s,
             Err(e) => {
@@ -262,7 +319,7 @@ impl<S: SlotStorage> Receiver<S> {
         let Some(frag_span) = stack.frag else {
             let n = decompress(inner, &src, &dst, ctx, out).map_err(|e| self.decompress_failed(e))?;
             self.stats.packets = self.stats.packets.saturating_add(1);
-            return Ok(Received::Packet { packet: &mut out[..n], reassembled: false });
+            return Ok(Got::Single(n));
         };
         let f = frag_hdr::Packet::new_unchecked(&payload[frag_span.range()]);
         let key = ReassemblyKey { src, dst, size: f.datagram_size(), tag: f.datagram_tag() };
@@ -283,20 +340,35 @@ impl<S: SlotStorage> Receiver<S> {
                 return Err(self.decompress_failed(DecompressError::BufferTooSmall));
             };
             dst_buf.copy_from_slice(rest);
-            self.reassembler.accept(now, key, 0, &out[..total])
+            self.accept(now, key, 0, &out[..total], lent)
         } else {
-            self.reassembler.accept(now, key, usize::from(f.datagram_offset()) * 8, inner)
+            self.accept(now, key, usize::from(f.datagram_offset()) * 8, inner, lent)
         };
         match done {
-            Ok(Some(datagram)) => {
+            Ok(Some(range)) => {
                 self.stats.packets = self.stats.packets.saturating_add(1);
-                Ok(Received::Packet { packet: datagram, reassembled: true })
+                Ok(Got::Done(range))
             }
             Ok(None) => {
                 self.stats.fragments = self.stats.fragments.saturating_add(1);
-                Ok(Received::Pending)
+                Ok(Got::Pending)
             }
             Err(e) => Err(ReceiveError::Reassembly(e)),
+        }
+    }
+
+    /// One fragment to the reassembler, in its slot buffers or in a lent pool.
+    fn accept(
+        &mut self,
+        now: Instant,
+        key: ReassemblyKey,
+        offset: usize,
+        data: &[u8],
+        lent: Option<(&mut [u8], usize)>,
+    ) -> Result<Option<core::ops::Range<usize>>, ReassemblyError> {
+        match lent {
+            Some((pool, reserved)) => self.reassembler.accept_lent(now, key, offset, data, pool, reserved),
+            None => self.reassembler.accept_in_slots(now, key, offset, data),
         }
     }
 

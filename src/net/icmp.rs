@@ -170,6 +170,66 @@ pub fn emit_echo_reply(
     }
 }
 
+/// [`emit_echo_reply`] in place: turns the `len`-byte Echo Request at the
+/// start of `buf` into its Echo Reply (from `src`, same identifier,
+/// sequence number and data, RFC 4443 §4.2) and returns its length. For a
+/// node whose only room for the reply is the request's own buffer.
+pub fn echo_reply_in_place(
+    src: Ipv6Addr,
+    hop_limit: u8,
+    buf: &mut [u8],
+    len: usize,
+) -> Result<usize, IcmpEmitError> {
+    let request = buf.get(..len).ok_or(IcmpEmitError::Invalid)?;
+    let p = ipv6::Packet::new_checked(request).map_err(|_| IcmpEmitError::Invalid)?;
+    let dst = p.src_addr();
+    if dst.is_multicast() || dst.is_unspecified() {
+        return Err(IcmpEmitError::Invalid);
+    }
+    let upper = ipv6::upper_layer(p.next_header(), p.payload()).map_err(|_| IcmpEmitError::Invalid)?;
+    if upper.protocol != IpProtocol::Icmpv6 || upper.fragment.is_some() {
+        return Err(IcmpEmitError::Invalid);
+    }
+    let msg =
+        icmpv6::Packet::new_checked(&p.payload()[upper.offset..]).map_err(|_| IcmpEmitError::Invalid)?;
+    if !msg.verify_checksum(&dst, &p.dst_addr()) {
+        return Err(IcmpEmitError::Invalid);
+    }
+    let Ok(icmpv6::Repr::EchoRequest { ident, seq_no, data }) = icmpv6::Repr::parse(&msg) else {
+        return Err(IcmpEmitError::Invalid);
+    };
+    // The echoed data moves to just after the reply's headers (the
+    // request's extension headers are not repeated); it only moves left.
+    let start = HEADER_LEN + upper.offset + ERROR_HEADER_LEN;
+    let data_len = data.len();
+    let icmp_len = ERROR_HEADER_LEN + data_len;
+    let payload_len = u16::try_from(icmp_len).map_err(|_| IcmpEmitError::BufferTooSmall)?;
+    buf.copy_within(start..start + data_len, HEADER_LEN + ERROR_HEADER_LEN);
+    let ip = ipv6::Repr {
+        src_addr: src,
+        dst_addr: dst,
+        next_header: IpProtocol::Icmpv6,
+        payload_len,
+        hop_limit,
+        traffic_class: 0,
+        flow_label: 0,
+    };
+    ip.emit(&mut ipv6::Packet::new_unchecked(&mut buf[..HEADER_LEN]));
+    let icmp = &mut buf[HEADER_LEN..HEADER_LEN + icmp_len];
+    icmp[..ERROR_HEADER_LEN].copy_from_slice(&[
+        129,
+        0,
+        0,
+        0,
+        (ident >> 8) as u8,
+        ident as u8,
+        (seq_no >> 8) as u8,
+        seq_no as u8,
+    ]);
+    icmpv6::Packet::new_unchecked(icmp).fill_checksum(&src, &dst);
+    Ok(HEADER_LEN + icmp_len)
+}
+
 fn emit_ip(
     src: Ipv6Addr,
     dst: Ipv6Addr,
@@ -391,6 +451,48 @@ mod tests {
         );
         req[45] ^= 1; // bad checksum
         assert_eq!(emit_echo_reply(ip(ME), 64, &req, &mut out), Err(IcmpEmitError::Invalid));
+    }
+
+    /// The in-place reply is the reply `emit_echo_reply` writes elsewhere,
+    /// byte for byte, with and without a Hop-by-Hop header before it.
+    #[test]
+    fn echo_reply_in_place_matches() {
+        let src = ip("2001:db8::77");
+        let data: Vec<u8> = (0..300).map(|i| i as u8).collect();
+        let r = icmpv6::Repr::EchoRequest { ident: 0x1234, seq_no: 7, data: &data };
+        let plain = {
+            let mut req = packet("2001:db8::77", ME, 64, IpProtocol::Icmpv6, &vec![0; r.buffer_len()]);
+            r.emit(&src, &ip(ME), &mut req[40..]);
+            req
+        };
+        // An RPL option (RFC 6553) in a Hop-by-Hop header before the message.
+        let hbh = {
+            let mut body = vec![58, 0, 0x63, 4, 0, 0x1e, 0x01, 0x00];
+            body.extend(vec![0; r.buffer_len()]);
+            let mut req = packet("2001:db8::77", ME, 64, IpProtocol::HopByHop, &body);
+            r.emit(&src, &ip(ME), &mut req[48..]);
+            req
+        };
+        for req in [plain, hbh] {
+            let mut want = [0u8; 1280];
+            let n = emit_echo_reply(ip(ME), 64, &req, &mut want).unwrap();
+            let mut buf = req.clone();
+            buf.resize(1280, 0xee);
+            assert_eq!(echo_reply_in_place(ip(ME), 64, &mut buf, req.len()), Ok(n));
+            assert_eq!(&buf[..n], &want[..n]);
+        }
+        let mut bad = packet("2001:db8::77", ME, 64, IpProtocol::Icmpv6, &[0; 12]);
+        icmpv6::Repr::EchoRequest { ident: 1, seq_no: 1, data: &[1, 2, 3, 4] }.emit(
+            &src,
+            &ip(ME),
+            &mut bad[40..],
+        );
+        bad[45] ^= 1; // bad checksum: left alone
+        let before = bad.clone();
+        let len = bad.len();
+        assert_eq!(echo_reply_in_place(ip(ME), 64, &mut bad, len), Err(IcmpEmitError::Invalid));
+        assert_eq!(bad, before);
+        assert_eq!(echo_reply_in_place(ip(ME), 64, &mut bad, len + 1), Err(IcmpEmitError::Invalid));
     }
 
     #[test]

@@ -216,6 +216,29 @@ where
     pub fn set_router(&mut self, router: bool) {
         self.router = router;
     }
+    /// Answers in place an Echo Request to one of our unicast addresses
+    /// (with at most a Hop-by-Hop header, e.g. an RPL option, before the
+    /// ICMPv6 message), the `len`-byte packet at the start of `buf`: for a
+    /// node with no room for the reply elsewhere. The reply's length, or
+    /// `None` (nothing changed) when it is not such a request.
+    pub fn echo_in_place(&mut self, buf: &mut [u8], len: usize) -> Option<usize> {
+        let p = ipv6::Packet::new_checked(buf.get(..len)?).ok()?;
+        let dst = p.dst_addr();
+        if !matches!(p.next_header(), IpProtocol::Icmpv6 | IpProtocol::HopByHop) || !self.addrs.is_ours(&dst)
+        {
+            return None;
+        }
+        let upper = ipv6::upper_layer(p.next_header(), p.payload()).ok()?;
+        if upper.protocol != IpProtocol::Icmpv6 || p.payload().get(upper.offset) != Some(&128) {
+            return None;
+        }
+        let n = icmp::echo_reply_in_place(dst, self.config().hop_limit, buf, len).ok()?;
+        bump(&mut self.stats.rx_packets);
+        bump(&mut self.stats.delivered);
+        bump(&mut self.stats.echo_replies);
+        Some(n)
+    }
+
     /// Our addresses and groups.
     pub fn addrs(&self) -> &Addresses<G, M> {
         &self.addrs

@@ -21,11 +21,21 @@ pub struct Sizes {
     pub neighbors: usize,
     pub lowpan_slots: usize,
     pub sockets: usize,
+    /// The 6LoWPAN reassembly slots get no buffers: datagrams are
+    /// reassembled in the packet buffer (lent pool mode).
+    pub lent_pool: bool,
 }
 
 impl Default for Sizes {
     fn default() -> Self {
-        Sizes { mac_queue: 4, mac_dedup: 8, neighbors: 8, lowpan_slots: 2, sockets: 4 }
+        Sizes {
+            mac_queue: 4,
+            mac_dedup: 8,
+            neighbors: 8,
+            lowpan_slots: 2,
+            sockets: 4,
+            lent_pool: std::env::var_os("SIXLO_TEST_LENT_POOL").is_some(),
+        }
     }
 }
 
@@ -41,7 +51,12 @@ pub fn storage() -> NodeStorage<'static> {
 /// Storage with the given capacities.
 pub fn storage_with(sizes: Sizes) -> NodeStorage<'static> {
     let ip_bufs: &'static mut [u8] = leak(vec![0u8; 1280]);
-    let lowpan_slots = (0..sizes.lowpan_slots).map(|_| ReassemblySlot::new(leak(vec![0u8; 1280]))).collect();
+    let lowpan_slots = (0..sizes.lowpan_slots)
+        .map(|_| match sizes.lent_pool {
+            true => ReassemblySlot::without_buffer(),
+            false => ReassemblySlot::new(leak(vec![0u8; 1280])),
+        })
+        .collect();
     NodeStorage {
         mac_queue: leak(vec![TxSlot::EMPTY; sizes.mac_queue]),
         mac_dedup: leak(vec![DedupEntry::EMPTY; sizes.mac_dedup]),

@@ -18,6 +18,13 @@
 //! bytes at once, or one of 1280, in about 1.4 KiB; two slots with 1280
 //! bytes each cost about 2.7 KiB and always take two full-size datagrams.
 //!
+//! A third way costs no pool at all: slots made with
+//! [`ReassemblySlot::without_buffer`] only, and a buffer the caller lends
+//! to each call of [`Reassembler::accept_lent`] (the node lends its
+//! outgoing packet buffer). Datagrams are then placed as high in that
+//! buffer as they fit, never below the bytes the caller reserves, and
+//! [`Reassembler::lowest_offset`] tells the caller where its own room ends.
+//!
 //! Slots come either from the caller ([`ReassemblySlot`] over any
 //! `&mut [u8]`, sizes chosen per node at run time) or from
 //! [`ReassemblyBuffers`], which owns `SLOTS` arrays of `SIZE` bytes and has a
@@ -455,6 +462,16 @@ impl<S: SlotStorage> Reassembler<S> {
         self.storage.count()
     }
 
+    /// Bytes of the slot buffers together (0: lent pool mode, see
+    /// [`accept_lent`](Self::accept_lent)).
+    pub fn pool_len(&self) -> usize {
+        let mut n = 0usize;
+        for i in 0..self.storage.count() {
+            n = n.saturating_add(self.storage.buf_len(i));
+        }
+        n
+    }
+
     /// Number of datagrams being reassembled.
     pub fn in_progress(&self) -> usize {
         self.entries().count()
@@ -557,7 +574,7 @@ impl<S: SlotStorage> Reassembler<S> {
     }
 
     /// The bytes `range` of the pool, when they lie in one buffer.
-    fn pool_mut(&mut self, range: core::ops::Range<usize>) -> Option<&mut [u8]> {
+    pub(crate) fn pool_mut(&mut self, range: core::ops::Range<usize>) -> Option<&mut [u8]> {
         let mut base = 0usize;
         for b in 0..self.storage.count() {
             let len = self.storage.buf_len(b);
@@ -570,9 +587,9 @@ impl<S: SlotStorage> Reassembler<S> {
         None
     }
 
-    fn invalid(&mut self) -> Result<Option<&mut [u8]>, ReassemblyError> {
+    fn invalid(&mut self) -> ReassemblyError {
         bump(&mut self.stats.invalid);
-        Err(ReassemblyError::Invalid)
+        ReassemblyError::Invalid
     }
 
     /// Takes one fragment: `data` belongs at byte `offset` of the
@@ -591,26 +608,111 @@ impl<S: SlotStorage> Reassembler<S> {
         offset: usize,
         data: &[u8],
     ) -> Result<Option<&mut [u8]>, ReassemblyError> {
+        match self.accept_in(now, key, offset, data, None)? {
+            Some(range) => self.pool_mut(range).map(Some).ok_or(ReassemblyError::Invalid),
+            None => Ok(None),
+        }
+    }
+
+    /// `accept` that gives the completed datagram's pool bytes.
+    pub(crate) fn accept_in_slots(
+        &mut self,
+        now: Instant,
+        key: ReassemblyKey,
+        offset: usize,
+        data: &[u8],
+    ) -> Result<Option<core::ops::Range<usize>>, ReassemblyError> {
+        self.accept_in(now, key, offset, data, None)
+    }
+
+    /// [`accept`](Self::accept) with the bytes in `pool`, which the caller
+    /// lends for this call instead of slot buffers ("lent pool" mode: the
+    /// slots keep only their records, see [`ReassemblySlot::without_buffer`]).
+    /// The first `reserved` bytes of `pool` are the caller's: no datagram
+    /// is placed there. Datagrams are placed as high in the pool as they
+    /// fit, so the bytes below [`lowest_offset`](Self::lowest_offset) stay
+    /// free for the caller. Returns where the completed datagram lies in
+    /// `pool`.
+    ///
+    /// Lend the same pool (the same bytes, unchanged outside `reserved`
+    /// and below `lowest_offset`) to every call, and do not mix this with
+    /// `accept` on one reassembler: datagrams in progress live in the pool
+    /// between calls.
+    pub fn accept_lent(
+        &mut self,
+        now: Instant,
+        key: ReassemblyKey,
+        offset: usize,
+        data: &[u8],
+        pool: &mut [u8],
+        reserved: usize,
+    ) -> Result<Option<core::ops::Range<usize>>, ReassemblyError> {
+        self.accept_in(now, key, offset, data, Some((pool, reserved)))
+    }
+
+    /// The lowest pool offset a datagram in progress occupies: in lent
+    /// pool mode, the bytes below it are the caller's.
+    pub fn lowest_offset(&self) -> Option<usize> {
+        let mut low = None;
+        for e in self.entries() {
+            let at = usize::from(e.at);
+            if low.is_none_or(|l| at < l) {
+                low = Some(at);
+            }
+        }
+        low
+    }
+
+    /// Where a new datagram of `size` bytes goes in a lent pool of `len`
+    /// bytes whose first `reserved` are taken: as high as it fits (it ends
+    /// at the pool's end or where another datagram starts).
+    fn place_lent(&self, size: usize, len: usize, reserved: usize) -> Option<u16> {
+        let mut best: Option<usize> = None;
+        let ends = core::iter::once(len).chain(self.entries().map(|e| usize::from(e.at)));
+        for end in ends {
+            let Some(start) = end.checked_sub(size) else { continue };
+            let clash = self.entries().any(|e| {
+                let r = e.region();
+                r.start < end && start < r.end
+            });
+            if start >= reserved && !clash && best.is_none_or(|b| start > b) {
+                best = Some(start);
+            }
+        }
+        best.and_then(|at| u16::try_from(at).ok())
+    }
+
+    /// The body of `accept` and `accept_lent`: the completed datagram's
+    /// pool bytes, if this fragment completed one.
+    fn accept_in(
+        &mut self,
+        now: Instant,
+        key: ReassemblyKey,
+        offset: usize,
+        data: &[u8],
+        mut lent: Option<(&mut [u8], usize)>,
+    ) -> Result<Option<core::ops::Range<usize>>, ReassemblyError> {
         self.expire(now);
         let size = usize::from(key.size);
         if data.is_empty() || size == 0 || size > MAX_DATAGRAM_SIZE || offset % 8 != 0 {
-            return self.invalid();
+            return Err(self.invalid());
         }
         let end = match offset.checked_add(data.len()) {
             Some(end) if end <= size => end,
-            _ => return self.invalid(),
+            _ => return Err(self.invalid()),
         };
         // RFC 4944 §5.3: offsets are in 8-octet units, so every fragment but
         // the last carries a multiple of 8 bytes.
         if end != size && data.len() % 8 != 0 {
-            return self.invalid();
+            return Err(self.invalid());
         }
 
         let (first, last, blocks) = (offset / 8, end.div_ceil(8), size.div_ceil(8));
         let slot = match self.find(&key) {
             Some(i) => {
-                let Some(state) = self.storage.state_mut(i) else { return self.invalid() };
-                let Some(entry) = state.entry.as_mut() else { return self.invalid() };
+                let Some(entry) = self.storage.state_mut(i).and_then(|s| s.entry.as_mut()) else {
+                    return Err(self.invalid());
+                };
                 match entry.classify(first, last, blocks) {
                     Arrival::New => {}
                     Arrival::Duplicate => {
@@ -628,12 +730,20 @@ impl<S: SlotStorage> Reassembler<S> {
             }
             None => {
                 let count = self.storage.count();
-                if !(0..count).any(|i| self.storage.buf_len(i) >= size) {
+                let fits = match &lent {
+                    Some((pool, _)) => pool.len() >= size,
+                    None => (0..count).any(|i| self.storage.buf_len(i) >= size),
+                };
+                if !fits {
                     bump(&mut self.stats.too_large);
                     return Err(ReassemblyError::TooLarge);
                 }
                 let free = (0..count).find(|&i| self.storage.state(i).is_some_and(|s| s.entry.is_none()));
-                let (Some(i), Some(at)) = (free, self.place(size)) else {
+                let at = match &lent {
+                    Some((pool, reserved)) => self.place_lent(size, pool.len(), *reserved),
+                    None => self.place(size),
+                };
+                let (Some(i), Some(at)) = (free, at) else {
                     bump(&mut self.stats.no_slot);
                     return Err(ReassemblyError::NoSlot);
                 };
@@ -648,12 +758,16 @@ impl<S: SlotStorage> Reassembler<S> {
         // these counters), the impossible ones too.
         let Some(at) = self.storage.state(slot).and_then(|s| s.entry.as_ref()).map(|e| usize::from(e.at))
         else {
-            return self.invalid();
+            return Err(self.invalid());
         };
-        let Some(dst) = self.pool_mut(at + offset..at + end) else { return self.invalid() };
+        let dst = match &mut lent {
+            Some((pool, _)) => pool.get_mut(at + offset..at + end),
+            None => self.pool_mut(at + offset..at + end),
+        };
+        let Some(dst) = dst else { return Err(self.invalid()) };
         dst.copy_from_slice(data);
-        let Some(state) = self.storage.state_mut(slot) else { return self.invalid() };
-        let Some(entry) = state.entry.as_mut() else { return self.invalid() };
+        let Some(state) = self.storage.state_mut(slot) else { return Err(self.invalid()) };
+        let Some(entry) = state.entry.as_mut() else { return Err(self.invalid()) };
         for b in first..last {
             set_bit(&mut entry.have, b);
         }
@@ -663,7 +777,7 @@ impl<S: SlotStorage> Reassembler<S> {
         }
         state.entry = None;
         bump(&mut self.stats.completed);
-        self.pool_mut(at..at + size).map(Some).ok_or(ReassemblyError::Invalid)
+        Ok(Some(at..at + size))
     }
 }
 
@@ -1022,5 +1136,54 @@ mod tests {
                 proptest::prop_assert!(r.in_progress() <= 3);
             }
         }
+    }
+    /// Lent pool mode: datagrams go as high as they fit above the caller's
+    /// reserved bytes, `lowest_offset` tells the caller where its room ends,
+    /// and a datagram that finds no room is counted, never placed over
+    /// another or over the reserved bytes.
+    #[test]
+    fn lent_pool_places_from_the_top() {
+        let mut slots = [ReassemblySlot::without_buffer(), ReassemblySlot::without_buffer()];
+        let mut r = Reassembler::new(&mut slots);
+        assert_eq!(r.pool_len(), 0);
+        let mut pool = vec![0u8; 1280];
+        let (d1, f1) = datagram(400);
+        let (d2, f2) = datagram(500);
+        // The first fragments of both: 400 at the top, 500 below it.
+        assert_eq!(r.accept_lent(t(1), key(400, 1), f1[0].0, &f1[0].1, &mut pool, 100), Ok(None));
+        assert_eq!(r.lowest_offset(), Some(880));
+        assert_eq!(r.accept_lent(t(1), key(500, 2), f2[0].0, &f2[0].1, &mut pool, 100), Ok(None));
+        assert_eq!(r.lowest_offset(), Some(380));
+        // No room for a third (the slots are also full): counted.
+        let (_, f3) = datagram(200);
+        assert_eq!(
+            r.accept_lent(t(1), key(200, 3), f3[0].0, &f3[0].1, &mut pool, 100),
+            Err(ReassemblyError::NoSlot)
+        );
+        // The reserved bytes were never written.
+        assert!(pool[..100].iter().all(|&b| b == 0));
+        let mut done = Vec::new();
+        for (k, frags, d) in [(key(500, 2), &f2, &d2), (key(400, 1), &f1, &d1)] {
+            for (off, data) in &frags[1..] {
+                if let Some(range) = r.accept_lent(t(1), k, *off, data, &mut pool, 100).unwrap() {
+                    assert_eq!(&pool[range.clone()], &d[..]);
+                    done.push(range);
+                }
+            }
+        }
+        assert_eq!(done, [380..880, 880..1280]);
+        assert_eq!(r.lowest_offset(), None);
+        // With 900 bytes reserved, a 400-byte datagram does not fit.
+        assert_eq!(
+            r.accept_lent(t(2), key(400, 4), f1[0].0, &f1[0].1, &mut pool, 900),
+            Err(ReassemblyError::NoSlot)
+        );
+        // Larger than the pool: too large.
+        let (_, f4) = datagram(1500);
+        assert_eq!(
+            r.accept_lent(t(2), key(1500, 5), f4[0].0, &f4[0].1, &mut pool[..1280], 0),
+            Err(ReassemblyError::TooLarge)
+        );
+        assert_eq!((r.stats().no_slot, r.stats().too_large, r.stats().completed), (2, 1, 2));
     }
 }
