@@ -1,7 +1,8 @@
 #![no_main]
 //! A whole node under hostile frames: byte 0 picks host or router (bit 0)
 //! and, for routers, RPL (bit 1: on; bit 2: DODAG root, else RPL router;
-//! bit 3: non-storing mode); then
+//! bit 3: non-storing mode), and bit 4 lent pool mode (6LoWPAN reassembly
+//! in the packet buffer, slots without buffers); then
 //! records `[selector][len][payload]`, each sent to the node as the payload
 //! of a well-formed 802.15.4 data frame (to the node or to broadcast, from
 //! a short or an extended address), the node polled after each and at a
@@ -29,7 +30,11 @@ fuzz_target!(|data: &[u8]| {
     let mut ipbuf = [0u8; 1280];
     let mut fs = [FragSlot::new(&mut ipbuf[..])];
     let (mut b1, mut b2) = ([0u8; 1280], [0u8; 1280]);
-    let mut ls = [ReassemblySlot::new(&mut b1), ReassemblySlot::new(&mut b2)];
+    let mut ls = if role & 16 != 0 {
+        [ReassemblySlot::without_buffer(), ReassemblySlot::without_buffer()]
+    } else {
+        [ReassemblySlot::new(&mut b1), ReassemblySlot::new(&mut b2)]
+    };
     let mut socks = [SocketSlot::EMPTY, SocketSlot::EMPTY];
     let (mut pkt, mut rx) = ([0u8; 1280], [0u8; 256]);
     let (mut rp, mut rr) = ([sixlo::rpl::ParentEntry::EMPTY; 3], [sixlo::rpl::Route::default(); 4]);
