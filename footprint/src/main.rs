@@ -32,7 +32,8 @@ use sixlo::time::Instant;
 
 const NEIGHBORS: usize = 16;
 /// Static / ND routes; the 16 routes of the budget are RPL's.
-const ROUTES: usize = 2;
+/// Static routes (`Node::add_route`): none; the 16 routes are RPL's.
+const ROUTES: usize = 0;
 const RPL_ROUTES: usize = 16;
 const RPL_PARENTS: usize = 4;
 const MAC_QUEUE: usize = 4;
