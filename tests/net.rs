@@ -122,7 +122,7 @@ fn hop_limit_and_no_route_errors() {
     let mut i = iface(NetConfig::default());
     let mut out = [0u8; 1280];
     let now = Instant::ZERO;
-    i.routes_mut().set_default(now, ip("fe80::1"), Duration::MAX, RouteSource::Rpl);
+    i.routes_mut().set_default(now, ip("fe80::1"), Duration::MAX, RouteSource::Rpl).unwrap();
     let mut p = packet(PEER, "2001:db8:5::1", 1, IpProtocol::Udp, &[1, 2, 3, 4, 0, 8, 0, 0]);
     let invoking = p.clone();
     let Ingress::Send { len } = i.ingress(now, &mut p, &mut out, |_| false) else { panic!() };
@@ -140,7 +140,7 @@ fn hop_limit_and_no_route_errors() {
     assert_eq!(&out[40..42], &[1, 0]); // Destination Unreachable, no route
     assert_eq!(len, 40 + 8 + 48);
     // No error about an ICMPv6 error.
-    i.routes_mut().set_default(now, ip("fe80::1"), Duration::MAX, RouteSource::Rpl);
+    i.routes_mut().set_default(now, ip("fe80::1"), Duration::MAX, RouteSource::Rpl).unwrap();
     let mut e = packet(PEER, "2001:db8:5::1", 1, IpProtocol::Icmpv6, &[3, 0, 0, 0, 0, 0, 0, 0]);
     assert_eq!(i.ingress(now, &mut e, &mut out, |_| false), Ingress::Dropped(DropReason::HopLimit));
     let s = i.stats();
@@ -242,7 +242,7 @@ proptest::proptest! {
     #[test]
     fn ingress_never_panics(nh in proptest::prelude::any::<u8>(), hl in 0u8..3, body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300), cut in 0usize..400) {
         let mut i = iface(NetConfig::default());
-        i.routes_mut().set_default(Instant::ZERO, ip("fe80::1"), Duration::MAX, RouteSource::Rpl);
+        i.routes_mut().set_default(Instant::ZERO, ip("fe80::1"), Duration::MAX, RouteSource::Rpl).unwrap();
         let mut out = [0u8; 1280];
         for dst in [ME, "2001:db8:5::1", "ff02::1"] {
             let mut p = packet(PEER, dst, hl, IpProtocol::from(nh), &body);

@@ -104,16 +104,19 @@ pub enum NextHop {
 /// A bounded routing table over caller storage
 /// (`[Option<Route>; N]`, a slice or a Vec).
 #[derive(Debug)]
+///
+/// The default route is the `::/0` entry: it takes a slot like any other
+/// route (so it is evicted and expires by the same rules), and is left out
+/// of [`lookup`](Self::lookup), [`iter`](Self::iter) and [`len`](Self::len).
 pub struct RouteTable<S: Slots<Option<Route>>> {
     routes: S,
-    default: Option<DefaultRoute>,
 }
 
 impl<S: Slots<Option<Route>>> RouteTable<S> {
     /// An empty table over `storage` (which is cleared).
     pub fn new(mut storage: S) -> Self {
         storage.as_mut().fill(None);
-        RouteTable { routes: storage, default: None }
+        RouteTable { routes: storage }
     }
 
     /// Adds a route, or updates the one with the same prefix and length.
@@ -173,14 +176,12 @@ impl<S: Slots<Option<Route>>> RouteTable<S> {
     /// e.g. when a neighbour is lost; returns how many.
     pub fn remove_via(&mut self, next_hop: &Ipv6Addr) -> usize {
         self.remove_where(|r| r.next_hop == *next_hop)
-            + usize::from(self.default.take_if(|d| d.next_hop == *next_hop).is_some())
     }
 
     /// Removes every route installed by `source` (the default route
     /// included), e.g. when RPL leaves its DODAG; returns how many.
     pub fn remove_source(&mut self, source: RouteSource) -> usize {
         self.remove_where(|r| r.source == source)
-            + usize::from(self.default.take_if(|d| d.source == source).is_some())
     }
 
     fn remove_where(&mut self, f: impl Fn(&Route) -> bool) -> usize {
@@ -194,24 +195,32 @@ impl<S: Slots<Option<Route>>> RouteTable<S> {
         n
     }
 
-    /// Sets the default route.
-    pub fn set_default(&mut self, now: Instant, next_hop: Ipv6Addr, lifetime: Duration, source: RouteSource) {
-        self.default = Some(DefaultRoute { next_hop, expires: InstantSecs::deadline(now, lifetime), source });
+    /// Sets the default route: the `::/0` entry, added (or updated) as
+    /// [`add`](Self::add) does, so it needs a slot.
+    pub fn set_default(
+        &mut self,
+        now: Instant,
+        next_hop: Ipv6Addr,
+        lifetime: Duration,
+        source: RouteSource,
+    ) -> Result<(), RouteError> {
+        self.add(now, Ipv6Addr::UNSPECIFIED, 0, next_hop, lifetime, source)
     }
 
     /// Removes the default route.
     pub fn clear_default(&mut self) {
-        self.default = None;
+        self.remove(&Ipv6Addr::UNSPECIFIED, 0);
     }
 
     /// The default route.
-    pub fn default_route(&self) -> Option<&DefaultRoute> {
-        self.default.as_ref()
+    pub fn default_route(&self) -> Option<DefaultRoute> {
+        let r = self.routes.as_ref().iter().flatten().find(|r| r.prefix_len == 0)?;
+        Some(DefaultRoute { next_hop: r.next_hop, expires: r.expires, source: r.source })
     }
 
-    /// The routes.
+    /// The routes (the default route not included).
     pub fn iter(&self) -> impl Iterator<Item = &Route> + '_ {
-        self.routes.as_ref().iter().flatten()
+        self.routes.as_ref().iter().flatten().filter(|r| r.prefix_len != 0)
     }
 
     /// Number of routes (the default route not counted).
@@ -239,7 +248,7 @@ impl<S: Slots<Option<Route>>> RouteTable<S> {
     /// The next hop for `dst`: the longest-prefix match, else the default
     /// router.
     pub fn next_hop(&self, dst: &Ipv6Addr) -> Option<Ipv6Addr> {
-        self.lookup(dst).map(|r| r.next_hop).or(self.default.map(|d| d.next_hop))
+        self.lookup(dst).map(|r| r.next_hop).or(self.default_route().map(|d| d.next_hop))
     }
 
     /// Where a packet to `dst` goes; `is_neighbour` asks the neighbour
@@ -261,14 +270,15 @@ impl<S: Slots<Option<Route>>> RouteTable<S> {
     /// Removes expired routes (and the default route); returns how many.
     pub fn poll(&mut self, now: Instant) -> usize {
         self.remove_where(|r| r.expires.reached(now))
-            + usize::from(self.default.take_if(|d| d.expires.reached(now)).is_some())
     }
 
     /// The next expiry.
     pub fn poll_at(&self) -> Option<Instant> {
-        self.iter()
+        self.routes
+            .as_ref()
+            .iter()
+            .flatten()
             .map(|r| r.expires)
-            .chain(self.default.map(|d| d.expires))
             .filter(|t| *t != InstantSecs::MAX)
             .min()
             .map(InstantSecs::to_instant)
@@ -308,7 +318,7 @@ mod tests {
         assert_eq!(t.next_hop(&ip("2001:db8:1::1")), Some(ip("fe80::2")));
         assert_eq!(t.next_hop(&ip("2001:db8:1::5")), Some(ip("fe80::3")));
         assert_eq!(t.next_hop(&ip("2001:db9::1")), None);
-        t.set_default(now, ip("fe80::99"), Duration::MAX, RouteSource::Rpl);
+        t.set_default(now, ip("fe80::99"), Duration::MAX, RouteSource::Rpl).unwrap();
         assert_eq!(t.next_hop(&ip("2001:db9::1")), Some(ip("fe80::99")));
         // Host bits of a prefix are ignored; an update replaces.
         t.add(now, ip("2001:db8:1::ffff"), 48, ip("fe80::4"), Duration::MAX, RouteSource::Rpl).unwrap();
@@ -327,13 +337,16 @@ mod tests {
         assert_eq!(t.resolve(&ip("ff02::1a"), |_| false), NextHop::OnLink);
         assert_eq!(t.resolve(&ip("2001:db8::7"), |_| false), NextHop::NoRoute);
         assert_eq!(t.resolve(&ip("2001:db8::7"), |a| *a == ip("2001:db8::7")), NextHop::OnLink);
-        t.set_default(now, ip("fe80::1"), S, RouteSource::Nd);
+        t.set_default(now, ip("fe80::1"), S, RouteSource::Nd).unwrap();
         assert_eq!(t.resolve(&ip("2001:db8::7"), |_| false), NextHop::Via(ip("fe80::1")));
     }
 
     #[test]
     fn eviction_and_expiry() {
-        let mut t = RouteTable::new([None; 2]);
+        let mut t = RouteTable::new([None; 3]);
+        // One slot holds a route that fills the table for the first part.
+        t.add(Instant::ZERO, ip("2001:db8:9::"), 48, ip("fe80::9"), Duration::MAX, RouteSource::Static)
+            .unwrap();
         let now = Instant::ZERO;
         t.add(now, ip("2001:db8:1::"), 48, ip("fe80::1"), Duration::from_secs(10), RouteSource::Rpl).unwrap();
         t.add(now, ip("2001:db8:2::"), 48, ip("fe80::2"), Duration::MAX, RouteSource::Static).unwrap();
@@ -347,7 +360,10 @@ mod tests {
         assert_eq!(t.next_hop(&ip("2001:db8:1::1")), None);
         assert_eq!(t.next_hop(&ip("2001:db8:2::1")), Some(ip("fe80::2")));
         assert_eq!(t.add(now, ip("::"), 129, ip("fe80::3"), S, RouteSource::Rpl), Err(RouteError::Invalid));
-        t.set_default(now, ip("fe80::3"), Duration::from_secs(30), RouteSource::Rpl);
+        // The default route takes a slot: the static route makes room.
+        assert!(t.remove(&ip("2001:db8:9::"), 48));
+        t.set_default(now, ip("fe80::3"), Duration::from_secs(30), RouteSource::Rpl).unwrap();
+        assert_eq!(t.len(), 2, "the default route is not counted");
         assert_eq!(t.poll_at(), Some(Instant::from_secs(20)));
         assert_eq!(t.poll(Instant::from_secs(19)), 0);
         assert_eq!(t.poll(Instant::from_secs(20)), 1);
