@@ -324,8 +324,6 @@ pub struct Rpl<P: Slots<ParentEntry>, R: Slots<Route>> {
     /// DAO target), inside the sender once there is one.
     dao: DaoSlot,
     routes: SourceRoutes<R>,
-    /// Our link-local address (DIO/DIS/storing DAO source).
-    link_local: Ipv6Addr,
     queue: Ring<Queued, QUEUE_CAPACITY>,
     events: Ring<RplEvent, 4>,
     parent_failures: u8,
@@ -341,10 +339,13 @@ pub struct Rpl<P: Slots<ParentEntry>, R: Slots<Route>> {
 }
 
 impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
-    /// An instance for the node with `link_local`, keeping parent
-    /// candidates in `parents` and routes in `routes`. A root's global
-    /// address is its DODAGID.
-    pub fn new(config: RplConfig, link_local: Ipv6Addr, parents: P, routes: R) -> Self {
+    /// An instance keeping parent candidates in `parents` and routes in
+    /// `routes`. A root's global address is its DODAGID.
+    ///
+    /// The instance keeps no copy of the node's link-local address (the
+    /// interface derives it from the EUI-64): [`Rpl::poll_tx`] and
+    /// [`Rpl::source_for`] take it.
+    pub fn new(config: RplConfig, parents: P, routes: R) -> Self {
         let set = ParentSet::new(parents, config.max_rank_increase);
         let (dag, root) = match config.role {
             RplRole::Root(rc) => (Dag::root(rc, set), rc.dodag_id),
@@ -357,7 +358,6 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
             dag,
             dao: DaoSlot::Idle { config: config.dao, global },
             routes: SourceRoutes::new(routes),
-            link_local,
             queue: Ring::new(),
             events: Ring::new(),
             parent_failures: 0,
@@ -883,9 +883,11 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
 
     /// Runs the timers (Trickle, DIS, DAO, route expiry) and returns the
     /// next control message to send, if any. Call while it returns
-    /// messages and the node can send them.
+    /// messages and the node can send them. `link_local` is the node's
+    /// link-local address: a DAO-ACK answering a DAO sent to it (or to a
+    /// multicast group) leaves from it ([`Control::DaoAck`]'s `from`).
     #[inline(never)]
-    pub fn poll_tx(&mut self, now: Instant, rng: &mut Rng) -> Option<Control> {
+    pub fn poll_tx(&mut self, now: Instant, link_local: Ipv6Addr, rng: &mut Rng) -> Option<Control> {
         self.routes.poll(now);
         self.bump_dtsn(now, rng);
         match self.dag.poll(now, rng) {
@@ -896,7 +898,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
         }
         self.probe(now, rng);
         while let Some(q) = self.queue.pop_front() {
-            if let Some(c) = self.control(q) {
+            if let Some(c) = self.control(q, link_local) {
                 return Some(c);
             }
         }
@@ -904,16 +906,17 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
     }
 
     /// The message a queued entry stands for; a relayed DAO goes to the
-    /// preferred parent of the moment (none when detached: dropped).
+    /// preferred parent of the moment (none when detached: dropped). A
+    /// DAO-ACK from [`AckFrom::LinkLocal`] leaves from `link_local`.
     #[inline(never)]
-    fn control(&self, q: Queued) -> Option<Control> {
+    fn control(&self, q: Queued, link_local: Ipv6Addr) -> Option<Control> {
         Some(match q {
             Queued::Dio(to) => Control::Dio { to },
             Queued::Dis(to) => Control::Dis { to },
             Queued::Ack { to, from, instance, sequence, status } => {
                 let from = match (from, self.dao.global()) {
                     (AckFrom::Global, Some(global)) => global,
-                    _ => self.link_local,
+                    _ => link_local,
                 };
                 Control::DaoAck { to, from, instance, sequence, status }
             }
@@ -1009,13 +1012,14 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
         at
     }
 
-    /// The IPv6 source for `c`: link-local, except non-storing DAOs and
-    /// the root's answers to them, which cross several hops.
-    pub fn source_for(&self, c: &Control) -> Option<Ipv6Addr> {
+    /// The IPv6 source for `c`: `link_local` (the node's link-local
+    /// address), except non-storing DAOs and the root's answers to them,
+    /// which cross several hops.
+    pub fn source_for(&self, c: &Control, link_local: Ipv6Addr) -> Option<Ipv6Addr> {
         match c {
             Control::Dao(d) if !d.destination.is_link_local() => self.dao.global(),
             Control::DaoAck { from, .. } => Some(*from),
-            _ => Some(self.link_local),
+            _ => Some(link_local),
         }
     }
 
@@ -1116,13 +1120,13 @@ mod tests {
         rc
     }
 
-    fn new(config: RplConfig, ll: &str) -> TestRpl {
-        Rpl::new(config, ip(ll), [ParentEntry::EMPTY; 3], [Route::default(); 4])
+    fn new(config: RplConfig) -> TestRpl {
+        Rpl::new(config, [ParentEntry::EMPTY; 3], [Route::default(); 4])
     }
 
     /// Emits `c` from `from` and returns (code, body) as a receiver sees them.
-    fn wire(from: &mut TestRpl, c: &Control) -> (u8, std::vec::Vec<u8>) {
-        let src = from.source_for(c).unwrap();
+    fn wire(from: &mut TestRpl, ll: &str, c: &Control) -> (u8, std::vec::Vec<u8>) {
+        let src = from.source_for(c, ip(ll)).unwrap();
         let mut buf = [0u8; 256];
         let n = from.emit(c, &src, &mut buf).unwrap();
         let p = icmpv6::Packet::new_checked(&buf[..n]).unwrap();
@@ -1138,10 +1142,10 @@ mod tests {
     /// A root and a router that joined it.
     fn joined(mop: ModeOfOperation) -> (TestRpl, TestRpl, Rng) {
         let mut rng = Rng::new(5);
-        let mut root = new(RplConfig::root(root_cfg(mop)), "fe80::1");
-        let mut router = new(RplConfig::router(), "fe80::2");
+        let mut root = new(RplConfig::root(root_cfg(mop)));
+        let mut router = new(RplConfig::router());
         let now = Instant::ZERO;
-        let (code, body) = wire(&mut root, &Control::Dio { to: ALL_RPL_NODES });
+        let (code, body) = wire(&mut root, "fe80::1", &Control::Dio { to: ALL_RPL_NODES });
         router.on_message(now, meta("fe80::1", ALL_RPL_NODES, 1), code, &body, &mut rng);
         assert!(router.joined());
         assert_eq!(router.poll_event(), Some(RplEvent::Joined));
@@ -1153,7 +1157,7 @@ mod tests {
     #[test]
     fn garbage_is_counted() {
         let mut rng = Rng::new(1);
-        let mut r = new(RplConfig::router(), "fe80::2");
+        let mut r = new(RplConfig::router());
         r.on_message(Instant::ZERO, meta("fe80::1", ALL_RPL_NODES, 1), 1, &[1, 2, 3], &mut rng);
         r.on_message(Instant::ZERO, meta("fe80::1", ALL_RPL_NODES, 1), 0x7f, &[0; 8], &mut rng);
         assert_eq!(r.stats().bad_messages, 2);
@@ -1163,12 +1167,12 @@ mod tests {
     #[test]
     fn unicast_dis_gets_a_unicast_dio_with_the_configuration() {
         let (mut root, _, mut rng) = joined(ModeOfOperation::StoringWithoutMulticast);
-        let (code, body) = wire(&mut root, &Control::Dis { to: ip("fe80::1") });
+        let (code, body) = wire(&mut root, "fe80::1", &Control::Dis { to: ip("fe80::1") });
         assert_eq!(code, 0);
         root.on_message(Instant::ZERO, meta("fe80::9", ip("fe80::1"), 9), code, &body, &mut rng);
-        let c = root.poll_tx(Instant::ZERO, &mut rng);
+        let c = root.poll_tx(Instant::ZERO, ip("fe80::1"), &mut rng);
         assert_eq!(c, Some(Control::Dio { to: ip("fe80::9") }));
-        let (code, body) = wire(&mut root, &c.unwrap());
+        let (code, body) = wire(&mut root, "fe80::1", &c.unwrap());
         let Ok(Repr::Dio(d)) = Repr::parse(code, &body) else { panic!() };
         assert!(d.options.iter().any(|o| matches!(o, Ok(OptionRepr::DodagConfiguration(_)))));
         // A multicast DIS resets Trickle instead (no unicast answer).
@@ -1179,23 +1183,26 @@ mod tests {
     #[test]
     fn dio_without_configuration_asks_its_sender() {
         let mut rng = Rng::new(1);
-        let root = new(RplConfig::root(root_cfg(ModeOfOperation::StoringWithoutMulticast)), "fe80::1");
+        let root = new(RplConfig::root(root_cfg(ModeOfOperation::StoringWithoutMulticast)));
         let content = root.dag().dio().unwrap();
         // A RIOT-style DIO: no DODAG Configuration option.
         let dio = Repr::Dio(content.to_repr(&[]));
         let mut body = [0u8; 64];
         let n = dio.buffer_len();
         dio.emit(&mut body[..n]);
-        let mut r = new(RplConfig::router(), "fe80::2");
+        let mut r = new(RplConfig::router());
         r.on_message(Instant::ZERO, meta("fe80::1", ALL_RPL_NODES, 1), 1, &body[..n], &mut rng);
         assert!(!r.joined());
-        assert_eq!(r.poll_tx(Instant::ZERO, &mut rng), Some(Control::Dis { to: ip("fe80::1") }));
+        assert_eq!(
+            r.poll_tx(Instant::ZERO, ip("fe80::2"), &mut rng),
+            Some(Control::Dis { to: ip("fe80::1") })
+        );
     }
 
     #[test]
     fn storing_router_acks_stores_and_relays_a_childs_dao() {
         let (_root, mut router, mut rng) = joined(ModeOfOperation::StoringWithoutMulticast);
-        let mut child = new(RplConfig::router(), "fe80::3");
+        let mut child = new(RplConfig::router());
         let dao = DaoContent {
             destination: ip("fe80::2"),
             rpl_instance_id: 0x1e,
@@ -1209,14 +1216,14 @@ mod tests {
             parent_address: None,
             retransmission: false,
         };
-        let (code, body) = wire(&mut child, &Control::Dao(dao));
+        let (code, body) = wire(&mut child, "fe80::3", &Control::Dao(dao));
         let now = Instant::from_secs(1);
         router.on_message(now, meta("fe80::3", ip("fe80::2"), 3), code, &body, &mut rng);
         assert_eq!(router.next_hop(&ip("fd00::3")), Some(ip("fe80::3")));
         assert!(router.is_down(&ip("fd00::3")));
         assert_eq!(router.next_hop(&ip("fd00::77")), Some(ip("fe80::1")), "default: the parent");
         let mut sent = std::vec::Vec::new();
-        while let Some(c) = router.poll_tx(now, &mut rng) {
+        while let Some(c) = router.poll_tx(now, ip("fe80::2"), &mut rng) {
             sent.push(c);
         }
         assert!(sent.contains(&Control::DaoAck {
@@ -1251,19 +1258,19 @@ mod tests {
         let mut now = Instant::ZERO;
         let dao = loop {
             now += Duration::from_millis(500);
-            if let Some(Control::Dao(d)) = router.poll_tx(now, &mut rng) {
+            if let Some(Control::Dao(d)) = router.poll_tx(now, ip("fe80::2"), &mut rng) {
                 break d;
             }
             assert!(now < Instant::from_secs(30));
         };
         assert_eq!((dao.destination, dao.parent_address), (ip("fd00::1"), Some(ip("fd00::1"))));
-        let (code, body) = wire(&mut router, &Control::Dao(dao));
+        let (code, body) = wire(&mut router, "fe80::2", &Control::Dao(dao));
         root.on_message(now, meta("fd00::2", ip("fd00::1"), 2), code, &body, &mut rng);
         let mut hops = [Ipv6Addr::UNSPECIFIED; 4];
         assert_eq!(root.source_route(&ip("fd00::2"), &mut hops), Ok(1));
         assert_eq!(root.next_hop(&ip("fd00::2")), Some(ip("fd00::2")));
-        let ack = root.poll_tx(now, &mut rng).unwrap();
-        assert_eq!(root.source_for(&ack), Some(ip("fd00::1")));
+        let ack = root.poll_tx(now, ip("fe80::1"), &mut rng).unwrap();
+        assert_eq!(root.source_for(&ack, ip("fe80::1")), Some(ip("fd00::1")));
         assert!(matches!(ack, Control::DaoAck { to, status: 0, .. } if to == ip("fd00::2")));
     }
 
