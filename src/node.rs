@@ -195,7 +195,7 @@ pub struct NodeStorage<'a> {
     /// RPL downward routes: one per node below us (storing mode) or per
     /// node in the DODAG (a non-storing root); unused otherwise.
     pub rpl_routes: &'a mut [crate::rpl::Route],
-    /// Room for the RPL instance state ([`RplState`], 752 bytes on
+    /// Room for the RPL instance state ([`RplState`], 504 bytes on
     /// x86_64). A node runs RPL when [`NodeConfig::rpl`] is set *and* this
     /// is given; nodes without RPL pass `None` and do not pay for it.
     pub rpl_state: Option<&'a mut RplState<'a>>,
@@ -858,7 +858,7 @@ impl<'a, N: NdRole<'a>> Node<'a, N> {
             lowpan: *self.lowpan.stats(),
             reassembly: *self.lowpan.reassembly_stats(),
             nd: c.nd.stats(),
-            rpl: c.rpl.as_deref().map(|r| *r.stats()).unwrap_or_default(),
+            rpl: c.rpl.as_deref().map(|r| r.stats()).unwrap_or_default(),
         }
     }
 

@@ -174,6 +174,31 @@ pub struct RplStats {
     pub stale_routes_removed: u32,
 }
 
+/// The counters the instance keeps: [`RplStats`] but for
+/// `routes_refused`, which the route table counts ([`Rpl::stats`] reads
+/// it there).
+#[derive(Debug, Clone, Copy, Default)]
+struct Counters {
+    dio_tx: u32,
+    dio_rx: u32,
+    dis_tx: u32,
+    dis_rx: u32,
+    dao_tx: u32,
+    dao_rx: u32,
+    dao_relayed: u32,
+    dao_ack_tx: u32,
+    dao_ack_rx: u32,
+    parent_changes: u32,
+    detaches: u32,
+    parent_link_failures: u32,
+    bad_messages: u32,
+    queue_drops: u32,
+    rank_errors: u32,
+    loops: u32,
+    forwarding_errors: u32,
+    stale_routes_removed: u32,
+}
+
 /// Something the node should act on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RplEvent {
@@ -317,7 +342,7 @@ pub struct RxMeta {
 /// One RPL instance (see the module docs).
 #[derive(Debug)]
 pub struct Rpl<P: Slots<ParentEntry>, R: Slots<Route>> {
-    root: bool,
+    /// The DODAG state; its role tells whether we are the root.
     dag: Dag<P>,
     /// The DAO settings (the rest of the configuration went into `dag`)
     /// and our address in the DODAG's prefix (non-storing DAO source,
@@ -335,7 +360,7 @@ pub struct Rpl<P: Slots<ParentEntry>, R: Slots<Route>> {
     dtsn_pending: bool,
     /// The DODAG the downward routes belong to.
     routes_dodag: Option<Ipv6Addr>,
-    stats: RplStats,
+    stats: Counters,
 }
 
 impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
@@ -354,7 +379,6 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
         };
         let global = matches!(config.role, RplRole::Root(_)).then_some(root);
         Rpl {
-            root: matches!(config.role, RplRole::Root(_)),
             dag,
             dao: DaoSlot::Idle { config: config.dao, global },
             routes: SourceRoutes::new(routes),
@@ -366,7 +390,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
             dtsn_due: Deadline::NONE,
             dtsn_pending: false,
             routes_dodag: matches!(config.role, RplRole::Root(_)).then_some(root),
-            stats: RplStats::default(),
+            stats: Counters::default(),
         }
     }
 
@@ -437,9 +461,31 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
     pub fn global_address(&self) -> Option<Ipv6Addr> {
         self.dao.global()
     }
-    /// The counters.
-    pub fn stats(&self) -> &RplStats {
-        &self.stats
+    /// The counters (returned by value: `routes_refused` is read from
+    /// the route table, which counts the routes it refuses).
+    pub fn stats(&self) -> RplStats {
+        let c = &self.stats;
+        RplStats {
+            dio_tx: c.dio_tx,
+            dio_rx: c.dio_rx,
+            dis_tx: c.dis_tx,
+            dis_rx: c.dis_rx,
+            dao_tx: c.dao_tx,
+            dao_rx: c.dao_rx,
+            dao_relayed: c.dao_relayed,
+            dao_ack_tx: c.dao_ack_tx,
+            dao_ack_rx: c.dao_ack_rx,
+            parent_changes: c.parent_changes,
+            detaches: c.detaches,
+            parent_link_failures: c.parent_link_failures,
+            routes_refused: self.routes.refused(),
+            bad_messages: c.bad_messages,
+            queue_drops: c.queue_drops,
+            rank_errors: c.rank_errors,
+            loops: c.loops,
+            forwarding_errors: c.forwarding_errors,
+            stale_routes_removed: c.stale_routes_removed,
+        }
     }
     /// The next event.
     pub fn poll_event(&mut self) -> Option<RplEvent> {
@@ -466,7 +512,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
         if let DaoSlot::Idle { global, .. } = &mut self.dao {
             *global = Some(addr);
         }
-        if !self.root {
+        if self.dag.role() != Role::Root {
             self.sync_dao(now, rng);
         }
     }
@@ -645,7 +691,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
                         };
                         match up {
                             RouteUpdate::Full => {
-                                bump(&mut self.stats.routes_refused);
+                                // Counted by the table (`RplStats::routes_refused`).
                                 // RFC 9010 §12.6 / RFC 6550 §6.5: 130 "unable to accept" (sixlo: table full).
                                 status = 130;
                             }
@@ -693,7 +739,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
     /// Keeps the DAO sender in step with the DODAG: created once joined
     /// with an address, told about parent changes.
     fn sync_dao(&mut self, now: Instant, rng: &mut Rng) {
-        if self.root {
+        if self.dag.role() == Role::Root {
             return;
         }
         let mop = self.mode_of_operation();
