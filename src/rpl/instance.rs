@@ -39,6 +39,7 @@
 
 use crate::bump;
 use core::net::Ipv6Addr;
+use core::num::NonZeroU8;
 
 use super::DEFAULT_MAX_RANK_INCREASE;
 use super::dag::{Dag, DagAction, DioOutcome, Role, RootConfig};
@@ -252,15 +253,119 @@ impl Control {
 }
 
 /// A control message waiting in the queue, in fewer bytes than a
-/// [`Control`] (20 instead of 72): a relayed DAO keeps only what the DAO
-/// it came in carried, a DAO-ACK names which of our addresses it leaves
-/// from.
+/// [`Control`] (19 instead of 72, as a [`Slot`]): a relayed DAO keeps only
+/// what the DAO it came in carried, a DAO-ACK names which of our addresses
+/// it leaves from and whether the DAO's routes were refused (sixlo's only
+/// two statuses: 0 accepted, 130 unable to accept, see `Rpl::on_dao`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Queued {
     Dio(Ipv6Addr),
     Dis(Ipv6Addr),
-    Relay { target: Ipv6Addr, target_len: u8, path_sequence: u8, path_lifetime: u8 },
-    Ack { to: Ipv6Addr, from: AckFrom, instance: u8, sequence: u8, status: u8 },
+    /// `target_len` is at most 128 ([`target_prefix`]).
+    Relay {
+        target: Ipv6Addr,
+        target_len: u8,
+        path_sequence: u8,
+        path_lifetime: u8,
+    },
+    Ack {
+        to: Ipv6Addr,
+        from: AckFrom,
+        instance: u8,
+        sequence: u8,
+        refused: bool,
+    },
+}
+
+/// [`Slot::kind`] of a [`Queued::Dio`]; a relayed DAO's is its target
+/// length + 1 (1..=129), the DIS's and DAO-ACKs' follow.
+const KIND_DIO: u8 = 130;
+const KIND_DIS: u8 = 131;
+/// DAO-ACKs: this + 2 × [`AckFrom::Global`] + refused (132..=135).
+const KIND_ACK: u8 = 132;
+
+/// A [`Queued`] as the queue keeps it, 19 bytes with its `Option` (a
+/// [`Queued`] is 20): the address, two bytes (a relay's path sequence and
+/// lifetime, an ACK's instance and sequence) and a kind that also holds a
+/// relay's target length, or an ACK's source and status. The kind is never
+/// 0, the niche of the queue's empty slots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Slot {
+    addr: Ipv6Addr,
+    a: u8,
+    b: u8,
+    kind: NonZeroU8,
+}
+
+impl Slot {
+    fn pack(q: Queued) -> Slot {
+        let (addr, a, b, kind) = match q {
+            Queued::Dio(to) => (to, 0, 0, KIND_DIO),
+            Queued::Dis(to) => (to, 0, 0, KIND_DIS),
+            Queued::Relay { target, target_len, path_sequence, path_lifetime } => {
+                (target, path_sequence, path_lifetime, target_len.min(128) + 1)
+            }
+            Queued::Ack { to, from, instance, sequence, refused } => {
+                (to, instance, sequence, KIND_ACK + 2 * u8::from(from == AckFrom::Global) + u8::from(refused))
+            }
+        };
+        Slot { addr, a, b, kind: NonZeroU8::new(kind).unwrap_or(NonZeroU8::MIN) }
+    }
+
+    fn unpack(self) -> Queued {
+        let Slot { addr, a, b, kind } = self;
+        match kind.get() {
+            KIND_DIO => Queued::Dio(addr),
+            KIND_DIS => Queued::Dis(addr),
+            k @ KIND_ACK.. => Queued::Ack {
+                to: addr,
+                from: if (k - KIND_ACK) & 2 != 0 { AckFrom::Global } else { AckFrom::LinkLocal },
+                instance: a,
+                sequence: b,
+                refused: (k - KIND_ACK) & 1 != 0,
+            },
+            k => Queued::Relay { target: addr, target_len: k - 1, path_sequence: a, path_lifetime: b },
+        }
+    }
+}
+
+/// The instance's events, oldest first, in one byte: four 2-bit slots
+/// from the low bits up (0: empty; else [`RplEvent`] as
+/// [`Events::code`]). When all four are used, a new event drops the
+/// oldest (as a [`Ring`] would).
+#[derive(Debug, Clone, Copy, Default)]
+struct Events(u8);
+
+impl Events {
+    fn code(e: RplEvent) -> u8 {
+        match e {
+            RplEvent::Joined => 1,
+            RplEvent::ParentChanged => 2,
+            RplEvent::Detached => 3,
+        }
+    }
+
+    fn push_overwrite(&mut self, e: RplEvent) {
+        if self.0 >> 6 != 0 {
+            self.pop_front();
+        }
+        let mut shift = 0;
+        while (self.0 >> shift) & 3 != 0 {
+            shift += 2;
+        }
+        self.0 |= Self::code(e) << shift;
+    }
+
+    fn pop_front(&mut self) -> Option<RplEvent> {
+        let code = self.0 & 3;
+        self.0 >>= 2;
+        match code {
+            1 => Some(RplEvent::Joined),
+            2 => Some(RplEvent::ParentChanged),
+            3 => Some(RplEvent::Detached),
+            _ => None,
+        }
+    }
 }
 
 /// The source of a queued DAO-ACK: the address the DAO went to (RFC 6550
@@ -349,8 +454,8 @@ pub struct Rpl<P: Slots<ParentEntry>, R: Slots<Route>> {
     /// DAO target), inside the sender once there is one.
     dao: DaoSlot,
     routes: SourceRoutes<R>,
-    queue: Ring<Queued, QUEUE_CAPACITY>,
-    events: Ring<RplEvent, 4>,
+    queue: Ring<Slot, QUEUE_CAPACITY>,
+    events: Events,
     parent_failures: u8,
     probe_at: Deadline,
     probe_turn: u8,
@@ -358,8 +463,10 @@ pub struct Rpl<P: Slots<ParentEntry>, R: Slots<Route>> {
     /// change, and whether one waits.
     dtsn_due: Deadline,
     dtsn_pending: bool,
-    /// The DODAG the downward routes belong to.
-    routes_dodag: Option<Ipv6Addr>,
+    /// The DODAG the downward routes belong to; `::` before the first
+    /// join (no `Option`: then there are no routes, so a DODAG whose ID is
+    /// `::` needs no flush either).
+    routes_dodag: Ipv6Addr,
     stats: Counters,
 }
 
@@ -383,13 +490,14 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
             dao: DaoSlot::Idle { config: config.dao, global },
             routes: SourceRoutes::new(routes),
             queue: Ring::new(),
-            events: Ring::new(),
+            events: Events::default(),
             parent_failures: 0,
             probe_at: Deadline::NONE,
             probe_turn: 0,
             dtsn_due: Deadline::NONE,
             dtsn_pending: false,
-            routes_dodag: matches!(config.role, RplRole::Root(_)).then_some(root),
+            // `root` is `::` but for a root.
+            routes_dodag: root,
             stats: Counters::default(),
         }
     }
@@ -497,7 +605,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
     }
 
     fn enqueue(&mut self, c: Queued) {
-        if self.queue.push_overwrite(c) {
+        if self.queue.push_overwrite(Slot::pack(c)) {
             bump(&mut self.stats.queue_drops);
         }
     }
@@ -642,7 +750,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
         // handled in order all the same.
         let mut targets = [RplTarget { flags: 0, prefix_len: 0, prefix: &[] }; 4];
         let mut n = 0;
-        let mut status = 0u8;
+        let mut refused = false;
         // The target to relay upwards (the last one that needs it).
         let mut relay = None;
         for opt in dao.options.iter() {
@@ -693,7 +801,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
                             RouteUpdate::Full => {
                                 // Counted by the table (`RplStats::routes_refused`).
                                 // RFC 9010 §12.6 / RFC 6550 §6.5: 130 "unable to accept" (sixlo: table full).
-                                status = 130;
+                                refused = true;
                             }
                             RouteUpdate::Stale | RouteUpdate::NotFound => {}
                             RouteUpdate::Refreshed if recent => {}
@@ -728,7 +836,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
             } else {
                 AckFrom::LinkLocal
             };
-            self.enqueue(Queued::Ack { to: meta.src, from, instance, sequence: dao.sequence, status });
+            self.enqueue(Queued::Ack { to: meta.src, from, instance, sequence: dao.sequence, refused });
         }
         if let (Some(r), true) = (relay, self.preferred_parent().is_some()) {
             bump(&mut self.stats.dao_relayed);
@@ -786,7 +894,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
             DioOutcome::Ignored | DioOutcome::NoChange => return,
             DioOutcome::DaoNeeded => None,
             DioOutcome::Joined => {
-                let id = self.dag.dodag_id().map(|(_, id)| id);
+                let id = self.dag.dodag_id().map_or(Ipv6Addr::UNSPECIFIED, |(_, id)| id);
                 if self.routes_dodag != id {
                     // Another DODAG: routes learnt in the old one go.
                     self.routes_dodag = id;
@@ -944,7 +1052,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
         }
         self.probe(now, rng);
         while let Some(q) = self.queue.pop_front() {
-            if let Some(c) = self.control(q, link_local) {
+            if let Some(c) = self.control(q.unpack(), link_local) {
                 return Some(c);
             }
         }
@@ -959,11 +1067,13 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
         Some(match q {
             Queued::Dio(to) => Control::Dio { to },
             Queued::Dis(to) => Control::Dis { to },
-            Queued::Ack { to, from, instance, sequence, status } => {
+            Queued::Ack { to, from, instance, sequence, refused } => {
                 let from = match (from, self.dao.global()) {
                     (AckFrom::Global, Some(global)) => global,
                     _ => link_local,
                 };
+                // RFC 9010 §12.6 / RFC 6550 §6.5: 130 "unable to accept".
+                let status = if refused { 130 } else { 0 };
                 Control::DaoAck { to, from, instance, sequence, status }
             }
             Queued::Relay { target, target_len, path_sequence, path_lifetime } => {
@@ -1198,6 +1308,38 @@ mod tests {
         assert_eq!(router.autoconf_prefix(), Some((ip("fd00::"), 64)));
         router.set_global_address(now, ip("fd00::2"), &mut rng);
         (root, router, rng)
+    }
+
+    #[test]
+    fn queued_slots_and_events_round_trip() {
+        let a = ip("fe80::9");
+        let mut all = std::vec![Queued::Dio(a), Queued::Dis(ALL_RPL_NODES)];
+        for target_len in [0, 1, 64, 127, 128] {
+            all.push(Queued::Relay { target: a, target_len, path_sequence: 0xff, path_lifetime: 7 });
+        }
+        for (from, refused) in
+            [(AckFrom::LinkLocal, false), (AckFrom::Global, true), (AckFrom::Global, false)]
+        {
+            all.push(Queued::Ack { to: a, from, instance: 0x1e, sequence: 200, refused });
+        }
+        for q in all {
+            assert_eq!(Slot::pack(q).unpack(), q);
+        }
+        assert_eq!(size_of::<Option<Slot>>(), 19);
+        // Events: oldest first; a fifth drops the oldest.
+        let mut e = Events::default();
+        assert_eq!(e.pop_front(), None);
+        let seq = [RplEvent::Joined, RplEvent::ParentChanged, RplEvent::Detached, RplEvent::Joined];
+        for ev in seq {
+            e.push_overwrite(ev);
+        }
+        e.push_overwrite(RplEvent::Detached);
+        for ev in [RplEvent::ParentChanged, RplEvent::Detached, RplEvent::Joined, RplEvent::Detached] {
+            assert_eq!(e.pop_front(), Some(ev));
+        }
+        assert_eq!(e.pop_front(), None);
+        e.push_overwrite(RplEvent::ParentChanged);
+        assert_eq!(e.pop_front(), Some(RplEvent::ParentChanged));
     }
 
     #[test]
