@@ -195,7 +195,7 @@ pub struct NodeStorage<'a> {
     /// RPL downward routes: one per node below us (storing mode) or per
     /// node in the DODAG (a non-storing root); unused otherwise.
     pub rpl_routes: &'a mut [crate::rpl::Route],
-    /// Room for the RPL instance state ([`RplState`], 496 bytes on
+    /// Room for the RPL instance state ([`RplState`], 488 bytes on
     /// x86_64). A node runs RPL when [`NodeConfig::rpl`] is set *and* this
     /// is given; nodes without RPL pass `None` and do not pay for it.
     pub rpl_state: Option<&'a mut RplState<'a>>,
