@@ -195,7 +195,7 @@ pub struct NodeStorage<'a> {
     /// RPL downward routes: one per node below us (storing mode) or per
     /// node in the DODAG (a non-storing root); unused otherwise.
     pub rpl_routes: &'a mut [crate::rpl::Route],
-    /// Room for the RPL instance state ([`RplState`], 752 bytes on
+    /// Room for the RPL instance state ([`RplState`], 488 bytes on
     /// x86_64). A node runs RPL when [`NodeConfig::rpl`] is set *and* this
     /// is given; nodes without RPL pass `None` and do not pay for it.
     pub rpl_state: Option<&'a mut RplState<'a>>,
@@ -662,12 +662,7 @@ impl<'a, N: NdRole<'a>> Node<'a, N> {
                     );
                 }
             }
-            &mut *state.0.insert(Rpl::new(
-                c,
-                iface.addrs().link_local(),
-                storage.rpl_parents,
-                storage.rpl_routes,
-            ))
+            &mut *state.0.insert(Rpl::new(c, storage.rpl_parents, storage.rpl_routes))
         });
         let mut rng = Rng::new(seed ^ 0x6c6f_7770_616e);
         let tag = rng.next_u64() as u16;
@@ -863,7 +858,7 @@ impl<'a, N: NdRole<'a>> Node<'a, N> {
             lowpan: *self.lowpan.stats(),
             reassembly: *self.lowpan.reassembly_stats(),
             nd: c.nd.stats(),
-            rpl: c.rpl.as_deref().map(|r| *r.stats()).unwrap_or_default(),
+            rpl: c.rpl.as_deref().map(|r| r.stats()).unwrap_or_default(),
         }
     }
 
@@ -1457,9 +1452,11 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
                 return;
             }
             let room = self.room();
+            // The instance keeps no copy of our link-local address.
+            let ll = self.net.addrs().link_local();
             let Some(rpl) = self.rpl.as_deref_mut() else { return };
-            let Some(c) = rpl.poll_tx(now, &mut self.rng) else { return };
-            let Some(src) = rpl.source_for(&c) else { continue };
+            let Some(c) = rpl.poll_tx(now, ll, &mut self.rng) else { return };
+            let Some(src) = rpl.source_for(&c, ll) else { continue };
             let dst = c.destination();
             let short = room < self.packet.len();
             let Some(n) = self.packet.get_mut(ipv6::HEADER_LEN..room).and_then(|b| rpl.emit(&c, &src, b))

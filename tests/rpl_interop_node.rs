@@ -62,7 +62,7 @@ fn joins_contikis_dodag() {
         return;
     };
     let ll: Ipv6Addr = "fe80::2:2:2:2".parse().unwrap();
-    let mut rpl = Rpl::new(RplConfig::router(), ll, [ParentEntry::EMPTY; 4], [Route::default(); 4]);
+    let mut rpl = Rpl::new(RplConfig::router(), [ParentEntry::EMPTY; 4], [Route::default(); 4]);
     let mut rng = Rng::new(1);
     let mut dio_senders = BTreeSet::new();
     let mut last = Instant::ZERO;
@@ -74,7 +74,7 @@ fn joins_contikis_dodag() {
         dio_senders.insert((*src, d.rank));
         let meta = RxMeta { src: *src, dst: *dst, ll_src: *ll_src, link_etx: None };
         rpl.on_message(*now, meta, *code, body, &mut rng);
-        while rpl.poll_tx(*now, &mut rng).is_some() {}
+        while rpl.poll_tx(*now, ll, &mut rng).is_some() {}
         last = *now;
     }
     // The capture holds the DIOs of the root and of one router.
@@ -106,7 +106,7 @@ fn root_learns_contikis_dao_routes() {
     let root_ll: Ipv6Addr = "fe80::212:7401:1:101".parse().unwrap();
     let mut rc = RootConfig::new(30, id, Of::Mrhof(Mrhof::default()));
     rc.mop = ModeOfOperation::StoringWithoutMulticast;
-    let mut rpl = Rpl::new(RplConfig::root(rc), root_ll, [ParentEntry::EMPTY; 0], [Route::default(); 64]);
+    let mut rpl = Rpl::new(RplConfig::root(rc), [ParentEntry::EMPTY; 0], [Route::default(); 64]);
     let mut rng = Rng::new(2);
     let mut targets = BTreeSet::new();
     let mut daos = 0;

@@ -369,7 +369,8 @@ pub(crate) struct Dodag {
     pub(crate) preference: u8,
     pub(crate) config: DodagConfiguration,
     pub(crate) prefix: Option<Pio>,
-    pub(crate) of: Of,
+    // No `Of`: a non-root's is always `Of::from_ocp` of `config` (both
+    // are set together), and a root never uses its own (see `Dag::of`).
 }
 
 /// The DODAG state machine of one RPL instance (see the module docs).
@@ -397,6 +398,8 @@ impl<S: Slots<ParentEntry>> Dag<S> {
     /// timer starts at the first [`Dag::poll`].
     pub fn root(config: RootConfig, parents: ParentSet<S>) -> Self {
         let of = config.of;
+        // `of` goes no further than the configuration it advertises and
+        // the root's rank: a root never chooses parents.
         let dodag = Dodag {
             instance_id: config.instance_id,
             dodag_id: config.dodag_id,
@@ -406,7 +409,6 @@ impl<S: Slots<ParentEntry>> Dag<S> {
             preference: config.preference & 0x07,
             config: config.dodag_configuration(),
             prefix: config.prefix.map(Pio::from),
-            of,
         };
         let params = TrickleParams::from_dodag_config(&dodag.config);
         Dag {
@@ -711,8 +713,14 @@ impl<S: Slots<ParentEntry>> Dag<S> {
         (dio.grounded, dio.dodag_preference & 0x07) > (cur.grounded, cur.preference)
     }
 
+    /// The objective function of the DODAG joined (only non-roots ask):
+    /// the one its DODAG Configuration names, with its
+    /// MinHopRankIncrease, as [`Dag::join`] and `apply_config` checked it
+    /// exists before taking the configuration. Of0 without a DODAG.
     fn of(&self) -> Of {
-        self.dodag.map_or(Of::Of0(super::Of0::default()), |d| d.of)
+        self.dodag
+            .and_then(|d| Of::from_ocp(d.config.objective_code_point, d.config.minimum_hop_rank_increase))
+            .unwrap_or(Of::Of0(super::Of0::default()))
     }
 
     fn apply_config(&mut self, c: DodagConfiguration) {
@@ -720,9 +728,9 @@ impl<S: Slots<ParentEntry>> Dag<S> {
         if d.config == c {
             return;
         }
-        if let Some(of) = Of::from_ocp(c.objective_code_point, c.minimum_hop_rank_increase) {
-            d.of = of;
-        } else {
+        // RFC 6550 §18.6: a configuration naming an OF sixlo lacks is not
+        // taken (`Dag::of` derives the OF from the configuration kept).
+        if Of::from_ocp(c.objective_code_point, c.minimum_hop_rank_increase).is_none() {
             return;
         }
         d.config = c;
@@ -765,9 +773,9 @@ impl<S: Slots<ParentEntry>> Dag<S> {
             return Some(DioOutcome::NeedConfig { to: from_ip });
         };
         // RFC 6550 §18.6: sixlo does not join a DODAG whose OF it lacks.
-        let Some(of) = Of::from_ocp(config.objective_code_point, config.minimum_hop_rank_increase) else {
+        if Of::from_ocp(config.objective_code_point, config.minimum_hop_rank_increase).is_none() {
             return Some(DioOutcome::Ignored);
-        };
+        }
         self.dodag = Some(Dodag {
             instance_id: dio.rpl_instance_id,
             dodag_id: dio.dodag_id,
@@ -777,7 +785,6 @@ impl<S: Slots<ParentEntry>> Dag<S> {
             preference: dio.dodag_preference,
             config,
             prefix: None,
-            of,
         });
         self.parents.clear();
         self.parents.set_max_rank_increase(config.max_rank_increase);

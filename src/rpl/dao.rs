@@ -148,13 +148,14 @@ pub enum AckResult {
     Unmatched,
 }
 
-/// The DAO awaiting its ACK, in 16 bytes with no `Option` around it: the rest of its content is the
-/// sender's (the parent cannot change while it waits: a parent change
-/// drops it; the DODAG, target and K flag never change). None waits when
-/// `deadline` is [`Deadline::NONE`] ([`Outstanding::NONE`]).
+/// The sequence numbers of the DAO awaiting its ACK and its
+/// retransmission count (4 bytes; the wait's end is the sender's
+/// `ack_deadline`, kept beside it so that no padding follows these bytes):
+/// the rest of its content is the sender's (the parent cannot change while
+/// it waits: a parent change drops it; the DODAG, target and K flag never
+/// change). None waits when `ack_deadline` is [`Deadline::NONE`].
 #[derive(Debug, Clone, Copy)]
 struct Outstanding {
-    deadline: Deadline,
     sequence: u8,
     path_sequence: u8,
     path_lifetime: u8,
@@ -162,39 +163,57 @@ struct Outstanding {
 }
 
 impl Outstanding {
-    const NONE: Outstanding = Outstanding {
-        deadline: Deadline::NONE,
-        sequence: 0,
-        path_sequence: 0,
-        path_lifetime: 0,
-        retransmissions: 0,
-    };
-
-    /// The DAO waiting for its ACK, if any.
-    fn get(self) -> Option<Outstanding> {
-        self.deadline.is_some().then_some(self)
-    }
+    const NONE: Outstanding =
+        Outstanding { sequence: 0, path_sequence: 0, path_lifetime: 0, retransmissions: 0 };
 }
 
+/// [`DaoSender::flags`]: the DAOs are non-storing ([`DaoConfig::non_storing`]).
+const NON_STORING: u8 = 1;
+/// [`DaoSender::flags`]: `parent` holds the preferred parent.
+const HAS_PARENT: u8 = 2;
+/// [`DaoSender::flags`]: `no_path_to` holds the old parent owed a No-Path.
+const HAS_NO_PATH: u8 = 4;
+/// [`DaoSender::flags`]: `parent_dtsn` holds the parent's last DTSN.
+const HAS_PARENT_DTSN: u8 = 8;
+
 /// A node's DAO sending state (see the module docs).
+///
+/// 120 bytes on x86_64: the [`DaoConfig`] is kept field by field, and the
+/// three optional values (parent, old parent, parent DTSN) and the
+/// non-storing flag share one flags byte, so no padding is left.
 #[derive(Debug, Clone)]
 pub struct DaoSender {
-    config: DaoConfig,
     target: Ipv6Addr,
-    target_len: u8,
     dodag_id: Ipv6Addr,
     /// The preferred parent's link-local address (storing-mode DAOs go
-    /// there); its global address, the non-storing Transit Information's
-    /// Parent Address, is derived from it (see [`DaoSender::set_parent`]).
-    parent: Option<Ipv6Addr>,
-    dao_sequence: u8,
-    path_sequence: u8,
-    parent_dtsn: Option<u8>,
-    no_path_to: Option<Ipv6Addr>,
+    /// there), valid with [`HAS_PARENT`]; its global address, the
+    /// non-storing Transit Information's Parent Address, is derived from it
+    /// (see [`DaoSender::set_parent`]).
+    parent: Ipv6Addr,
+    /// The old parent owed a No-Path DAO, valid with [`HAS_NO_PATH`].
+    no_path_to: Ipv6Addr,
+    // DaoConfig, field by field (see `DaoSender::config`).
+    ack_timeout: Duration,
+    dao_delay: Duration,
     next_dao: Deadline,
-    outstanding: Outstanding,
+    /// When the outstanding DAO's ACK wait ends ([`Deadline::NONE`]: no DAO waits).
+    ack_deadline: Deadline,
     gave_up: u32,
     acked: u32,
+    lifetime_unit: u16,
+    rpl_instance_id: u8,
+    max_retransmissions: u8,
+    refresh_percent: u8,
+    default_lifetime: u8,
+    request_ack: bool,
+    /// [`NON_STORING`], [`HAS_PARENT`], [`HAS_NO_PATH`], [`HAS_PARENT_DTSN`].
+    flags: u8,
+    /// The preferred parent's last DTSN, valid with [`HAS_PARENT_DTSN`].
+    parent_dtsn: u8,
+    target_len: u8,
+    dao_sequence: u8,
+    path_sequence: u8,
+    outstanding: Outstanding,
 }
 
 impl DaoSender {
@@ -202,26 +221,61 @@ impl DaoSender {
     #[inline(never)]
     pub fn new(config: DaoConfig, target: Ipv6Addr, target_len: u8, dodag_id: Ipv6Addr) -> Self {
         DaoSender {
-            config,
             target,
-            target_len: target_len.min(128),
             dodag_id,
-            parent: None,
-            dao_sequence: LOLLIPOP_INIT,
-            path_sequence: LOLLIPOP_INIT,
-            parent_dtsn: None,
-            no_path_to: None,
+            parent: Ipv6Addr::UNSPECIFIED,
+            no_path_to: Ipv6Addr::UNSPECIFIED,
+            ack_timeout: config.ack_timeout,
+            dao_delay: config.dao_delay,
             next_dao: Deadline::NONE,
-            outstanding: Outstanding::NONE,
+            ack_deadline: Deadline::NONE,
             gave_up: 0,
             acked: 0,
+            lifetime_unit: config.lifetime_unit,
+            rpl_instance_id: config.rpl_instance_id,
+            max_retransmissions: config.max_retransmissions,
+            refresh_percent: config.refresh_percent,
+            default_lifetime: config.default_lifetime,
+            request_ack: config.request_ack,
+            flags: if config.non_storing { NON_STORING } else { 0 },
+            parent_dtsn: 0,
+            target_len: target_len.min(128),
+            dao_sequence: LOLLIPOP_INIT,
+            path_sequence: LOLLIPOP_INIT,
+            outstanding: Outstanding::NONE,
         }
+    }
+
+    fn flag(&self, f: u8) -> bool {
+        self.flags & f != 0
+    }
+
+    fn set_flag(&mut self, f: u8, on: bool) {
+        if on {
+            self.flags |= f;
+        } else {
+            self.flags &= !f;
+        }
+    }
+
+    fn non_storing(&self) -> bool {
+        self.flag(NON_STORING)
+    }
+
+    /// The preferred parent.
+    fn parent(&self) -> Option<Ipv6Addr> {
+        self.flag(HAS_PARENT).then_some(self.parent)
+    }
+
+    /// The old parent owed a No-Path DAO.
+    fn no_path_to(&self) -> Option<Ipv6Addr> {
+        self.flag(HAS_NO_PATH).then_some(self.no_path_to)
     }
 
     /// Updates the lifetime fields from a DODAG Configuration option.
     pub fn set_lifetime(&mut self, default_lifetime: u8, lifetime_unit: u16) {
-        self.config.default_lifetime = default_lifetime;
-        self.config.lifetime_unit = lifetime_unit;
+        self.default_lifetime = default_lifetime;
+        self.lifetime_unit = lifetime_unit;
     }
 
     /// The preferred parent changed to `parent` (its link-local address),
@@ -232,16 +286,20 @@ impl DaoSender {
     /// §9.7: an address of the parent in the DODAG's prefix, as the parent
     /// forms it from the PIO).
     pub fn set_parent(&mut self, now: Instant, parent: Option<Ipv6Addr>, rng: &mut Rng) {
-        if parent == self.parent {
+        if parent == self.parent() {
             return;
         }
-        if let (Some(old), false) = (self.parent, self.config.non_storing) {
+        if let (Some(old), false) = (self.parent(), self.non_storing()) {
             // RFC 6550 §9.8: storing mode, tell the old parent to drop our routes.
-            self.no_path_to = Some(old);
+            self.no_path_to = old;
+            self.set_flag(HAS_NO_PATH, true);
         }
-        self.parent = parent;
-        self.parent_dtsn = None;
-        self.outstanding = Outstanding::NONE;
+        if let Some(p) = parent {
+            self.parent = p;
+        }
+        self.set_flag(HAS_PARENT, parent.is_some());
+        self.set_flag(HAS_PARENT_DTSN, false);
+        self.ack_deadline = Deadline::NONE;
         self.next_dao = Deadline::NONE;
         if parent.is_some() {
             self.schedule(now, rng);
@@ -252,24 +310,26 @@ impl DaoSender {
     /// last one (RFC 6550 §9.6) schedules a DAO. The first DIO of a parent
     /// only records the value.
     pub fn dio_from_parent(&mut self, now: Instant, dtsn: u8, rng: &mut Rng) {
-        let last = self.parent_dtsn.replace(dtsn);
-        if last.is_some_and(|l| lollipop_newer(dtsn, l)) && self.parent.is_some() {
+        let last = self.flag(HAS_PARENT_DTSN).then_some(self.parent_dtsn);
+        self.parent_dtsn = dtsn;
+        self.set_flag(HAS_PARENT_DTSN, true);
+        if last.is_some_and(|l| lollipop_newer(dtsn, l)) && self.flag(HAS_PARENT) {
             self.schedule(now, rng);
         }
     }
 
     /// Asks for a DAO after the usual random delay (kept if one is due sooner).
     pub fn schedule(&mut self, now: Instant, rng: &mut Rng) {
-        let d = self.config.dao_delay.total_micros();
+        let d = self.dao_delay.total_micros();
         let at = now + Duration::from_micros(d / 2 + u64::from(rng.up_to(d.min(u64::from(u32::MAX)) as u32)));
         self.next_dao = Deadline::at(self.next_dao.get().map_or(at, |n| n.min(at)));
     }
 
     /// A DAO-ACK with `sequence` and `status` arrived.
     pub fn dao_ack(&mut self, now: Instant, sequence: u8, status: u8, rng: &mut Rng) -> AckResult {
-        match self.outstanding.get() {
-            Some(o) if o.sequence == sequence => {
-                self.outstanding = Outstanding::NONE;
+        match self.awaiting_ack() {
+            true if self.outstanding.sequence == sequence => {
+                self.ack_deadline = Deadline::NONE;
                 if status >= 128 {
                     // Try again at refresh time unless the caller switches parents.
                     self.schedule_refresh(now, rng);
@@ -284,17 +344,14 @@ impl DaoSender {
     }
 
     fn lifetime(&self) -> Option<Duration> {
-        (self.config.default_lifetime != 0xff).then(|| {
-            Duration::from_secs(
-                u64::from(self.config.default_lifetime) * u64::from(self.config.lifetime_unit),
-            )
-        })
+        (self.default_lifetime != 0xff)
+            .then(|| Duration::from_secs(u64::from(self.default_lifetime) * u64::from(self.lifetime_unit)))
     }
 
     fn schedule_refresh(&mut self, now: Instant, rng: &mut Rng) {
         let Some(life) = self.lifetime() else { return };
         let life = life.total_micros();
-        let base = life / 100 * u64::from(self.config.refresh_percent.clamp(1, 100));
+        let base = life / 100 * u64::from(self.refresh_percent.clamp(1, 100));
         // Jitter: up to a tenth of the lifetime earlier, never below zero.
         let jitter = u64::from(rng.up_to((life / 10).min(u64::from(u32::MAX)) as u32));
         self.next_dao = Deadline::at(now + Duration::from_micros(base.saturating_sub(jitter)));
@@ -302,10 +359,10 @@ impl DaoSender {
 
     /// When [`poll`](Self::poll) has something to do.
     pub fn poll_at(&self) -> Option<Instant> {
-        if self.no_path_to.is_some() && (self.parent.is_none() || !self.next_dao.is_some()) {
+        if self.flag(HAS_NO_PATH) && (!self.flag(HAS_PARENT) || !self.next_dao.is_some()) {
             return Some(Instant::ZERO);
         }
-        crate::time::earliest(self.next_dao.get(), self.outstanding.deadline.get())
+        crate::time::earliest(self.next_dao.get(), self.ack_deadline.get())
     }
 
     /// The DAO to send now, if any (call again until `None`): a scheduled
@@ -319,64 +376,64 @@ impl DaoSender {
     /// 6550 §9.8: a No-Path applies to the route via its sender).
     #[inline(never)]
     pub fn poll(&mut self, now: Instant, rng: &mut Rng) -> Option<DaoContent> {
-        if self.no_path_to.is_some() && (self.parent.is_none() || !self.next_dao.is_some()) {
-            if let Some(old) = self.no_path_to.take() {
+        if self.flag(HAS_NO_PATH) && (!self.flag(HAS_PARENT) || !self.next_dao.is_some()) {
+            if let Some(old) = self.no_path_to() {
+                self.set_flag(HAS_NO_PATH, false);
                 return Some(self.no_path(old));
             }
         }
         if self.next_dao.get().is_some_and(|t| t <= now) {
             self.next_dao = Deadline::NONE;
-            self.parent?;
+            self.parent()?;
             self.next_sequences();
             let sent = Outstanding {
-                deadline: Deadline::at(now + self.config.ack_timeout),
                 sequence: self.dao_sequence,
                 path_sequence: self.path_sequence,
-                path_lifetime: self.config.default_lifetime,
+                path_lifetime: self.default_lifetime,
                 retransmissions: 0,
             };
-            if self.config.request_ack {
+            if self.request_ack {
+                self.ack_deadline = Deadline::at(now + self.ack_timeout);
                 self.outstanding = sent;
             } else {
                 self.schedule_refresh(now, rng);
             }
             return self.to_parent(sent, false);
         }
-        let (max, ack_timeout) = (self.config.max_retransmissions, self.config.ack_timeout);
-        // Updated in place (the outstanding DAO is not copied out and back).
-        let o = &mut self.outstanding;
-        if o.deadline.get()? > now {
+        if self.ack_deadline.get()? > now {
             return None;
         }
-        if o.retransmissions >= max {
-            self.outstanding = Outstanding::NONE;
+        if self.outstanding.retransmissions >= self.max_retransmissions {
+            self.ack_deadline = Deadline::NONE;
             self.gave_up = self.gave_up.saturating_add(1);
             self.schedule_refresh(now, rng);
             return None;
         }
+        let o = &mut self.outstanding;
         o.retransmissions += 1;
         // Exponential backoff: ack_timeout × 2^n after the n-th retransmission.
-        let wait =
-            Duration::from_micros(ack_timeout.total_micros().saturating_mul(1 << o.retransmissions.min(32)));
-        o.deadline = Deadline::at(now + wait);
+        let wait = Duration::from_micros(
+            self.ack_timeout.total_micros().saturating_mul(1 << o.retransmissions.min(32)),
+        );
         let o = *o;
+        self.ack_deadline = Deadline::at(now + wait);
         self.to_parent(o, true)
     }
 
     /// The DAO `o` describes, to the preferred parent (storing) or to the
     /// root naming the parent (non-storing, RFC 6550 §9.7).
     fn to_parent(&self, o: Outstanding, retransmission: bool) -> Option<DaoContent> {
-        let ll = self.parent?;
-        let (destination, parent_address) = if self.config.non_storing {
+        let ll = self.parent()?;
+        let (destination, parent_address) = if self.non_storing() {
             (self.dodag_id, Some(super::instance::with_iid(&self.target, &ll)))
         } else {
             (ll, None)
         };
         Some(DaoContent {
             destination,
-            rpl_instance_id: self.config.rpl_instance_id,
+            rpl_instance_id: self.rpl_instance_id,
             sequence: o.sequence,
-            expect_ack: self.config.request_ack,
+            expect_ack: self.request_ack,
             dodag_id: self.dodag_id,
             target: self.target,
             target_len: self.target_len,
@@ -398,7 +455,7 @@ impl DaoSender {
         self.next_sequences();
         DaoContent {
             destination,
-            rpl_instance_id: self.config.rpl_instance_id,
+            rpl_instance_id: self.rpl_instance_id,
             sequence: self.dao_sequence,
             expect_ack: false,
             dodag_id: self.dodag_id,
@@ -413,7 +470,17 @@ impl DaoSender {
 
     /// The settings (instance, mode and lifetime as last set).
     pub(crate) fn config(&self) -> DaoConfig {
-        self.config
+        DaoConfig {
+            rpl_instance_id: self.rpl_instance_id,
+            non_storing: self.non_storing(),
+            request_ack: self.request_ack,
+            ack_timeout: self.ack_timeout,
+            max_retransmissions: self.max_retransmissions,
+            dao_delay: self.dao_delay,
+            refresh_percent: self.refresh_percent,
+            default_lifetime: self.default_lifetime,
+            lifetime_unit: self.lifetime_unit,
+        }
     }
 
     /// The target the DAOs advertise.
@@ -428,7 +495,7 @@ impl DaoSender {
 
     /// True while a DAO waits for its DAO-ACK.
     pub fn awaiting_ack(&self) -> bool {
-        self.outstanding.deadline.is_some()
+        self.ack_deadline.is_some()
     }
 
     /// DAOs given up after the last retransmission.

@@ -39,6 +39,7 @@
 
 use crate::bump;
 use core::net::Ipv6Addr;
+use core::num::NonZeroU8;
 
 use super::DEFAULT_MAX_RANK_INCREASE;
 use super::dag::{Dag, DagAction, DioOutcome, Role, RootConfig};
@@ -174,6 +175,31 @@ pub struct RplStats {
     pub stale_routes_removed: u32,
 }
 
+/// The counters the instance keeps: [`RplStats`] but for
+/// `routes_refused`, which the route table counts ([`Rpl::stats`] reads
+/// it there).
+#[derive(Debug, Clone, Copy, Default)]
+struct Counters {
+    dio_tx: u32,
+    dio_rx: u32,
+    dis_tx: u32,
+    dis_rx: u32,
+    dao_tx: u32,
+    dao_rx: u32,
+    dao_relayed: u32,
+    dao_ack_tx: u32,
+    dao_ack_rx: u32,
+    parent_changes: u32,
+    detaches: u32,
+    parent_link_failures: u32,
+    bad_messages: u32,
+    queue_drops: u32,
+    rank_errors: u32,
+    loops: u32,
+    forwarding_errors: u32,
+    stale_routes_removed: u32,
+}
+
 /// Something the node should act on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RplEvent {
@@ -227,15 +253,119 @@ impl Control {
 }
 
 /// A control message waiting in the queue, in fewer bytes than a
-/// [`Control`] (20 instead of 72): a relayed DAO keeps only what the DAO
-/// it came in carried, a DAO-ACK names which of our addresses it leaves
-/// from.
+/// [`Control`] (19 instead of 72, as a [`Slot`]): a relayed DAO keeps only
+/// what the DAO it came in carried, a DAO-ACK names which of our addresses
+/// it leaves from and whether the DAO's routes were refused (sixlo's only
+/// two statuses: 0 accepted, 130 unable to accept, see `Rpl::on_dao`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Queued {
     Dio(Ipv6Addr),
     Dis(Ipv6Addr),
-    Relay { target: Ipv6Addr, target_len: u8, path_sequence: u8, path_lifetime: u8 },
-    Ack { to: Ipv6Addr, from: AckFrom, instance: u8, sequence: u8, status: u8 },
+    /// `target_len` is at most 128 ([`target_prefix`]).
+    Relay {
+        target: Ipv6Addr,
+        target_len: u8,
+        path_sequence: u8,
+        path_lifetime: u8,
+    },
+    Ack {
+        to: Ipv6Addr,
+        from: AckFrom,
+        instance: u8,
+        sequence: u8,
+        refused: bool,
+    },
+}
+
+/// [`Slot::kind`] of a [`Queued::Dio`]; a relayed DAO's is its target
+/// length + 1 (1..=129), the DIS's and DAO-ACKs' follow.
+const KIND_DIO: u8 = 130;
+const KIND_DIS: u8 = 131;
+/// DAO-ACKs: this + 2 × [`AckFrom::Global`] + refused (132..=135).
+const KIND_ACK: u8 = 132;
+
+/// A [`Queued`] as the queue keeps it, 19 bytes with its `Option` (a
+/// [`Queued`] is 20): the address, two bytes (a relay's path sequence and
+/// lifetime, an ACK's instance and sequence) and a kind that also holds a
+/// relay's target length, or an ACK's source and status. The kind is never
+/// 0, the niche of the queue's empty slots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Slot {
+    addr: Ipv6Addr,
+    a: u8,
+    b: u8,
+    kind: NonZeroU8,
+}
+
+impl Slot {
+    fn pack(q: Queued) -> Slot {
+        let (addr, a, b, kind) = match q {
+            Queued::Dio(to) => (to, 0, 0, KIND_DIO),
+            Queued::Dis(to) => (to, 0, 0, KIND_DIS),
+            Queued::Relay { target, target_len, path_sequence, path_lifetime } => {
+                (target, path_sequence, path_lifetime, target_len.min(128) + 1)
+            }
+            Queued::Ack { to, from, instance, sequence, refused } => {
+                (to, instance, sequence, KIND_ACK + 2 * u8::from(from == AckFrom::Global) + u8::from(refused))
+            }
+        };
+        Slot { addr, a, b, kind: NonZeroU8::new(kind).unwrap_or(NonZeroU8::MIN) }
+    }
+
+    fn unpack(self) -> Queued {
+        let Slot { addr, a, b, kind } = self;
+        match kind.get() {
+            KIND_DIO => Queued::Dio(addr),
+            KIND_DIS => Queued::Dis(addr),
+            k @ KIND_ACK.. => Queued::Ack {
+                to: addr,
+                from: if (k - KIND_ACK) & 2 != 0 { AckFrom::Global } else { AckFrom::LinkLocal },
+                instance: a,
+                sequence: b,
+                refused: (k - KIND_ACK) & 1 != 0,
+            },
+            k => Queued::Relay { target: addr, target_len: k - 1, path_sequence: a, path_lifetime: b },
+        }
+    }
+}
+
+/// The instance's events, oldest first, in one byte: four 2-bit slots
+/// from the low bits up (0: empty; else [`RplEvent`] as
+/// [`Events::code`]). When all four are used, a new event drops the
+/// oldest (as a [`Ring`] would).
+#[derive(Debug, Clone, Copy, Default)]
+struct Events(u8);
+
+impl Events {
+    fn code(e: RplEvent) -> u8 {
+        match e {
+            RplEvent::Joined => 1,
+            RplEvent::ParentChanged => 2,
+            RplEvent::Detached => 3,
+        }
+    }
+
+    fn push_overwrite(&mut self, e: RplEvent) {
+        if self.0 >> 6 != 0 {
+            self.pop_front();
+        }
+        let mut shift = 0;
+        while (self.0 >> shift) & 3 != 0 {
+            shift += 2;
+        }
+        self.0 |= Self::code(e) << shift;
+    }
+
+    fn pop_front(&mut self) -> Option<RplEvent> {
+        let code = self.0 & 3;
+        self.0 >>= 2;
+        match code {
+            1 => Some(RplEvent::Joined),
+            2 => Some(RplEvent::ParentChanged),
+            3 => Some(RplEvent::Detached),
+            _ => None,
+        }
+    }
 }
 
 /// The source of a queued DAO-ACK: the address the DAO went to (RFC 6550
@@ -317,17 +447,15 @@ pub struct RxMeta {
 /// One RPL instance (see the module docs).
 #[derive(Debug)]
 pub struct Rpl<P: Slots<ParentEntry>, R: Slots<Route>> {
-    root: bool,
+    /// The DODAG state; its role tells whether we are the root.
     dag: Dag<P>,
     /// The DAO settings (the rest of the configuration went into `dag`)
     /// and our address in the DODAG's prefix (non-storing DAO source,
     /// DAO target), inside the sender once there is one.
     dao: DaoSlot,
     routes: SourceRoutes<R>,
-    /// Our link-local address (DIO/DIS/storing DAO source).
-    link_local: Ipv6Addr,
-    queue: Ring<Queued, QUEUE_CAPACITY>,
-    events: Ring<RplEvent, 4>,
+    queue: Ring<Slot, QUEUE_CAPACITY>,
+    events: Events,
     parent_failures: u8,
     probe_at: Deadline,
     probe_turn: u8,
@@ -335,16 +463,21 @@ pub struct Rpl<P: Slots<ParentEntry>, R: Slots<Route>> {
     /// change, and whether one waits.
     dtsn_due: Deadline,
     dtsn_pending: bool,
-    /// The DODAG the downward routes belong to.
-    routes_dodag: Option<Ipv6Addr>,
-    stats: RplStats,
+    /// The DODAG the downward routes belong to; `::` before the first
+    /// join (no `Option`: then there are no routes, so a DODAG whose ID is
+    /// `::` needs no flush either).
+    routes_dodag: Ipv6Addr,
+    stats: Counters,
 }
 
 impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
-    /// An instance for the node with `link_local`, keeping parent
-    /// candidates in `parents` and routes in `routes`. A root's global
-    /// address is its DODAGID.
-    pub fn new(config: RplConfig, link_local: Ipv6Addr, parents: P, routes: R) -> Self {
+    /// An instance keeping parent candidates in `parents` and routes in
+    /// `routes`. A root's global address is its DODAGID.
+    ///
+    /// The instance keeps no copy of the node's link-local address (the
+    /// interface derives it from the EUI-64): [`Rpl::poll_tx`] and
+    /// [`Rpl::source_for`] take it.
+    pub fn new(config: RplConfig, parents: P, routes: R) -> Self {
         let set = ParentSet::new(parents, config.max_rank_increase);
         let (dag, root) = match config.role {
             RplRole::Root(rc) => (Dag::root(rc, set), rc.dodag_id),
@@ -353,20 +486,19 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
         };
         let global = matches!(config.role, RplRole::Root(_)).then_some(root);
         Rpl {
-            root: matches!(config.role, RplRole::Root(_)),
             dag,
             dao: DaoSlot::Idle { config: config.dao, global },
             routes: SourceRoutes::new(routes),
-            link_local,
             queue: Ring::new(),
-            events: Ring::new(),
+            events: Events::default(),
             parent_failures: 0,
             probe_at: Deadline::NONE,
             probe_turn: 0,
             dtsn_due: Deadline::NONE,
             dtsn_pending: false,
-            routes_dodag: matches!(config.role, RplRole::Root(_)).then_some(root),
-            stats: RplStats::default(),
+            // `root` is `::` but for a root.
+            routes_dodag: root,
+            stats: Counters::default(),
         }
     }
 
@@ -437,9 +569,31 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
     pub fn global_address(&self) -> Option<Ipv6Addr> {
         self.dao.global()
     }
-    /// The counters.
-    pub fn stats(&self) -> &RplStats {
-        &self.stats
+    /// The counters (returned by value: `routes_refused` is read from
+    /// the route table, which counts the routes it refuses).
+    pub fn stats(&self) -> RplStats {
+        let c = &self.stats;
+        RplStats {
+            dio_tx: c.dio_tx,
+            dio_rx: c.dio_rx,
+            dis_tx: c.dis_tx,
+            dis_rx: c.dis_rx,
+            dao_tx: c.dao_tx,
+            dao_rx: c.dao_rx,
+            dao_relayed: c.dao_relayed,
+            dao_ack_tx: c.dao_ack_tx,
+            dao_ack_rx: c.dao_ack_rx,
+            parent_changes: c.parent_changes,
+            detaches: c.detaches,
+            parent_link_failures: c.parent_link_failures,
+            routes_refused: self.routes.refused(),
+            bad_messages: c.bad_messages,
+            queue_drops: c.queue_drops,
+            rank_errors: c.rank_errors,
+            loops: c.loops,
+            forwarding_errors: c.forwarding_errors,
+            stale_routes_removed: c.stale_routes_removed,
+        }
     }
     /// The next event.
     pub fn poll_event(&mut self) -> Option<RplEvent> {
@@ -451,7 +605,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
     }
 
     fn enqueue(&mut self, c: Queued) {
-        if self.queue.push_overwrite(c) {
+        if self.queue.push_overwrite(Slot::pack(c)) {
             bump(&mut self.stats.queue_drops);
         }
     }
@@ -466,7 +620,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
         if let DaoSlot::Idle { global, .. } = &mut self.dao {
             *global = Some(addr);
         }
-        if !self.root {
+        if self.dag.role() != Role::Root {
             self.sync_dao(now, rng);
         }
     }
@@ -596,7 +750,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
         // handled in order all the same.
         let mut targets = [RplTarget { flags: 0, prefix_len: 0, prefix: &[] }; 4];
         let mut n = 0;
-        let mut status = 0u8;
+        let mut refused = false;
         // The target to relay upwards (the last one that needs it).
         let mut relay = None;
         for opt in dao.options.iter() {
@@ -645,9 +799,9 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
                         };
                         match up {
                             RouteUpdate::Full => {
-                                bump(&mut self.stats.routes_refused);
+                                // Counted by the table (`RplStats::routes_refused`).
                                 // RFC 9010 §12.6 / RFC 6550 §6.5: 130 "unable to accept" (sixlo: table full).
-                                status = 130;
+                                refused = true;
                             }
                             RouteUpdate::Stale | RouteUpdate::NotFound => {}
                             RouteUpdate::Refreshed if recent => {}
@@ -682,7 +836,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
             } else {
                 AckFrom::LinkLocal
             };
-            self.enqueue(Queued::Ack { to: meta.src, from, instance, sequence: dao.sequence, status });
+            self.enqueue(Queued::Ack { to: meta.src, from, instance, sequence: dao.sequence, refused });
         }
         if let (Some(r), true) = (relay, self.preferred_parent().is_some()) {
             bump(&mut self.stats.dao_relayed);
@@ -693,7 +847,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
     /// Keeps the DAO sender in step with the DODAG: created once joined
     /// with an address, told about parent changes.
     fn sync_dao(&mut self, now: Instant, rng: &mut Rng) {
-        if self.root {
+        if self.dag.role() == Role::Root {
             return;
         }
         let mop = self.mode_of_operation();
@@ -740,7 +894,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
             DioOutcome::Ignored | DioOutcome::NoChange => return,
             DioOutcome::DaoNeeded => None,
             DioOutcome::Joined => {
-                let id = self.dag.dodag_id().map(|(_, id)| id);
+                let id = self.dag.dodag_id().map_or(Ipv6Addr::UNSPECIFIED, |(_, id)| id);
                 if self.routes_dodag != id {
                     // Another DODAG: routes learnt in the old one go.
                     self.routes_dodag = id;
@@ -883,9 +1037,11 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
 
     /// Runs the timers (Trickle, DIS, DAO, route expiry) and returns the
     /// next control message to send, if any. Call while it returns
-    /// messages and the node can send them.
+    /// messages and the node can send them. `link_local` is the node's
+    /// link-local address: a DAO-ACK answering a DAO sent to it (or to a
+    /// multicast group) leaves from it ([`Control::DaoAck`]'s `from`).
     #[inline(never)]
-    pub fn poll_tx(&mut self, now: Instant, rng: &mut Rng) -> Option<Control> {
+    pub fn poll_tx(&mut self, now: Instant, link_local: Ipv6Addr, rng: &mut Rng) -> Option<Control> {
         self.routes.poll(now);
         self.bump_dtsn(now, rng);
         match self.dag.poll(now, rng) {
@@ -896,7 +1052,7 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
         }
         self.probe(now, rng);
         while let Some(q) = self.queue.pop_front() {
-            if let Some(c) = self.control(q) {
+            if let Some(c) = self.control(q.unpack(), link_local) {
                 return Some(c);
             }
         }
@@ -904,17 +1060,20 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
     }
 
     /// The message a queued entry stands for; a relayed DAO goes to the
-    /// preferred parent of the moment (none when detached: dropped).
+    /// preferred parent of the moment (none when detached: dropped). A
+    /// DAO-ACK from [`AckFrom::LinkLocal`] leaves from `link_local`.
     #[inline(never)]
-    fn control(&self, q: Queued) -> Option<Control> {
+    fn control(&self, q: Queued, link_local: Ipv6Addr) -> Option<Control> {
         Some(match q {
             Queued::Dio(to) => Control::Dio { to },
             Queued::Dis(to) => Control::Dis { to },
-            Queued::Ack { to, from, instance, sequence, status } => {
+            Queued::Ack { to, from, instance, sequence, refused } => {
                 let from = match (from, self.dao.global()) {
                     (AckFrom::Global, Some(global)) => global,
-                    _ => self.link_local,
+                    _ => link_local,
                 };
+                // RFC 9010 §12.6 / RFC 6550 §6.5: 130 "unable to accept".
+                let status = if refused { 130 } else { 0 };
                 Control::DaoAck { to, from, instance, sequence, status }
             }
             Queued::Relay { target, target_len, path_sequence, path_lifetime } => {
@@ -1009,13 +1168,14 @@ impl<P: Slots<ParentEntry>, R: Slots<Route>> Rpl<P, R> {
         at
     }
 
-    /// The IPv6 source for `c`: link-local, except non-storing DAOs and
-    /// the root's answers to them, which cross several hops.
-    pub fn source_for(&self, c: &Control) -> Option<Ipv6Addr> {
+    /// The IPv6 source for `c`: `link_local` (the node's link-local
+    /// address), except non-storing DAOs and the root's answers to them,
+    /// which cross several hops.
+    pub fn source_for(&self, c: &Control, link_local: Ipv6Addr) -> Option<Ipv6Addr> {
         match c {
             Control::Dao(d) if !d.destination.is_link_local() => self.dao.global(),
             Control::DaoAck { from, .. } => Some(*from),
-            _ => Some(self.link_local),
+            _ => Some(link_local),
         }
     }
 
@@ -1116,13 +1276,13 @@ mod tests {
         rc
     }
 
-    fn new(config: RplConfig, ll: &str) -> TestRpl {
-        Rpl::new(config, ip(ll), [ParentEntry::EMPTY; 3], [Route::default(); 4])
+    fn new(config: RplConfig) -> TestRpl {
+        Rpl::new(config, [ParentEntry::EMPTY; 3], [Route::default(); 4])
     }
 
     /// Emits `c` from `from` and returns (code, body) as a receiver sees them.
-    fn wire(from: &mut TestRpl, c: &Control) -> (u8, std::vec::Vec<u8>) {
-        let src = from.source_for(c).unwrap();
+    fn wire(from: &mut TestRpl, ll: &str, c: &Control) -> (u8, std::vec::Vec<u8>) {
+        let src = from.source_for(c, ip(ll)).unwrap();
         let mut buf = [0u8; 256];
         let n = from.emit(c, &src, &mut buf).unwrap();
         let p = icmpv6::Packet::new_checked(&buf[..n]).unwrap();
@@ -1138,10 +1298,10 @@ mod tests {
     /// A root and a router that joined it.
     fn joined(mop: ModeOfOperation) -> (TestRpl, TestRpl, Rng) {
         let mut rng = Rng::new(5);
-        let mut root = new(RplConfig::root(root_cfg(mop)), "fe80::1");
-        let mut router = new(RplConfig::router(), "fe80::2");
+        let mut root = new(RplConfig::root(root_cfg(mop)));
+        let mut router = new(RplConfig::router());
         let now = Instant::ZERO;
-        let (code, body) = wire(&mut root, &Control::Dio { to: ALL_RPL_NODES });
+        let (code, body) = wire(&mut root, "fe80::1", &Control::Dio { to: ALL_RPL_NODES });
         router.on_message(now, meta("fe80::1", ALL_RPL_NODES, 1), code, &body, &mut rng);
         assert!(router.joined());
         assert_eq!(router.poll_event(), Some(RplEvent::Joined));
@@ -1151,9 +1311,41 @@ mod tests {
     }
 
     #[test]
+    fn queued_slots_and_events_round_trip() {
+        let a = ip("fe80::9");
+        let mut all = std::vec![Queued::Dio(a), Queued::Dis(ALL_RPL_NODES)];
+        for target_len in [0, 1, 64, 127, 128] {
+            all.push(Queued::Relay { target: a, target_len, path_sequence: 0xff, path_lifetime: 7 });
+        }
+        for (from, refused) in
+            [(AckFrom::LinkLocal, false), (AckFrom::Global, true), (AckFrom::Global, false)]
+        {
+            all.push(Queued::Ack { to: a, from, instance: 0x1e, sequence: 200, refused });
+        }
+        for q in all {
+            assert_eq!(Slot::pack(q).unpack(), q);
+        }
+        assert_eq!(size_of::<Option<Slot>>(), 19);
+        // Events: oldest first; a fifth drops the oldest.
+        let mut e = Events::default();
+        assert_eq!(e.pop_front(), None);
+        let seq = [RplEvent::Joined, RplEvent::ParentChanged, RplEvent::Detached, RplEvent::Joined];
+        for ev in seq {
+            e.push_overwrite(ev);
+        }
+        e.push_overwrite(RplEvent::Detached);
+        for ev in [RplEvent::ParentChanged, RplEvent::Detached, RplEvent::Joined, RplEvent::Detached] {
+            assert_eq!(e.pop_front(), Some(ev));
+        }
+        assert_eq!(e.pop_front(), None);
+        e.push_overwrite(RplEvent::ParentChanged);
+        assert_eq!(e.pop_front(), Some(RplEvent::ParentChanged));
+    }
+
+    #[test]
     fn garbage_is_counted() {
         let mut rng = Rng::new(1);
-        let mut r = new(RplConfig::router(), "fe80::2");
+        let mut r = new(RplConfig::router());
         r.on_message(Instant::ZERO, meta("fe80::1", ALL_RPL_NODES, 1), 1, &[1, 2, 3], &mut rng);
         r.on_message(Instant::ZERO, meta("fe80::1", ALL_RPL_NODES, 1), 0x7f, &[0; 8], &mut rng);
         assert_eq!(r.stats().bad_messages, 2);
@@ -1163,12 +1355,12 @@ mod tests {
     #[test]
     fn unicast_dis_gets_a_unicast_dio_with_the_configuration() {
         let (mut root, _, mut rng) = joined(ModeOfOperation::StoringWithoutMulticast);
-        let (code, body) = wire(&mut root, &Control::Dis { to: ip("fe80::1") });
+        let (code, body) = wire(&mut root, "fe80::1", &Control::Dis { to: ip("fe80::1") });
         assert_eq!(code, 0);
         root.on_message(Instant::ZERO, meta("fe80::9", ip("fe80::1"), 9), code, &body, &mut rng);
-        let c = root.poll_tx(Instant::ZERO, &mut rng);
+        let c = root.poll_tx(Instant::ZERO, ip("fe80::1"), &mut rng);
         assert_eq!(c, Some(Control::Dio { to: ip("fe80::9") }));
-        let (code, body) = wire(&mut root, &c.unwrap());
+        let (code, body) = wire(&mut root, "fe80::1", &c.unwrap());
         let Ok(Repr::Dio(d)) = Repr::parse(code, &body) else { panic!() };
         assert!(d.options.iter().any(|o| matches!(o, Ok(OptionRepr::DodagConfiguration(_)))));
         // A multicast DIS resets Trickle instead (no unicast answer).
@@ -1179,23 +1371,26 @@ mod tests {
     #[test]
     fn dio_without_configuration_asks_its_sender() {
         let mut rng = Rng::new(1);
-        let root = new(RplConfig::root(root_cfg(ModeOfOperation::StoringWithoutMulticast)), "fe80::1");
+        let root = new(RplConfig::root(root_cfg(ModeOfOperation::StoringWithoutMulticast)));
         let content = root.dag().dio().unwrap();
         // A RIOT-style DIO: no DODAG Configuration option.
         let dio = Repr::Dio(content.to_repr(&[]));
         let mut body = [0u8; 64];
         let n = dio.buffer_len();
         dio.emit(&mut body[..n]);
-        let mut r = new(RplConfig::router(), "fe80::2");
+        let mut r = new(RplConfig::router());
         r.on_message(Instant::ZERO, meta("fe80::1", ALL_RPL_NODES, 1), 1, &body[..n], &mut rng);
         assert!(!r.joined());
-        assert_eq!(r.poll_tx(Instant::ZERO, &mut rng), Some(Control::Dis { to: ip("fe80::1") }));
+        assert_eq!(
+            r.poll_tx(Instant::ZERO, ip("fe80::2"), &mut rng),
+            Some(Control::Dis { to: ip("fe80::1") })
+        );
     }
 
     #[test]
     fn storing_router_acks_stores_and_relays_a_childs_dao() {
         let (_root, mut router, mut rng) = joined(ModeOfOperation::StoringWithoutMulticast);
-        let mut child = new(RplConfig::router(), "fe80::3");
+        let mut child = new(RplConfig::router());
         let dao = DaoContent {
             destination: ip("fe80::2"),
             rpl_instance_id: 0x1e,
@@ -1209,14 +1404,14 @@ mod tests {
             parent_address: None,
             retransmission: false,
         };
-        let (code, body) = wire(&mut child, &Control::Dao(dao));
+        let (code, body) = wire(&mut child, "fe80::3", &Control::Dao(dao));
         let now = Instant::from_secs(1);
         router.on_message(now, meta("fe80::3", ip("fe80::2"), 3), code, &body, &mut rng);
         assert_eq!(router.next_hop(&ip("fd00::3")), Some(ip("fe80::3")));
         assert!(router.is_down(&ip("fd00::3")));
         assert_eq!(router.next_hop(&ip("fd00::77")), Some(ip("fe80::1")), "default: the parent");
         let mut sent = std::vec::Vec::new();
-        while let Some(c) = router.poll_tx(now, &mut rng) {
+        while let Some(c) = router.poll_tx(now, ip("fe80::2"), &mut rng) {
             sent.push(c);
         }
         assert!(sent.contains(&Control::DaoAck {
@@ -1251,19 +1446,19 @@ mod tests {
         let mut now = Instant::ZERO;
         let dao = loop {
             now += Duration::from_millis(500);
-            if let Some(Control::Dao(d)) = router.poll_tx(now, &mut rng) {
+            if let Some(Control::Dao(d)) = router.poll_tx(now, ip("fe80::2"), &mut rng) {
                 break d;
             }
             assert!(now < Instant::from_secs(30));
         };
         assert_eq!((dao.destination, dao.parent_address), (ip("fd00::1"), Some(ip("fd00::1"))));
-        let (code, body) = wire(&mut router, &Control::Dao(dao));
+        let (code, body) = wire(&mut router, "fe80::2", &Control::Dao(dao));
         root.on_message(now, meta("fd00::2", ip("fd00::1"), 2), code, &body, &mut rng);
         let mut hops = [Ipv6Addr::UNSPECIFIED; 4];
         assert_eq!(root.source_route(&ip("fd00::2"), &mut hops), Ok(1));
         assert_eq!(root.next_hop(&ip("fd00::2")), Some(ip("fd00::2")));
-        let ack = root.poll_tx(now, &mut rng).unwrap();
-        assert_eq!(root.source_for(&ack), Some(ip("fd00::1")));
+        let ack = root.poll_tx(now, ip("fe80::1"), &mut rng).unwrap();
+        assert_eq!(root.source_for(&ack, ip("fe80::1")), Some(ip("fd00::1")));
         assert!(matches!(ack, Control::DaoAck { to, status: 0, .. } if to == ip("fd00::2")));
     }
 
