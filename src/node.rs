@@ -48,7 +48,7 @@ use core::net::Ipv6Addr;
 use crate::lowpan::frag::{Reassembler as LowpanReassembler, ReassemblySlot};
 use crate::lowpan::{Context, Contexts, Encoded, MAX_COMPRESSED_HEADERS, Received, Receiver, encode};
 use crate::mac::{DedupEntry, LinkStats, Mac, MacConfig, MacStats, Rng, RxAction, TxOutcome, TxSlot};
-use crate::nd::{self, Host, HostConfig, HostEvent, NdInput, Neighbor, Router, RouterConfig};
+use crate::nd::{self, Host, HostConfig, HostEvent, NdInput, Neighbor, Router, RouterAddrs, RouterConfig};
 
 use crate::net::{AddrEntry, FragSlot, Ingress, Interface, NetConfig, NetStats, NextHop, Route};
 use crate::radio::{MAX_PSDU_LEN, Radio};
@@ -390,7 +390,13 @@ mod role {
         fn contexts(&self) -> Contexts<'_>;
         /// The link-layer address of a neighbour ND knows about.
         fn neighbour_lladdr(&self, ip: &Ipv6Addr) -> Option<Address>;
-        fn process(&mut self, now: Instant, input: &NdInput<'_>) -> Option<nd::Transmit<'_>>;
+        /// `me`: the node's addresses (routers answer with them).
+        fn process(
+            &mut self,
+            now: Instant,
+            me: &RouterAddrs,
+            input: &NdInput<'_>,
+        ) -> Option<nd::Transmit<'_>>;
         /// Expiries (routers: registrations).
         fn expire(&mut self, now: Instant);
         /// A message to send (hosts: RS, NS+ARO).
@@ -417,7 +423,12 @@ mod role {
         fn neighbour_lladdr(&self, ip: &Ipv6Addr) -> Option<Address> {
             self.router_lladdr(ip)
         }
-        fn process(&mut self, now: Instant, input: &NdInput<'_>) -> Option<nd::Transmit<'_>> {
+        fn process(
+            &mut self,
+            now: Instant,
+            _: &RouterAddrs,
+            input: &NdInput<'_>,
+        ) -> Option<nd::Transmit<'_>> {
             Host::process(self, now, input)
         }
         fn expire(&mut self, _: Instant) {}
@@ -437,14 +448,14 @@ mod role {
 
     impl<'a> RoleImpl<'a> for RouterRole<'a> {
         /// A host configuration makes a router with default settings.
-        fn build(role: Role, hc: HostConfig, iface: &mut NodeNet<'a>, neighbors: &'a mut [Neighbor]) -> Self {
+        fn build(role: Role, _: HostConfig, iface: &mut NodeNet<'a>, neighbors: &'a mut [Neighbor]) -> Self {
             let settings = match role {
                 Role::Router(s) => s,
                 Role::Host => RouterSettings::default(),
             };
             // RFC 4291 §2.7.1: routers listen to all-routers (RS go there).
             let _ = iface.addrs_mut().join(ipv6::ALL_ROUTERS);
-            let rc = router_config(iface, hc.ll_addr, &settings);
+            let rc = router_config(iface, &settings);
             RouterRole { router: Router::new(rc, neighbors) }
         }
         fn host(&self) -> Option<&Host> {
@@ -459,8 +470,13 @@ mod role {
         fn neighbour_lladdr(&self, ip: &Ipv6Addr) -> Option<Address> {
             self.router.table().lladdr(ip)
         }
-        fn process(&mut self, now: Instant, input: &NdInput<'_>) -> Option<nd::Transmit<'_>> {
-            self.router.process(now, input)
+        fn process(
+            &mut self,
+            now: Instant,
+            me: &RouterAddrs,
+            input: &NdInput<'_>,
+        ) -> Option<nd::Transmit<'_>> {
+            self.router.process(now, me, input)
         }
         fn expire(&mut self, now: Instant) {
             self.router.poll(now);
@@ -510,10 +526,15 @@ mod role {
                 AnyInner::Router(r) => r.neighbour_lladdr(ip),
             }
         }
-        fn process(&mut self, now: Instant, input: &NdInput<'_>) -> Option<nd::Transmit<'_>> {
+        fn process(
+            &mut self,
+            now: Instant,
+            me: &RouterAddrs,
+            input: &NdInput<'_>,
+        ) -> Option<nd::Transmit<'_>> {
             match &mut self.0 {
                 AnyInner::Host(h) => h.process(now, input),
-                AnyInner::Router(r) => r.router.process(now, input),
+                AnyInner::Router(r) => r.router.process(now, me, input),
             }
         }
         fn expire(&mut self, now: Instant) {
@@ -945,9 +966,8 @@ impl<'a, N: NdRole<'a>> Node<'a, N> {
 
 /// The router's ND configuration (with the contexts it compresses with) from
 /// its settings; forms its own global addresses.
-fn router_config(iface: &mut NodeNet<'_>, ll_addr: Address, s: &RouterSettings) -> RouterConfig {
-    let link_local = iface.addrs().link_local();
-    let mut rc = RouterConfig::new(ll_addr, link_local);
+fn router_config(iface: &mut NodeNet<'_>, s: &RouterSettings) -> RouterConfig {
+    let mut rc = RouterConfig::new();
     if s.router_lifetime != 0 {
         rc.router_lifetime = s.router_lifetime;
     }
@@ -1239,6 +1259,7 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
             packet
         };
         let busy = self.pending.is_some();
+        let me = RouterAddrs { ll_addr: self.ll_addr(), link_local: self.net.addrs().link_local() };
         let nd = &self.nd;
         let original = packet.as_ptr();
         let mut port_unreachable = false;
@@ -1258,7 +1279,7 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
                     now,
                     pkt,
                     ll_src,
-                    &mut self.nd,
+                    (&mut self.nd, &me),
                     &mut self.sockets,
                     &mut self.stats,
                     &mut self.events,
@@ -1295,7 +1316,7 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
         now: Instant,
         pkt: &[u8],
         ll_src: Address,
-        nd: &mut N,
+        (nd, me): (&mut N, &RouterAddrs),
         sockets: &mut SocketSet<'a, &'a mut [SocketSlot<'a>]>,
         stats: &mut Counters,
         events: &mut Ring<NodeEvent, EVENT_CAPACITY>,
@@ -1344,7 +1365,7 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
                     icmpv6::Repr::Ndisc(repr) => {
                         bump(&mut stats.rx_nd);
                         let input = NdInput { src, dst, hop_limit: hlim, ll_src, repr };
-                        let reply = nd.process(now, &input).map(|t| Self::emit_nd(&t, out));
+                        let reply = nd.process(now, me, &input).map(|t| Self::emit_nd(&t, out));
                         if let Some(Some((len, ll_dst))) = reply {
                             *pending = PendingTx::new(len, ll_dst, 0);
                         } else if reply.is_some() {

@@ -19,7 +19,9 @@
 //! 6LoWPAN-ND keeps one 4-slot context table per role (76 bytes): a
 //! router's RAs take their 6COs from the table it compresses with, and it
 //! answers NS for the addresses it forms in its prefixes without a list of
-//! them (`nd::Router` 328 bytes, was 424 plus a 288-byte table); the host
+//! them, nor a copy of its link-local and link-layer addresses (the
+//! interface and the MAC have them; `nd::Router` 304 bytes, was 424 plus
+//! a 288-byte table); the host
 //! is 804 bytes (was 1,320).
 //!
 //! Run `cargo test --test footprint -- --nocapture` to see the tables. The
@@ -212,7 +214,7 @@ fn element_sizes() {
     }
     assert_eq!(
         sizes.map(|s| s.1),
-        [1512, 1512, 1032, 128, 15, 24, 42, 24, 17, 40, 136, 112, 112],
+        [1512, 1512, 1008, 128, 15, 24, 42, 24, 17, 40, 136, 112, 112],
         "element sizes changed: update this test and the figures in the docs"
     );
 }
@@ -249,9 +251,9 @@ fn router_ram() {
     );
     assert_eq!(
         rows.iter().map(|r| r.1).collect::<Vec<_>>(),
-        [1032, 512, 120, 384, 672, 82, 80, 0, 0, 224, 0, 112, 256, 1280, 242, 160, 608, 536]
+        [1008, 512, 120, 384, 672, 82, 80, 0, 0, 224, 0, 112, 256, 1280, 242, 160, 608, 536]
     );
-    assert_eq!(total, 6300);
+    assert_eq!(total, 6276);
 }
 
 /// What the `Node` struct is made of (its fields are private:
@@ -286,5 +288,5 @@ fn node_struct_parts() {
     for (name, bytes) in parts {
         println!("  {name:<22} {bytes:>5}");
     }
-    assert_eq!(parts.map(|p| p.1), [176, 200, 804, 328, 242, 76, 72, 40, 96, 536]);
+    assert_eq!(parts.map(|p| p.1), [176, 200, 804, 304, 216, 76, 72, 40, 96, 536]);
 }

@@ -7,7 +7,9 @@ use core::net::Ipv6Addr;
 use sixlo::lowpan::Context;
 use sixlo::mac::Rng;
 use sixlo::nd::host::HostEvent;
-use sixlo::nd::{Host, HostConfig, NdInput, Neighbor, Router, RouterConfig, Transmit, link_local_from_eui64};
+use sixlo::nd::{
+    Host, HostConfig, NdInput, Neighbor, Router, RouterAddrs, RouterConfig, Transmit, link_local_from_eui64,
+};
 use sixlo::time::{Duration, Instant};
 use sixlo::wire::icmpv6::{self, Message};
 use sixlo::wire::ieee802154::Address;
@@ -60,7 +62,7 @@ fn input(p: &Pkt, ll_src: Address) -> NdInput<'_> {
 }
 
 fn router_config() -> RouterConfig {
-    let mut c = RouterConfig::new(Address::Extended(R), link_local_from_eui64(R));
+    let mut c = RouterConfig::new();
     c.prefixes
         .push(PrefixInformation {
             prefix_len: 64,
@@ -116,7 +118,8 @@ impl<const N: usize> Net<N> {
                     continue;
                 }
                 let ll = self.hosts[i].config().ll_addr;
-                let answer = self.router.process(now, &input(&p, ll)).map(|t| to_pkt(&t));
+                let me = RouterAddrs { ll_addr: Address::Extended(R), link_local: link_local_from_eui64(R) };
+                let answer = self.router.process(now, &me, &input(&p, ll)).map(|t| to_pkt(&t));
                 if let Some(a) = answer {
                     // Deliver to the host whose link-layer address it is.
                     let to = self.hosts.iter().position(|h| h.config().ll_addr == a.ll_dst).unwrap();

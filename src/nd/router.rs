@@ -2,6 +2,8 @@
 //! RSs, address registration (NS+EARO -> NA+EARO) into the
 //! [`NeighborTable`], NA for our own addresses (the link-local one and the
 //! one formed in each advertised prefix, see [`RouterConfig::prefixes`]).
+//! The router keeps no copy of the addresses its owner holds: they come
+//! with each message ([`RouterAddrs`]).
 //!
 //! The router sends no unsolicited RA (RFC 6775 §6.3 lets a 6LR rely on
 //! RSs) and does no multihop DAD with a 6LBR (RFC 6775 §8): it accepts or
@@ -22,14 +24,22 @@ use crate::wire::ndisc::{
     self, ArStatus, AuthoritativeBorderRouter, NeighborFlags, PrefixInfoFlags, PrefixInformation,
 };
 
-/// What a router advertises and answers for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RouterConfig {
+/// The router's own addresses, which its owner already holds (a node's
+/// interface forms the link-local address from the EUI-64, its MAC has the
+/// link-layer address): given with each [`Router::process`] call instead
+/// of kept twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RouterAddrs {
     /// Our link-layer address (SLLAO / TLLAO).
     pub ll_addr: Address,
     /// Our link-local address: the source of RAs and NAs. Its IID is the
     /// IID of our other addresses.
     pub link_local: Ipv6Addr,
+}
+
+/// What a router advertises and answers for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouterConfig {
     /// Router lifetime in seconds put in RAs (RFC 4861 §6.2.1
     /// AdvDefaultLifetime; default 1800).
     pub router_lifetime: u16,
@@ -37,7 +47,7 @@ pub struct RouterConfig {
     pub hop_limit: u8,
     /// PIOs put in RAs. In each with the A flag the router has an address
     /// of its own, the prefix's first 64 bits and the IID of
-    /// [`RouterConfig::link_local`] (RFC 4862 §5.5.3, as the node forms
+    /// [`RouterAddrs::link_local`] (RFC 4862 §5.5.3, as the node forms
     /// it), which it answers in plain NS (address resolution / NUD, RFC
     /// 4861 §7.2.4) like the link-local one.
     pub prefixes: AdvPrefixes,
@@ -51,10 +61,8 @@ pub struct RouterConfig {
 
 impl RouterConfig {
     /// A router with no prefix, context or ABRO, router lifetime 1800 s.
-    pub fn new(ll_addr: Address, link_local: Ipv6Addr) -> Self {
+    pub fn new() -> Self {
         RouterConfig {
-            ll_addr,
-            link_local,
             router_lifetime: 1800,
             hop_limit: 64,
             prefixes: AdvPrefixes::new(),
@@ -144,6 +152,12 @@ impl AdvPrefixes {
     /// The PIOs, in the order they were pushed.
     pub fn iter(&self) -> impl Iterator<Item = PrefixInformation> + '_ {
         self.entries.iter().take(self.len()).map(PackedPio::unpack)
+    }
+}
+
+impl Default for RouterConfig {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
@@ -246,9 +260,9 @@ impl<S: Slots<Neighbor>> Router<S> {
 
     /// Our link-local address, or the one we form in an advertised prefix
     /// (see [`RouterConfig::prefixes`]): no list of addresses to keep.
-    fn is_ours(&self, ip: &Ipv6Addr) -> bool {
-        let (a, ll) = (ip.octets(), self.config.link_local.octets());
-        *ip == self.config.link_local
+    fn is_ours(&self, me: &RouterAddrs, ip: &Ipv6Addr) -> bool {
+        let (a, ll) = (ip.octets(), me.link_local.octets());
+        *ip == me.link_local
             || (a[8..] == ll[8..]
                 && self
                     .config
@@ -257,9 +271,10 @@ impl<S: Slots<Neighbor>> Router<S> {
                     .any(|p| p.flags.autonomous() && p.prefix.octets()[..8] == a[..8]))
     }
 
-    /// Processes a received ND message; returns the answer to send, if any
-    /// (an RA for an RS, an NA for an NS).
-    pub fn process(&mut self, now: Instant, input: &NdInput<'_>) -> Option<Transmit<'_>> {
+    /// Processes a received ND message for a router whose addresses are
+    /// `me`; returns the answer to send, if any (an RA for an RS, an NA for
+    /// an NS).
+    pub fn process(&mut self, now: Instant, me: &RouterAddrs, input: &NdInput<'_>) -> Option<Transmit<'_>> {
         // RFC 4861 §6.1.1 / §7.1.1: hop limit 255, or the message came from
         // off-link.
         if input.hop_limit != HOP_LIMIT {
@@ -291,13 +306,13 @@ impl<S: Slots<Neighbor>> Router<S> {
                 self.stats.ra_sent += 1;
                 let c = &self.config;
                 Some(Transmit {
-                    src: c.link_local,
+                    src: me.link_local,
                     dst,
                     ll_dst,
                     msg: NdMessage::RouterAdvert {
                         hop_limit: c.hop_limit,
                         router_lifetime: c.router_lifetime,
-                        sllao: c.ll_addr,
+                        sllao: me.ll_addr,
                         prefixes: &c.prefixes,
                         contexts: &c.contexts,
                         abro: c.abro,
@@ -313,9 +328,9 @@ impl<S: Slots<Neighbor>> Router<S> {
                 }
                 let sllao = sllao_of(&options);
                 if let Some(aro) = options.address_registration() {
-                    return self.register(now, input, target_addr, sllao, aro);
+                    return self.register(now, me, input, target_addr, sllao, aro);
                 }
-                if !self.is_ours(&target_addr) {
+                if !self.is_ours(me, &target_addr) {
                     self.stats.ignored += 1;
                     return None;
                 }
@@ -345,7 +360,7 @@ impl<S: Slots<Neighbor>> Router<S> {
                     msg: NdMessage::NeighborAdvert {
                         flags: NeighborFlags(flags),
                         target: target_addr,
-                        tllao: Some(self.config.ll_addr),
+                        tllao: Some(me.ll_addr),
                         aro: None,
                     },
                 })
@@ -371,6 +386,7 @@ impl<S: Slots<Neighbor>> Router<S> {
     fn register(
         &mut self,
         now: Instant,
+        me: &RouterAddrs,
         input: &NdInput<'_>,
         target: Ipv6Addr,
         sllao: Option<Address>,
@@ -414,7 +430,7 @@ impl<S: Slots<Neighbor>> Router<S> {
         let dst = if status == ArStatus::Success { input.src } else { link_local_from_eui64(rovr.0) };
         self.stats.na_sent += 1;
         Some(Transmit {
-            src: self.config.link_local,
+            src: me.link_local,
             dst,
             ll_dst: ll,
             msg: NdMessage::NeighborAdvert {
@@ -447,7 +463,7 @@ mod tests {
     const EUI: [u8; 8] = [0, 0x12, 0x4b, 0, 0, 0, 0, 1];
 
     fn router() -> Router<[Neighbor; 4]> {
-        let mut c = RouterConfig::new(Address::Short([0, 1]), "fe80::ff:fe00:1".parse().unwrap());
+        let mut c = RouterConfig::new();
         c.prefixes
             .push(PrefixInformation {
                 prefix_len: 64,
@@ -458,6 +474,10 @@ mod tests {
             })
             .unwrap();
         Router::new(c, [Neighbor::EMPTY; 4])
+    }
+
+    fn me() -> RouterAddrs {
+        RouterAddrs { ll_addr: Address::Short([0, 1]), link_local: "fe80::ff:fe00:1".parse().unwrap() }
     }
 
     fn input<'a>(src: &str, repr: ndisc::Repr<'a>) -> NdInput<'a> {
@@ -475,7 +495,7 @@ mod tests {
         let mut r = router();
         let sllao = [NdiscOption::SourceLinkLayerAddr(LinkLayerAddress::Ieee802154(Address::Extended(EUI)))];
         let rs = ndisc::Repr::RouterSolicit { options: Options::List(&sllao) };
-        let t = r.process(Instant::ZERO, &input("fe80::212:4b00:0:1", rs)).unwrap();
+        let t = r.process(Instant::ZERO, &me(), &input("fe80::212:4b00:0:1", rs)).unwrap();
         assert_eq!(t.dst, "fe80::212:4b00:0:1".parse::<Ipv6Addr>().unwrap());
         assert_eq!(t.ll_dst, Address::Extended(EUI));
         assert!(matches!(t.msg, NdMessage::RouterAdvert { router_lifetime: 1800, .. }));
@@ -485,12 +505,12 @@ mod tests {
         );
         // Unspecified source: all-nodes, broadcast (RFC 4861 §6.2.6).
         let rs = ndisc::Repr::RouterSolicit { options: Options::EMPTY };
-        let t = r.process(Instant::ZERO, &input("::", rs)).unwrap();
+        let t = r.process(Instant::ZERO, &me(), &input("::", rs)).unwrap();
         assert_eq!((t.dst, t.ll_dst), (ALL_NODES, Address::BROADCAST));
         // Hop limit other than 255: dropped.
         let mut bad = input("fe80::1", rs);
         bad.hop_limit = 64;
-        assert!(r.process(Instant::ZERO, &bad).is_none());
+        assert!(r.process(Instant::ZERO, &me(), &bad).is_none());
         assert_eq!(r.stats().bad, 1);
         assert_eq!(r.stats().ra_sent, 2);
     }
@@ -536,7 +556,7 @@ mod tests {
         assert!(cs.set(3, None, 0) && cs.set(5, Some(c(5, true)), 9));
         assert_eq!(r.config().contexts.table().get(7), Some(&c(7, true)));
         let rs = ndisc::Repr::RouterSolicit { options: Options::EMPTY };
-        let t = r.process(Instant::ZERO, &input("::", rs)).unwrap();
+        let t = r.process(Instant::ZERO, &me(), &input("::", rs)).unwrap();
         let mut buf = [0u8; 256];
         let n = t.emit(&mut buf).unwrap();
         let p = crate::wire::icmpv6::Packet::new_checked(&buf[..n]).unwrap();
@@ -572,7 +592,7 @@ mod tests {
             target_addr: "2001:db8::ff:fe00:1".parse().unwrap(),
             options: Options::List(&sllao),
         };
-        let t = r.process(Instant::ZERO, &input("2001:db8::9", ns)).unwrap();
+        let t = r.process(Instant::ZERO, &me(), &input("2001:db8::9", ns)).unwrap();
         let NdMessage::NeighborAdvert { flags, target, tllao, aro } = t.msg else { panic!() };
         assert_eq!(flags.0, 0xe0);
         assert_eq!(target, "2001:db8::ff:fe00:1".parse::<Ipv6Addr>().unwrap());
@@ -583,9 +603,9 @@ mod tests {
             target_addr: "2001:db8::2".parse().unwrap(),
             options: Options::EMPTY,
         };
-        assert!(r.process(Instant::ZERO, &input("2001:db8::9", ns)).is_none());
+        assert!(r.process(Instant::ZERO, &me(), &input("2001:db8::9", ns)).is_none());
         let ns = ndisc::Repr::NeighborSolicit { target_addr: ALL_NODES, options: Options::EMPTY };
-        assert!(r.process(Instant::ZERO, &input("2001:db8::9", ns)).is_none());
+        assert!(r.process(Instant::ZERO, &me(), &input("2001:db8::9", ns)).is_none());
         assert_eq!((r.stats().ignored, r.stats().bad), (1, 1));
     }
 
@@ -610,14 +630,14 @@ mod tests {
         // No SLLAO: not a registration.
         let opts = [aro(&A, 10)];
         let ns = ndisc::Repr::NeighborSolicit { target_addr: target, options: Options::List(&opts) };
-        assert!(r.process(Instant::ZERO, &input("2001:db8::5", ns)).is_none());
+        assert!(r.process(Instant::ZERO, &me(), &input("2001:db8::5", ns)).is_none());
         // Success: NA to the source.
         let opts = [
             NdiscOption::SourceLinkLayerAddr(LinkLayerAddress::Ieee802154(Address::Extended(EUI))),
             aro(&A, 10),
         ];
         let ns = ndisc::Repr::NeighborSolicit { target_addr: target, options: Options::List(&opts) };
-        let t = r.process(Instant::ZERO, &input("2001:db8::5", ns)).unwrap();
+        let t = r.process(Instant::ZERO, &me(), &input("2001:db8::5", ns)).unwrap();
         assert_eq!(t.dst, target);
         let NdMessage::NeighborAdvert { aro: Some(a), .. } = t.msg else { panic!() };
         assert_eq!((a.status, a.tid, a.lifetime), (ArStatus::Success, 3, 10));
@@ -629,7 +649,7 @@ mod tests {
             aro(&B, 10),
         ];
         let ns = ndisc::Repr::NeighborSolicit { target_addr: target, options: Options::List(&opts) };
-        let t = r.process(Instant::ZERO, &input("2001:db8::5", ns)).unwrap();
+        let t = r.process(Instant::ZERO, &me(), &input("2001:db8::5", ns)).unwrap();
         assert_eq!(t.dst, link_local_from_eui64(B));
         assert_eq!(t.ll_dst, Address::Extended(B));
         let NdMessage::NeighborAdvert { aro: Some(a), .. } = t.msg else { panic!() };
