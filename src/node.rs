@@ -108,10 +108,11 @@ pub struct NodeConfig {
     pub pan_id: u16,
     /// Host or router.
     pub role: Role,
-    /// Seed of the node's PRNG (CSMA backoffs, ND jitter, datagram tags).
+    /// Seed of the node's one PRNG (MAC sequence numbers and CSMA
+    /// backoffs, ND and RPL jitter, datagram tags).
     pub seed: u64,
-    /// MAC parameters; its addresses, PAN ID and seed are taken from the
-    /// fields above.
+    /// MAC parameters; its addresses and PAN ID are taken from the fields
+    /// above.
     pub mac: MacConfig,
     /// IPv6 parameters; `router` is taken from the role.
     pub net: NetConfig,
@@ -651,8 +652,9 @@ impl<'a, N: NdRole<'a>> Node<'a, N> {
         mac.pan_id = pan_id;
         mac.extended_address = eui64;
         mac.short_address = short_address;
-        mac.seed = seed;
-        let mac = Mac::new(mac, storage.mac_queue, storage.mac_dedup, storage.mac_links);
+        // One PRNG per node: the MAC draws from it too (DSN, backoffs).
+        let mut rng = Rng::new(seed ^ 0x6c6f_7770_616e);
+        let mac = Mac::new(mac, &mut rng, storage.mac_queue, storage.mac_dedup, storage.mac_links);
         let ll_addr = mac.source_address();
         net.router = matches!(role, Role::Router(_)) && !matches!(rpl.map(|r| r.role), Some(RplRole::Leaf));
         let mut iface = Interface::new(
@@ -690,7 +692,6 @@ impl<'a, N: NdRole<'a>> Node<'a, N> {
                 storage.rpl_routes,
             ))
         });
-        let mut rng = Rng::new(seed ^ 0x6c6f_7770_616e);
         let tag = rng.next_u64() as u16;
         Node {
             core: Core {
@@ -1110,7 +1111,7 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
     /// its datagram (the receiver cannot reassemble it, RFC 4944 §5.3), so
     /// the rest of that datagram is not handed over.
     fn mac_events<R: Radio + ?Sized>(&mut self, now: Instant, radio: &mut R) {
-        while let Some(done) = self.mac.poll(now, radio) {
+        while let Some(done) = self.mac.poll(now, radio, &mut self.rng) {
             let failed = !matches!(done.outcome, TxOutcome::Acked | TxOutcome::Sent);
             if let Some(rpl) = self.rpl.as_deref_mut() {
                 if !done.dst.is_broadcast() {
