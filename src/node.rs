@@ -48,7 +48,9 @@ use core::net::Ipv6Addr;
 use crate::lowpan::frag::{Reassembler as LowpanReassembler, ReassemblySlot};
 use crate::lowpan::{Context, Contexts, Encoded, MAX_COMPRESSED_HEADERS, Received, Receiver, encode};
 use crate::mac::{DedupEntry, LinkStats, Mac, MacConfig, MacStats, Rng, RxAction, TxOutcome, TxSlot};
-use crate::nd::{self, Host, HostConfig, HostEvent, NdInput, Neighbor, Router, RouterAddrs, RouterConfig};
+use crate::nd::{
+    self, AbroConfig, Host, HostConfig, HostEvent, NdInput, Neighbor, Router, RouterAddrs, RouterConfig,
+};
 
 use crate::net::{AddrEntry, FragSlot, Ingress, Interface, NetConfig, NetStats, NextHop, Route};
 use crate::radio::{MAX_PSDU_LEN, Radio};
@@ -62,7 +64,7 @@ use crate::time::{Duration, Instant, earliest};
 use crate::wire::ieee802154::{Address, FrameType};
 use crate::wire::ipv6::options::RplOption;
 use crate::wire::ipv6::{self, AddressExt, IpProtocol};
-use crate::wire::ndisc::{AuthoritativeBorderRouter, PrefixInfoFlags, PrefixInformation};
+use crate::wire::ndisc::{PrefixInfoFlags, PrefixInformation};
 use crate::wire::{icmpv6, udp};
 
 /// Frames taken from the radio in one `poll`: bounds the work per call.
@@ -972,13 +974,11 @@ fn router_config(iface: &mut NodeNet<'_>, s: &RouterSettings) -> RouterConfig {
     if s.router_lifetime != 0 {
         rc.router_lifetime = s.router_lifetime;
     }
-    let mut first = None;
+    let mut formed = false;
     for &(prefix, len) in &s.prefixes {
         // The router answers plain NS for this address without a list of
         // its own (nd::RouterConfig::prefixes): the same prefix + IID.
-        if let Ok(addr) = iface.addrs_mut().add_prefix(Instant::ZERO, prefix, Duration::MAX, Duration::MAX) {
-            first = first.or(Some(addr));
-        }
+        formed |= iface.addrs_mut().add_prefix(Instant::ZERO, prefix, Duration::MAX, Duration::MAX).is_ok();
         let _ = rc.prefixes.push(PrefixInformation {
             prefix_len: len,
             flags: PrefixInfoFlags(PrefixInfoFlags::AUTONOMOUS),
@@ -992,9 +992,10 @@ fn router_config(iface: &mut NodeNet<'_>, s: &RouterSettings) -> RouterConfig {
         // RFC 6775 §4.2: the longest valid lifetime a 6CO carries.
         rc.contexts.set(cid, Some(Context { prefix, prefix_len: len, compress: true }), u16::MAX);
     }
-    if let Some(address) = first {
-        rc.abro =
-            Some(AuthoritativeBorderRouter { version_low: 1, version_high: 0, valid_lifetime: 0, address });
+    if formed {
+        // RFC 6775 §4.3: the router is its own 6LBR; the ABRO carries the
+        // address it forms in its first prefix (nd::RouterAddrs).
+        rc.abro = Some(AbroConfig { version_low: 1, version_high: 0, valid_lifetime: 0 });
     }
     rc
 }
@@ -1260,7 +1261,7 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
             packet
         };
         let busy = self.pending.is_some();
-        let me = RouterAddrs { ll_addr: self.ll_addr(), link_local: self.net.addrs().link_local() };
+        let me = RouterAddrs::new(self.ll_addr(), self.net.addrs().link_local());
         let nd = &self.nd;
         let original = packet.as_ptr();
         let mut port_unreachable = false;

@@ -14,12 +14,13 @@ use core::net::Ipv6Addr;
 use super::neighbor::{Neighbor, NeighborTable, RegisterOutcome, Rovr};
 use super::{
     ALL_NODES, Aro, HOP_LIMIT, MAX_CONTEXTS, MAX_PREFIXES, NdInput, NdMessage, NdStats, Transmit,
-    link_local_from_eui64, minutes, sllao_of,
+    addr_from_prefix, link_local_from_eui64, minutes, sllao_of,
 };
 use crate::lowpan::{Context, ContextTable};
 use crate::mac::Slots;
 use crate::time::Instant;
 use crate::wire::ieee802154::Address;
+use crate::wire::ipv6::AddressExt;
 use crate::wire::ndisc::{
     self, ArStatus, AuthoritativeBorderRouter, NeighborFlags, PrefixInfoFlags, PrefixInformation,
 };
@@ -35,6 +36,33 @@ pub struct RouterAddrs {
     /// Our link-local address: the source of RAs and NAs. Its IID is the
     /// IID of our other addresses.
     pub link_local: Ipv6Addr,
+    /// The 6LBR address the ABRO carries (RFC 6775 §4.3), for a router
+    /// that relays another 6LBR's ABRO. `None`: the router is its own
+    /// 6LBR, and the ABRO carries the address it forms in the first of
+    /// [`RouterConfig::prefixes`] with the A flag (the first such address
+    /// that is a global unicast one); without one, RAs carry no ABRO.
+    pub border_router: Option<Ipv6Addr>,
+}
+
+impl RouterAddrs {
+    /// A router that is its own 6LBR ([`RouterAddrs::border_router`]
+    /// `None`).
+    pub const fn new(ll_addr: Address, link_local: Ipv6Addr) -> Self {
+        RouterAddrs { ll_addr, link_local, border_router: None }
+    }
+}
+
+/// The ABRO a router puts in its RAs (RFC 6775 §4.3) without the 6LBR
+/// address, which [`RouterAddrs`] gives: 6 bytes instead of 22.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AbroConfig {
+    /// Low 16 bits of the version number.
+    pub version_low: u16,
+    /// High 16 bits of the version number.
+    pub version_high: u16,
+    /// Valid lifetime in units of 60 seconds (0: the default of 10,000
+    /// minutes).
+    pub valid_lifetime: u16,
 }
 
 /// What a router advertises and answers for.
@@ -55,8 +83,9 @@ pub struct RouterConfig {
     /// node compresses with.
     pub contexts: AdvContexts,
     /// The ABRO put in RAs (RFC 6775 §4.3: required in RAs of a 6LR in a
-    /// route-over network).
-    pub abro: Option<AuthoritativeBorderRouter>,
+    /// route-over network); its 6LBR address is
+    /// [`RouterAddrs::border_router`] or our own.
+    pub abro: Option<AbroConfig>,
 }
 
 impl RouterConfig {
@@ -271,6 +300,29 @@ impl<S: Slots<Neighbor>> Router<S> {
                     .any(|p| p.flags.autonomous() && p.prefix.octets()[..8] == a[..8]))
     }
 
+    /// The ABRO for our RAs (RFC 6775 §4.3): the configured version and
+    /// lifetime with the 6LBR address of `me` or, when we are the 6LBR,
+    /// the one we form in the first advertised prefix with the A flag
+    /// (RFC 4862 §5.5.3, as [`Router::is_ours`] answers for it).
+    fn abro(&self, me: &RouterAddrs) -> Option<AuthoritativeBorderRouter> {
+        let a = self.config.abro?;
+        let address = me.border_router.or_else(|| {
+            let iid: [u8; 8] = me.link_local.octets()[8..].try_into().ok()?;
+            self.config
+                .prefixes
+                .iter()
+                .filter(|p| p.flags.autonomous())
+                .map(|p| addr_from_prefix(p.prefix, iid))
+                .find(|x| !(x.is_multicast() || x.is_unspecified() || x.is_loopback() || x.is_link_local()))
+        })?;
+        Some(AuthoritativeBorderRouter {
+            version_low: a.version_low,
+            version_high: a.version_high,
+            valid_lifetime: a.valid_lifetime,
+            address,
+        })
+    }
+
     /// Processes a received ND message for a router whose addresses are
     /// `me`; returns the answer to send, if any (an RA for an RS, an NA for
     /// an NS).
@@ -304,6 +356,7 @@ impl<S: Slots<Neighbor>> Router<S> {
                     (input.src, ll)
                 };
                 self.stats.ra_sent += 1;
+                let abro = self.abro(me);
                 let c = &self.config;
                 Some(Transmit {
                     src: me.link_local,
@@ -315,7 +368,7 @@ impl<S: Slots<Neighbor>> Router<S> {
                         sllao: me.ll_addr,
                         prefixes: &c.prefixes,
                         contexts: &c.contexts,
-                        abro: c.abro,
+                        abro,
                     },
                 })
             }
@@ -477,7 +530,7 @@ mod tests {
     }
 
     fn me() -> RouterAddrs {
-        RouterAddrs { ll_addr: Address::Short([0, 1]), link_local: "fe80::ff:fe00:1".parse().unwrap() }
+        RouterAddrs::new(Address::Short([0, 1]), "fe80::ff:fe00:1".parse().unwrap())
     }
 
     fn input<'a>(src: &str, repr: ndisc::Repr<'a>) -> NdInput<'a> {
@@ -582,6 +635,46 @@ mod tests {
                 (4, true, 5, c(4, true).prefix)
             ]
         );
+    }
+
+    /// The ABRO's 6LBR address: ours in the first A prefix (RFC 6775 §4.3,
+    /// the router being its own 6LBR), or the one given (a relayed 6LBR);
+    /// none without either.
+    #[test]
+    fn abro_address_derived_or_given() {
+        let abro_of = |r: &mut Router<[Neighbor; 4]>, me: &RouterAddrs| {
+            let rs = ndisc::Repr::RouterSolicit { options: Options::EMPTY };
+            let t = r.process(Instant::ZERO, me, &input("::", rs)).unwrap();
+            let NdMessage::RouterAdvert { abro, .. } = t.msg else { panic!() };
+            abro
+        };
+        let mut r = router();
+        assert_eq!(abro_of(&mut r, &me()), None, "no AbroConfig: no ABRO");
+        // A PIO without the A flag first: skipped.
+        let mut c = RouterConfig::new();
+        c.prefixes
+            .push(PrefixInformation {
+                prefix_len: 64,
+                flags: PrefixInfoFlags(PrefixInfoFlags::ON_LINK),
+                valid_lifetime: u32::MAX,
+                preferred_lifetime: u32::MAX,
+                prefix: "2001:db8:9::".parse().unwrap(),
+            })
+            .unwrap();
+        for p in r.config().prefixes.iter() {
+            c.prefixes.push(p).unwrap();
+        }
+        c.abro = Some(AbroConfig { version_low: 7, version_high: 1, valid_lifetime: 30 });
+        let mut r = Router::new(c, [Neighbor::EMPTY; 4]);
+        let a = abro_of(&mut r, &me()).unwrap();
+        assert_eq!(a.address, "2001:db8::ff:fe00:1".parse::<Ipv6Addr>().unwrap());
+        assert_eq!((a.version(), a.valid_lifetime), (0x1_0007, 30));
+        let other: Ipv6Addr = "2001:db8:1::1".parse().unwrap();
+        let given = RouterAddrs { border_router: Some(other), ..me() };
+        assert_eq!(abro_of(&mut r, &given).unwrap().address, other);
+        r.config_mut().prefixes.clear();
+        assert_eq!(abro_of(&mut r, &me()), None, "no A prefix, no address given");
+        assert_eq!(abro_of(&mut r, &given).unwrap().address, other);
     }
 
     #[test]
