@@ -494,7 +494,7 @@ mod role {
             self.router.poll_at()
         }
         fn stats(&self) -> nd::NdStats {
-            *self.router.stats()
+            self.router.stats()
         }
     }
 
@@ -566,7 +566,7 @@ mod role {
         fn stats(&self) -> nd::NdStats {
             match &self.0 {
                 AnyInner::Host(h) => *h.stats(),
-                AnyInner::Router(r) => *r.router.stats(),
+                AnyInner::Router(r) => r.router.stats(),
             }
         }
     }
