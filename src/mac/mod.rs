@@ -379,7 +379,7 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
     }
 
     /// The configuration, as the MAC keeps it (see [`MacConfig`]'s
-    /// durations and seed there).
+    /// durations there).
     pub fn config(&self) -> MacConfig {
         self.config.config()
     }
