@@ -48,7 +48,9 @@ use core::net::Ipv6Addr;
 use crate::lowpan::frag::{Reassembler as LowpanReassembler, ReassemblySlot};
 use crate::lowpan::{Context, Contexts, Encoded, MAX_COMPRESSED_HEADERS, Received, Receiver, encode};
 use crate::mac::{DedupEntry, LinkStats, Mac, MacConfig, MacStats, Rng, RxAction, TxOutcome, TxSlot};
-use crate::nd::{self, Host, HostConfig, HostEvent, NdInput, Neighbor, Router, RouterConfig};
+use crate::nd::{
+    self, AbroConfig, Host, HostConfig, HostEvent, NdInput, Neighbor, Router, RouterAddrs, RouterConfig,
+};
 
 use crate::net::{AddrEntry, FragSlot, Ingress, Interface, NetConfig, NetStats, NextHop, Route};
 use crate::radio::{MAX_PSDU_LEN, Radio};
@@ -62,7 +64,7 @@ use crate::time::{Duration, Instant, earliest};
 use crate::wire::ieee802154::{Address, FrameType};
 use crate::wire::ipv6::options::RplOption;
 use crate::wire::ipv6::{self, AddressExt, IpProtocol};
-use crate::wire::ndisc::{AuthoritativeBorderRouter, PrefixInfoFlags, PrefixInformation};
+use crate::wire::ndisc::{PrefixInfoFlags, PrefixInformation};
 use crate::wire::{icmpv6, udp};
 
 /// Frames taken from the radio in one `poll`: bounds the work per call.
@@ -108,10 +110,11 @@ pub struct NodeConfig {
     pub pan_id: u16,
     /// Host or router.
     pub role: Role,
-    /// Seed of the node's PRNG (CSMA backoffs, ND jitter, datagram tags).
+    /// Seed of the node's one PRNG (MAC sequence numbers and CSMA
+    /// backoffs, ND and RPL jitter, datagram tags).
     pub seed: u64,
-    /// MAC parameters; its addresses, PAN ID and seed are taken from the
-    /// fields above.
+    /// MAC parameters; its addresses and PAN ID are taken from the fields
+    /// above.
     pub mac: MacConfig,
     /// IPv6 parameters; `router` is taken from the role.
     pub net: NetConfig,
@@ -390,7 +393,13 @@ mod role {
         fn contexts(&self) -> Contexts<'_>;
         /// The link-layer address of a neighbour ND knows about.
         fn neighbour_lladdr(&self, ip: &Ipv6Addr) -> Option<Address>;
-        fn process(&mut self, now: Instant, input: &NdInput<'_>) -> Option<nd::Transmit<'_>>;
+        /// `me`: the node's addresses (routers answer with them).
+        fn process(
+            &mut self,
+            now: Instant,
+            me: &RouterAddrs,
+            input: &NdInput<'_>,
+        ) -> Option<nd::Transmit<'_>>;
         /// Expiries (routers: registrations).
         fn expire(&mut self, now: Instant);
         /// A message to send (hosts: RS, NS+ARO).
@@ -417,7 +426,12 @@ mod role {
         fn neighbour_lladdr(&self, ip: &Ipv6Addr) -> Option<Address> {
             self.router_lladdr(ip)
         }
-        fn process(&mut self, now: Instant, input: &NdInput<'_>) -> Option<nd::Transmit<'_>> {
+        fn process(
+            &mut self,
+            now: Instant,
+            _: &RouterAddrs,
+            input: &NdInput<'_>,
+        ) -> Option<nd::Transmit<'_>> {
             Host::process(self, now, input)
         }
         fn expire(&mut self, _: Instant) {}
@@ -437,14 +451,14 @@ mod role {
 
     impl<'a> RoleImpl<'a> for RouterRole<'a> {
         /// A host configuration makes a router with default settings.
-        fn build(role: Role, hc: HostConfig, iface: &mut NodeNet<'a>, neighbors: &'a mut [Neighbor]) -> Self {
+        fn build(role: Role, _: HostConfig, iface: &mut NodeNet<'a>, neighbors: &'a mut [Neighbor]) -> Self {
             let settings = match role {
                 Role::Router(s) => s,
                 Role::Host => RouterSettings::default(),
             };
             // RFC 4291 §2.7.1: routers listen to all-routers (RS go there).
             let _ = iface.addrs_mut().join(ipv6::ALL_ROUTERS);
-            let rc = router_config(iface, hc.ll_addr, &settings);
+            let rc = router_config(iface, &settings);
             RouterRole { router: Router::new(rc, neighbors) }
         }
         fn host(&self) -> Option<&Host> {
@@ -459,8 +473,13 @@ mod role {
         fn neighbour_lladdr(&self, ip: &Ipv6Addr) -> Option<Address> {
             self.router.table().lladdr(ip)
         }
-        fn process(&mut self, now: Instant, input: &NdInput<'_>) -> Option<nd::Transmit<'_>> {
-            self.router.process(now, input)
+        fn process(
+            &mut self,
+            now: Instant,
+            me: &RouterAddrs,
+            input: &NdInput<'_>,
+        ) -> Option<nd::Transmit<'_>> {
+            self.router.process(now, me, input)
         }
         fn expire(&mut self, now: Instant) {
             self.router.poll(now);
@@ -475,7 +494,7 @@ mod role {
             self.router.poll_at()
         }
         fn stats(&self) -> nd::NdStats {
-            *self.router.stats()
+            self.router.stats()
         }
     }
 
@@ -510,10 +529,15 @@ mod role {
                 AnyInner::Router(r) => r.neighbour_lladdr(ip),
             }
         }
-        fn process(&mut self, now: Instant, input: &NdInput<'_>) -> Option<nd::Transmit<'_>> {
+        fn process(
+            &mut self,
+            now: Instant,
+            me: &RouterAddrs,
+            input: &NdInput<'_>,
+        ) -> Option<nd::Transmit<'_>> {
             match &mut self.0 {
                 AnyInner::Host(h) => h.process(now, input),
-                AnyInner::Router(r) => r.router.process(now, input),
+                AnyInner::Router(r) => r.router.process(now, me, input),
             }
         }
         fn expire(&mut self, now: Instant) {
@@ -542,7 +566,7 @@ mod role {
         fn stats(&self) -> nd::NdStats {
             match &self.0 {
                 AnyInner::Host(h) => *h.stats(),
-                AnyInner::Router(r) => *r.router.stats(),
+                AnyInner::Router(r) => r.router.stats(),
             }
         }
     }
@@ -630,8 +654,9 @@ impl<'a, N: NdRole<'a>> Node<'a, N> {
         mac.pan_id = pan_id;
         mac.extended_address = eui64;
         mac.short_address = short_address;
-        mac.seed = seed;
-        let mac = Mac::new(mac, storage.mac_queue, storage.mac_dedup, storage.mac_links);
+        // One PRNG per node: the MAC draws from it too (DSN, backoffs).
+        let mut rng = Rng::new(seed ^ 0x6c6f_7770_616e);
+        let mac = Mac::new(mac, &mut rng, storage.mac_queue, storage.mac_dedup, storage.mac_links);
         let ll_addr = mac.source_address();
         net.router = matches!(role, Role::Router(_)) && !matches!(rpl.map(|r| r.role), Some(RplRole::Leaf));
         let mut iface = Interface::new(
@@ -664,7 +689,6 @@ impl<'a, N: NdRole<'a>> Node<'a, N> {
             }
             &mut *state.0.insert(Rpl::new(c, storage.rpl_parents, storage.rpl_routes))
         });
-        let mut rng = Rng::new(seed ^ 0x6c6f_7770_616e);
         let tag = rng.next_u64() as u16;
         Node {
             core: Core {
@@ -940,19 +964,16 @@ impl<'a, N: NdRole<'a>> Node<'a, N> {
 
 /// The router's ND configuration (with the contexts it compresses with) from
 /// its settings; forms its own global addresses.
-fn router_config(iface: &mut NodeNet<'_>, ll_addr: Address, s: &RouterSettings) -> RouterConfig {
-    let link_local = iface.addrs().link_local();
-    let mut rc = RouterConfig::new(ll_addr, link_local);
+fn router_config(iface: &mut NodeNet<'_>, s: &RouterSettings) -> RouterConfig {
+    let mut rc = RouterConfig::new();
     if s.router_lifetime != 0 {
         rc.router_lifetime = s.router_lifetime;
     }
-    let mut first = None;
+    let mut formed = false;
     for &(prefix, len) in &s.prefixes {
         // The router answers plain NS for this address without a list of
         // its own (nd::RouterConfig::prefixes): the same prefix + IID.
-        if let Ok(addr) = iface.addrs_mut().add_prefix(Instant::ZERO, prefix, Duration::MAX, Duration::MAX) {
-            first = first.or(Some(addr));
-        }
+        formed |= iface.addrs_mut().add_prefix(Instant::ZERO, prefix, Duration::MAX, Duration::MAX).is_ok();
         let _ = rc.prefixes.push(PrefixInformation {
             prefix_len: len,
             flags: PrefixInfoFlags(PrefixInfoFlags::AUTONOMOUS),
@@ -966,9 +987,10 @@ fn router_config(iface: &mut NodeNet<'_>, ll_addr: Address, s: &RouterSettings) 
         // RFC 6775 §4.2: the longest valid lifetime a 6CO carries.
         rc.contexts.set(cid, Some(Context { prefix, prefix_len: len, compress: true }), u16::MAX);
     }
-    if let Some(address) = first {
-        rc.abro =
-            Some(AuthoritativeBorderRouter { version_low: 1, version_high: 0, valid_lifetime: 0, address });
+    if formed {
+        // RFC 6775 §4.3: the router is its own 6LBR; the ABRO carries the
+        // address it forms in its first prefix (nd::RouterAddrs).
+        rc.abro = Some(AbroConfig { version_low: 1, version_high: 0, valid_lifetime: 0 });
     }
     rc
 }
@@ -1085,7 +1107,7 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
     /// its datagram (the receiver cannot reassemble it, RFC 4944 §5.3), so
     /// the rest of that datagram is not handed over.
     fn mac_events<R: Radio + ?Sized>(&mut self, now: Instant, radio: &mut R) {
-        while let Some(done) = self.mac.poll(now, radio) {
+        while let Some(done) = self.mac.poll(now, radio, &mut self.rng) {
             let failed = !matches!(done.outcome, TxOutcome::Acked | TxOutcome::Sent);
             if let Some(rpl) = self.rpl.as_deref_mut() {
                 if !done.dst.is_broadcast() {
@@ -1234,6 +1256,7 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
             packet
         };
         let busy = self.pending.is_some();
+        let me = RouterAddrs::new(self.ll_addr(), self.net.addrs().link_local());
         let nd = &self.nd;
         let original = packet.as_ptr();
         let mut port_unreachable = false;
@@ -1253,7 +1276,7 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
                     now,
                     pkt,
                     ll_src,
-                    &mut self.nd,
+                    (&mut self.nd, &me),
                     &mut self.sockets,
                     &mut self.stats,
                     &mut self.events,
@@ -1290,7 +1313,7 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
         now: Instant,
         pkt: &[u8],
         ll_src: Address,
-        nd: &mut N,
+        (nd, me): (&mut N, &RouterAddrs),
         sockets: &mut SocketSet<'a, &'a mut [SocketSlot<'a>]>,
         stats: &mut Counters,
         events: &mut Ring<NodeEvent, EVENT_CAPACITY>,
@@ -1339,7 +1362,7 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
                     icmpv6::Repr::Ndisc(repr) => {
                         bump(&mut stats.rx_nd);
                         let input = NdInput { src, dst, hop_limit: hlim, ll_src, repr };
-                        let reply = nd.process(now, &input).map(|t| Self::emit_nd(&t, out));
+                        let reply = nd.process(now, me, &input).map(|t| Self::emit_nd(&t, out));
                         if let Some(Some((len, ll_dst))) = reply {
                             *pending = PendingTx::new(len, ll_dst, 0);
                         } else if reply.is_some() {

@@ -5,13 +5,15 @@
 //! while another node's frame is on the air. A loss function decides, per
 //! (sender, receiver, frame), whether a frame arrives.
 
-use sixlo::mac::{Handle, Mac, MacConfig, MacError, RxAction, TxDone, TxOutcome};
+use sixlo::mac::{Handle, Mac, MacConfig, MacError, Rng, RxAction, TxDone, TxOutcome};
 use sixlo::radio::{MemRadio, RadioCaps, TURNAROUND, airtime};
 use sixlo::time::{Duration, Instant};
 use sixlo::wire::ieee802154::{Address, FrameRepr, FrameType};
 
 struct Node {
     mac: Mac,
+    /// The node's PRNG, which its MAC draws from.
+    rng: Rng,
     radio: MemRadio,
     /// (source, payload) of delivered frames.
     delivered: Vec<(Address, Vec<u8>)>,
@@ -41,12 +43,11 @@ fn addr(i: usize) -> Address {
     Address::Short([0, i as u8 + 1])
 }
 
-fn config(i: usize, seed: u64) -> MacConfig {
+fn config(i: usize) -> MacConfig {
     MacConfig {
         pan_id: 0xbeef,
         short_address: Some([0, i as u8 + 1]),
         extended_address: [2, 0, 0, 0, 0, 0, 0, i as u8 + 1],
-        seed: seed * 100 + i as u64,
         ..MacConfig::default()
     }
 }
@@ -59,12 +60,13 @@ impl Net {
     fn with_config(n: usize, seed: u64, link: Loss, tweak: impl Fn(&mut MacConfig)) -> Self {
         let nodes = (0..n)
             .map(|i| {
-                let mut c = config(i, seed);
+                let mut c = config(i);
                 tweak(&mut c);
                 let mut radio = MemRadio::new(RadioCaps::NONE);
-                let mac = Mac::with_default_storage(c);
+                let mut rng = Rng::new(seed * 100 + i as u64);
+                let mac = Mac::with_default_storage(c, &mut rng);
                 mac.configure_radio(&mut radio);
-                Node { mac, radio, delivered: Vec::new(), done: Vec::new() }
+                Node { mac, rng, radio, delivered: Vec::new(), done: Vec::new() }
             })
             .collect();
         Net { nodes, now: Instant::ZERO, flights: Vec::new(), log: Vec::new(), link }
@@ -96,7 +98,7 @@ impl Net {
                 self.nodes[i].radio.busy = self.busy_for(i);
                 let now = self.now;
                 let node = &mut self.nodes[i];
-                if let Some(d) = node.mac.poll(now, &mut node.radio) {
+                if let Some(d) = node.mac.poll(now, &mut node.radio, &mut node.rng) {
                     node.done.push(d);
                 }
                 self.drain_sent(i);

@@ -7,13 +7,14 @@ use core::net::Ipv6Addr;
 use sixlo::lowpan::Context;
 use sixlo::mac::Rng;
 use sixlo::nd::host::HostEvent;
-use sixlo::nd::{Host, HostConfig, NdInput, Neighbor, Router, RouterConfig, Transmit, link_local_from_eui64};
+use sixlo::nd::{
+    AbroConfig, Host, HostConfig, NdInput, Neighbor, Router, RouterAddrs, RouterConfig, Transmit,
+    link_local_from_eui64,
+};
 use sixlo::time::{Duration, Instant};
 use sixlo::wire::icmpv6::{self, Message};
 use sixlo::wire::ieee802154::Address;
-use sixlo::wire::ndisc::{
-    self, ArStatus, AuthoritativeBorderRouter, NdiscOption, PrefixInfoFlags, PrefixInformation,
-};
+use sixlo::wire::ndisc::{self, ArStatus, NdiscOption, PrefixInfoFlags, PrefixInformation};
 
 const H1: [u8; 8] = [0x00, 0x12, 0x4b, 0x00, 0x00, 0x00, 0x00, 0x01];
 const H2: [u8; 8] = [0x00, 0x12, 0x4b, 0x00, 0x00, 0x00, 0x00, 0x02];
@@ -60,7 +61,7 @@ fn input(p: &Pkt, ll_src: Address) -> NdInput<'_> {
 }
 
 fn router_config() -> RouterConfig {
-    let mut c = RouterConfig::new(Address::Extended(R), link_local_from_eui64(R));
+    let mut c = RouterConfig::new();
     c.prefixes
         .push(PrefixInformation {
             prefix_len: 64,
@@ -71,12 +72,8 @@ fn router_config() -> RouterConfig {
         })
         .unwrap();
     assert!(c.contexts.set(0, Some(Context { prefix: prefix(), prefix_len: 64, compress: true }), 600));
-    c.abro = Some(AuthoritativeBorderRouter {
-        version_low: 1,
-        version_high: 0,
-        valid_lifetime: 0,
-        address: global(R),
-    });
+    // The ABRO's 6LBR address: global(R), formed in the prefix.
+    c.abro = Some(AbroConfig { version_low: 1, version_high: 0, valid_lifetime: 0 });
     c
 }
 
@@ -116,7 +113,8 @@ impl<const N: usize> Net<N> {
                     continue;
                 }
                 let ll = self.hosts[i].config().ll_addr;
-                let answer = self.router.process(now, &input(&p, ll)).map(|t| to_pkt(&t));
+                let me = RouterAddrs::new(Address::Extended(R), link_local_from_eui64(R));
+                let answer = self.router.process(now, &me, &input(&p, ll)).map(|t| to_pkt(&t));
                 if let Some(a) = answer {
                     // Deliver to the host whose link-layer address it is.
                     let to = self.hosts.iter().position(|h| h.config().ll_addr == a.ll_dst).unwrap();

@@ -40,8 +40,9 @@
 //! 8 duplicate filter entries and 8 neighbours; [`Mac::with_default_storage`]
 //! uses them. See [`queue`], [`dedup`] and [`links`] for each policy when full.
 //!
-//! Randomness (backoff draws) comes from [`rng::Rng`] seeded with
-//! [`MacConfig::seed`].
+//! Randomness (the initial DSN, backoff draws) comes from an [`rng::Rng`]
+//! the caller lends to [`Mac::new`] and [`Mac::poll`]: a node has one
+//! PRNG, seeded from its configuration, and the MAC keeps none.
 
 pub mod csma;
 pub mod dedup;
@@ -71,9 +72,7 @@ impl<T, S: AsRef<[T]> + AsMut<[T]>> Slots<T> for S {}
 /// 2.4 GHz O-QPSK PHY.
 ///
 /// The MAC keeps its four durations to the microsecond up to about 71.6
-/// minutes (`u32::MAX` µs); a longer one is taken as 71.6 minutes. It uses
-/// `seed` once, at [`Mac::new`], and does not keep it: [`Mac::config`]
-/// reads it back as 0.
+/// minutes (`u32::MAX` µs); a longer one is taken as 71.6 minutes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MacConfig {
     /// Our PAN ID.
@@ -110,8 +109,6 @@ pub struct MacConfig {
     pub hw_tx_timeout: Duration,
     /// Deliver frames for other nodes too (never ACKed).
     pub promiscuous: bool,
-    /// PRNG seed for backoffs.
-    pub seed: u64,
 }
 
 impl Default for MacConfig {
@@ -133,7 +130,6 @@ impl Default for MacConfig {
             purge_on_failure: true,
             hw_tx_timeout: Duration::from_millis(100),
             promiscuous: false,
-            seed: 1,
         }
     }
 }
@@ -151,8 +147,7 @@ impl MacConfig {
 /// The [`MacConfig`] as the MAC keeps it: 40 bytes instead of 64. Its four
 /// durations are `u32` microseconds, exact to the microsecond up to 71
 /// minutes (longer ones are kept as 71 minutes: far past any ACK wait,
-/// backoff, radio timeout or duplicate window), and the seed, used once
-/// by [`Mac::new`], is not kept.
+/// backoff, radio timeout or duplicate window).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Params {
     extended_address: [u8; 8],
@@ -227,7 +222,6 @@ impl Params {
             purge_on_failure: self.purge_on_failure,
             hw_tx_timeout: self.hw_tx_timeout.get(),
             promiscuous: self.promiscuous,
-            seed: 0,
         }
     }
 
@@ -339,7 +333,6 @@ enum TxState {
 #[derive(Debug, Clone)]
 pub struct Mac<Q = [TxSlot; 4], D = [DedupEntry; 8], L = [LinkStats; 8]> {
     config: Params,
-    rng: Rng,
     queue: TxQueue<Q>,
     /// The number of the next enqueued frame; its low byte is the frame's
     /// DSN (see [`TxQueue`]).
@@ -352,21 +345,20 @@ pub struct Mac<Q = [TxSlot; 4], D = [DedupEntry; 8], L = [LinkStats; 8]> {
 }
 
 impl Mac {
-    /// A MAC with the default capacities (4 frames, 8 sources, 8 neighbours).
-    pub fn with_default_storage(config: MacConfig) -> Self {
-        Mac::new(config, [TxSlot::EMPTY; 4], [DedupEntry::EMPTY; 8], [LinkStats::EMPTY; 8])
+    /// A MAC with the default capacities (4 frames, 8 sources, 8 neighbours);
+    /// the initial DSN is drawn from `rng`.
+    pub fn with_default_storage(config: MacConfig, rng: &mut Rng) -> Self {
+        Mac::new(config, rng, [TxSlot::EMPTY; 4], [DedupEntry::EMPTY; 8], [LinkStats::EMPTY; 8])
     }
 }
 
 impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
     /// A MAC over the given storage (cleared). The first DSN is drawn from
-    /// the PRNG, as §8.4.3.1 asks for a random initial macDsn.
-    pub fn new(config: MacConfig, queue: Q, dedup: D, links: L) -> Self {
-        let mut rng = Rng::new(config.seed);
+    /// `rng`, as §8.4.3.1 asks for a random initial macDsn.
+    pub fn new(config: MacConfig, rng: &mut Rng, queue: Q, dedup: D, links: L) -> Self {
         let dsn = rng.next_u64() as u8;
         Mac {
             config: Params::new(&config),
-            rng,
             queue: TxQueue::new(queue),
             order: u32::from(dsn),
             dedup: DedupTable::new(dedup),
@@ -387,7 +379,7 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
     }
 
     /// The configuration, as the MAC keeps it (see [`MacConfig`]'s
-    /// durations and seed there).
+    /// durations there).
     pub fn config(&self) -> MacConfig {
         self.config.config()
     }
@@ -460,13 +452,14 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
     }
 
     /// Advances backoffs, transmissions and ACK waits due at `now`, and
-    /// returns one finished frame, if any. Bounded work; never panics.
-    pub fn poll<R: Radio + ?Sized>(&mut self, now: Instant, radio: &mut R) -> Option<TxDone> {
+    /// returns one finished frame, if any; backoffs are drawn from `rng`
+    /// (the node's PRNG). Bounded work; never panics.
+    pub fn poll<R: Radio + ?Sized>(&mut self, now: Instant, radio: &mut R, rng: &mut Rng) -> Option<TxDone> {
         let caps = radio.caps();
         // A few transitions at most: backoff → CCA → transmit, or
         // give-up → next frame's backoff.
         for _ in 0..4 {
-            if !self.step(now, radio, caps) {
+            if !self.step(now, radio, caps, rng) {
                 break;
             }
         }
@@ -494,7 +487,13 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
         }
     }
 
-    fn step<R: Radio + ?Sized>(&mut self, now: Instant, radio: &mut R, caps: RadioCaps) -> bool {
+    fn step<R: Radio + ?Sized>(
+        &mut self,
+        now: Instant,
+        radio: &mut R,
+        caps: RadioCaps,
+        rng: &mut Rng,
+    ) -> bool {
         // The frame in flight, or the next to go (see `TxState`).
         let Some(slot) = self.queue.head(self.order) else {
             self.tx = TxState::Idle;
@@ -502,7 +501,7 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
         };
         match self.tx {
             TxState::Idle => {
-                self.begin_csma(slot, now, caps);
+                self.begin_csma(slot, now, caps, rng);
                 true
             }
             TxState::Backoff { mut csma, until } => {
@@ -513,7 +512,7 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
                 if caps.hw_csma || radio.clear_channel() {
                     self.transmit(slot, now, radio, caps);
                 } else if csma.busy(self.config.max_be, self.config.max_csma_backoffs) {
-                    let until = now + csma.delay(self.config.unit_backoff.get(), &mut self.rng);
+                    let until = now + csma.delay(self.config.unit_backoff.get(), rng);
                     self.tx = TxState::Backoff { csma, until };
                 } else {
                     self.stats.csma_fail = self.stats.csma_fail.wrapping_add(1);
@@ -532,7 +531,7 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
                 if now < deadline {
                     return false;
                 }
-                self.attempt_failed(slot, now, caps);
+                self.attempt_failed(slot, now, caps, rng);
                 true
             }
             TxState::WaitRadio { deadline } => {
@@ -556,7 +555,7 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
                         self.finish(slot, if ack { TxOutcome::Acked } else { TxOutcome::Sent }, now)
                     }
                     TxStatus::NoAck if caps.hw_retries => self.finish(slot, TxOutcome::NoAck, now),
-                    TxStatus::NoAck => self.attempt_failed(slot, now, caps),
+                    TxStatus::NoAck => self.attempt_failed(slot, now, caps, rng),
                     TxStatus::ChannelBusy => {
                         self.stats.csma_fail = self.stats.csma_fail.wrapping_add(1);
                         self.finish(slot, TxOutcome::ChannelBusy, now);
@@ -577,7 +576,7 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
         }
     }
 
-    fn begin_csma(&mut self, slot: usize, now: Instant, caps: RadioCaps) {
+    fn begin_csma(&mut self, slot: usize, now: Instant, caps: RadioCaps, rng: &mut Rng) {
         let mut csma = Csma::begin(self.config.min_be, self.config.max_be);
         // A retransmission starts CSMA-CA afresh (§6.7.4.3) but, in sixlo,
         // with BE raised by one per transmission already made (capped at
@@ -587,8 +586,7 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
         // lines). Binary exponential backoff, as 802.11 does.
         let sent = self.queue.slot(slot).map_or(0, |s| s.attempts);
         csma.be = csma.be.saturating_add(sent).min(self.config.max_be.max(csma.be));
-        let until =
-            if caps.hw_csma { now } else { now + csma.delay(self.config.unit_backoff.get(), &mut self.rng) };
+        let until = if caps.hw_csma { now } else { now + csma.delay(self.config.unit_backoff.get(), rng) };
         self.tx = TxState::Backoff { csma, until };
     }
 
@@ -623,10 +621,10 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
 
     /// No ACK for the last transmission: retry (with a new CSMA-CA run,
     /// §6.7.4.3) or give up after macMaxFrameRetries.
-    fn attempt_failed(&mut self, slot: usize, now: Instant, caps: RadioCaps) {
+    fn attempt_failed(&mut self, slot: usize, now: Instant, caps: RadioCaps, rng: &mut Rng) {
         let attempts = self.queue.slot(slot).map_or(u8::MAX, |s| s.attempts);
         if attempts <= self.config.max_frame_retries {
-            self.begin_csma(slot, now, caps);
+            self.begin_csma(slot, now, caps, rng);
         } else {
             self.finish(slot, TxOutcome::NoAck, now);
         }

@@ -1,7 +1,8 @@
 //! A tiny deterministic PRNG (SplitMix64) for backoff draws.
 //!
-//! Not cryptographic. Seeded from [`super::MacConfig::seed`], so a
-//! simulation with the same seeds replays the same backoffs.
+//! Not cryptographic. A node has one, seeded from
+//! [`crate::node::NodeConfig::seed`] and lent to the MAC where it draws, so
+//! a simulation with the same seeds replays the same backoffs.
 
 /// SplitMix64 (Steele, Lea, Flood 2014): one 64-bit add and a mix per draw.
 #[derive(Debug, Clone)]

@@ -5,8 +5,14 @@ use crate::radio::{MemRadio, TxReport};
 
 const PEER: Address = Address::Short([0x00, 0x02]);
 
-fn cfg(seed: u64) -> MacConfig {
-    MacConfig { pan_id: 0x1234, short_address: Some([0, 1]), seed, ..MacConfig::default() }
+fn cfg() -> MacConfig {
+    MacConfig { pan_id: 0x1234, short_address: Some([0, 1]), ..MacConfig::default() }
+}
+
+/// A MAC with `config` and the PRNG (seeded with `seed`) it draws from.
+fn new_mac(config: MacConfig, seed: u64) -> (Mac, Rng) {
+    let mut rng = Rng::new(seed);
+    (Mac::with_default_storage(config, &mut rng), rng)
 }
 
 fn t(us: u64) -> Instant {
@@ -14,9 +20,9 @@ fn t(us: u64) -> Instant {
 }
 
 /// Polls at each deadline until a frame finishes; returns it and the time.
-fn run_until_done(mac: &mut Mac, radio: &mut MemRadio, mut now: Instant) -> (TxDone, Instant) {
+fn run_until_done(mac: &mut Mac, rng: &mut Rng, radio: &mut MemRadio, mut now: Instant) -> (TxDone, Instant) {
     for _ in 0..100 {
-        if let Some(d) = mac.poll(now, radio) {
+        if let Some(d) = mac.poll(now, radio, rng) {
             return (d, now);
         }
         now = mac.poll_at().expect("a deadline while a frame is pending").max(now);
@@ -26,12 +32,12 @@ fn run_until_done(mac: &mut Mac, radio: &mut MemRadio, mut now: Instant) -> (TxD
 
 #[test]
 fn enqueue_builds_data_frame() {
-    let mut mac = Mac::with_default_storage(cfg(1));
+    let (mut mac, mut rng) = new_mac(cfg(), 1);
     let dsn = mac.next_dsn();
     let mut radio = MemRadio::new(RadioCaps::NONE);
     mac.enqueue(&[1, 2, 3], PEER, true).unwrap();
     assert_eq!(mac.next_dsn(), dsn.wrapping_add(1));
-    let _ = run_until_done(&mut mac, &mut radio, t(0));
+    let _ = run_until_done(&mut mac, &mut rng, &mut radio, t(0));
     let sent = radio.take_sent().unwrap();
     // FC 0x9861: data, AR, PAN ID compression, short dst/src, 2006.
     let expected = [0x61, 0x98, dsn, 0x34, 0x12, 0x02, 0x00, 0x01, 0x00, 1, 2, 3];
@@ -40,7 +46,7 @@ fn enqueue_builds_data_frame() {
 
 #[test]
 fn enqueue_errors() {
-    let mut mac = Mac::with_default_storage(cfg(1));
+    let (mut mac, _) = new_mac(cfg(), 1);
     assert_eq!(mac.enqueue(&[0; 117], PEER, true), Err(MacError::TooLong));
     assert!(mac.enqueue(&[0; 116], PEER, true).is_ok(), "9-byte header + 116 = 125");
     assert_eq!(mac.enqueue(&[], Address::Absent, true), Err(MacError::InvalidAddress));
@@ -49,12 +55,12 @@ fn enqueue_errors() {
 
 #[test]
 fn csma_busy_channel_exponents_and_failure() {
-    let mut mac = Mac::with_default_storage(cfg(7));
+    let (mut mac, mut rng) = new_mac(cfg(), 7);
     let mut radio = MemRadio::new(RadioCaps::NONE);
     radio.busy = true;
     let h = mac.enqueue(b"x", PEER, true).unwrap();
     let mut now = t(1000);
-    assert_eq!(mac.poll(now, &mut radio), None);
+    assert_eq!(mac.poll(now, &mut radio, &mut rng), None);
     let mut bes = Vec::new();
     let mut done = None;
     for _ in 0..10 {
@@ -66,7 +72,7 @@ fn csma_busy_channel_exponents_and_failure() {
             assert!(wait <= ((1 << c.be) - 1) * 320, "backoff {wait} beyond BE {}", c.be);
             now = wake;
         }
-        if let Some(d) = mac.poll(now, &mut radio) {
+        if let Some(d) = mac.poll(now, &mut radio, &mut rng) {
             done = Some(d);
             break;
         }
@@ -91,13 +97,13 @@ fn csma_backoff_windows_are_exact() {
     // Over many runs the longest backoff of each stage is exactly
     // (2^BE - 1) unit periods: BE = 3, 4, 5, 5, 5.
     let mut max = [0u64; 5];
-    let mut mac = Mac::with_default_storage(cfg(3));
+    let (mut mac, mut rng) = new_mac(cfg(), 3);
     let mut radio = MemRadio::new(RadioCaps::NONE);
     radio.busy = true;
     let mut now = t(0);
     for _ in 0..300 {
         mac.enqueue(b"x", PEER, false).unwrap();
-        let _ = mac.poll(now, &mut radio);
+        let _ = mac.poll(now, &mut radio, &mut rng);
         loop {
             if let Some(c) = mac.csma_state() {
                 let wake = mac.poll_at().unwrap();
@@ -105,7 +111,7 @@ fn csma_backoff_windows_are_exact() {
                 max[stage] = max[stage].max((wake - now).total_micros() / 320);
                 now = wake;
             }
-            if mac.poll(now, &mut radio).is_some() {
+            if mac.poll(now, &mut radio, &mut rng).is_some() {
                 break;
             }
         }
@@ -116,11 +122,11 @@ fn csma_backoff_windows_are_exact() {
 
 #[test]
 fn clear_after_busy_transmits() {
-    let mut mac = Mac::with_default_storage(cfg(2));
+    let (mut mac, mut rng) = new_mac(cfg(), 2);
     let mut radio = MemRadio::new(RadioCaps::NONE);
     radio.busy_ccas = 2;
     mac.enqueue(b"x", PEER, false).unwrap();
-    let (d, _) = run_until_done(&mut mac, &mut radio, t(0));
+    let (d, _) = run_until_done(&mut mac, &mut rng, &mut radio, t(0));
     assert_eq!((d.outcome, d.attempts), (TxOutcome::Sent, 1));
     assert_eq!(radio.cca_count, 3);
     assert_eq!(radio.sent.len(), 1);
@@ -128,14 +134,14 @@ fn clear_after_busy_transmits() {
 
 #[test]
 fn ack_wait_timing_and_retries() {
-    let mut mac = Mac::with_default_storage(cfg(5));
+    let (mut mac, mut rng) = new_mac(cfg(), 5);
     let mut radio = MemRadio::new(RadioCaps::NONE);
     mac.enqueue(&[0; 20], PEER, true).unwrap();
     let mut now = t(0);
     let mut tx_times = Vec::new();
     let done = loop {
         let before = radio.sent.len();
-        if let Some(d) = mac.poll(now, &mut radio) {
+        if let Some(d) = mac.poll(now, &mut radio, &mut rng) {
             break d;
         }
         if radio.sent.len() > before {
@@ -155,13 +161,13 @@ fn ack_wait_timing_and_retries() {
 
 #[test]
 fn matching_ack_completes_and_others_do_not() {
-    let mut mac = Mac::with_default_storage(cfg(6));
+    let (mut mac, mut rng) = new_mac(cfg(), 6);
     let mut radio = MemRadio::new(RadioCaps::NONE);
     let h = mac.enqueue(b"p", PEER, true).unwrap();
     let seq = mac.next_dsn().wrapping_sub(1);
     let mut now = t(0);
     while radio.sent.is_empty() {
-        assert_eq!(mac.poll(now, &mut radio), None);
+        assert_eq!(mac.poll(now, &mut radio, &mut rng), None);
         now = mac.poll_at().unwrap();
     }
     let ack_at = now - Duration::from_micros(1);
@@ -170,7 +176,7 @@ fn matching_ack_completes_and_others_do_not() {
     let right = [0x02, 0x00, seq];
     assert_eq!(mac.on_receive(ack_at, &right, -70, 1, &mut radio), RxAction::Acked(h));
     assert!(mac.poll_at().is_some_and(|t| t <= ack_at), "report due at once");
-    let d = mac.poll(ack_at, &mut radio).unwrap();
+    let d = mac.poll(ack_at, &mut radio, &mut rng).unwrap();
     assert_eq!((d.handle, d.outcome, d.attempts), (h, TxOutcome::Acked, 1));
     assert_eq!(mac.links().get(PEER).unwrap().rssi(), Some(-70));
     assert_eq!(mac.on_receive(ack_at, &right, -70, 1, &mut radio), RxAction::Dropped(RxDrop::UnexpectedAck));
@@ -192,7 +198,7 @@ fn data_frame(seq: u8, dst: Address, pan: u16, ack: bool, buf: &mut [u8]) -> usi
 
 #[test]
 fn receive_filters_acks_and_dedups() {
-    let mut mac = Mac::with_default_storage(cfg(8));
+    let (mut mac, _) = new_mac(cfg(), 8);
     let mut radio = MemRadio::new(RadioCaps::NONE);
     let mut buf = [0u8; 64];
     let me = Address::Short([0, 1]);
@@ -231,10 +237,10 @@ fn receive_filters_acks_and_dedups() {
 
 #[test]
 fn own_ack_delays_pending_backoff() {
-    let mut mac = Mac::with_default_storage(cfg(9));
+    let (mut mac, mut rng) = new_mac(cfg(), 9);
     let mut radio = MemRadio::new(RadioCaps::NONE);
     mac.enqueue(b"x", PEER, false).unwrap();
-    let _ = mac.poll(t(0), &mut radio);
+    let _ = mac.poll(t(0), &mut radio, &mut rng);
     let mut buf = [0u8; 64];
     let n = data_frame(1, Address::Short([0, 1]), 0x1234, true, &mut buf);
     let _ = mac.on_receive(t(0), &buf[..n], -60, 200, &mut radio);
@@ -244,7 +250,7 @@ fn own_ack_delays_pending_backoff() {
 
 #[test]
 fn promiscuous_delivers_without_ack() {
-    let mut mac = Mac::with_default_storage(MacConfig { promiscuous: true, ..cfg(10) });
+    let (mut mac, _) = new_mac(MacConfig { promiscuous: true, ..cfg() }, 10);
     let mut radio = MemRadio::new(RadioCaps::NONE);
     let mut buf = [0u8; 64];
     let n = data_frame(1, Address::Short([0, 9]), 0x1234, true, &mut buf);
@@ -258,24 +264,24 @@ fn promiscuous_delivers_without_ack() {
 #[test]
 fn hardware_mac_radio() {
     let caps = RadioCaps { hw_csma: true, hw_ack: true, hw_retries: true, max_frame_len: 127 };
-    let mut mac = Mac::with_default_storage(cfg(11));
+    let (mut mac, mut rng) = new_mac(cfg(), 11);
     let mut radio = MemRadio::new(caps);
     mac.configure_radio(&mut radio);
     assert_eq!((radio.pan_id, radio.short_address), (0x1234, [0, 1]));
     let h = mac.enqueue(b"hw", PEER, true).unwrap();
-    assert_eq!(mac.poll(t(0), &mut radio), None);
+    assert_eq!(mac.poll(t(0), &mut radio, &mut rng), None);
     assert_eq!(radio.sent.len(), 1, "sent at once, no software backoff");
     assert_eq!(radio.cca_count, 0);
     assert_eq!(mac.poll_at(), Some(t(100_000)), "waits for the radio's report");
     radio.tx_reports.push_back(TxReport { status: TxStatus::Sent, attempts: 2 }).unwrap();
-    let d = mac.poll(t(5_000), &mut radio).unwrap();
+    let d = mac.poll(t(5_000), &mut radio, &mut rng).unwrap();
     assert_eq!((d.handle, d.outcome, d.attempts), (h, TxOutcome::Acked, 2));
     assert_eq!(mac.etx(PEER), Some(256));
     assert_eq!((mac.stats().tx_frames, mac.stats().retries), (2, 1));
     // No report at all: the timeout frees the queue.
     mac.enqueue(b"lost", PEER, true).unwrap();
-    assert_eq!(mac.poll(t(6_000), &mut radio), None);
-    let d = mac.poll(t(106_000), &mut radio).unwrap();
+    assert_eq!(mac.poll(t(6_000), &mut radio, &mut rng), None);
+    let d = mac.poll(t(106_000), &mut radio, &mut rng).unwrap();
     assert_eq!(d.outcome, TxOutcome::RadioError);
     // The radio acknowledges received frames itself.
     let mut buf = [0u8; 64];
@@ -287,10 +293,10 @@ fn hardware_mac_radio() {
 
 #[test]
 fn radio_refusal_is_reported() {
-    let mut mac = Mac::with_default_storage(cfg(12));
+    let (mut mac, mut rng) = new_mac(cfg(), 12);
     let mut radio = MemRadio::new(RadioCaps { max_frame_len: 10, ..RadioCaps::NONE });
     mac.enqueue(&[0; 20], PEER, true).unwrap();
-    let (d, _) = run_until_done(&mut mac, &mut radio, t(0));
+    let (d, _) = run_until_done(&mut mac, &mut rng, &mut radio, t(0));
     assert_eq!(d.outcome, TxOutcome::RadioError);
     assert_eq!(mac.stats().radio_errors, 1);
     assert_eq!(mac.poll_at(), None);
@@ -306,15 +312,15 @@ fn documented_sizes() {
 
 #[test]
 fn config_is_kept_compactly_and_read_back() {
-    let mut c = cfg(99);
+    let mut c = cfg();
     c.ack_wait = Duration::from_micros(865);
     c.dedup_lifetime = Duration::from_secs(10_000);
-    let mac = Mac::with_default_storage(c);
+    let (mac, _) = new_mac(c, 99);
     let back = mac.config();
-    // Exact to the microsecond; past u32::MAX µs (71.6 min) clamped; no seed.
+    // Exact to the microsecond; past u32::MAX µs (71.6 min) clamped.
     assert_eq!(back.ack_wait, Duration::from_micros(865));
     assert_eq!(back.unit_backoff, Duration::from_micros(320));
     assert_eq!(back.dedup_lifetime, Duration::from_micros(u64::from(u32::MAX)));
-    assert_eq!(MacConfig { ack_wait: c.ack_wait, dedup_lifetime: c.dedup_lifetime, seed: 99, ..back }, c);
+    assert_eq!(MacConfig { ack_wait: c.ack_wait, dedup_lifetime: c.dedup_lifetime, ..back }, c);
     assert_eq!(mac.source_address(), Address::Short([0, 1]));
 }

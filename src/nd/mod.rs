@@ -28,7 +28,7 @@ use core::net::Ipv6Addr;
 
 pub use self::host::{Host, HostConfig, HostEvent};
 pub use self::neighbor::{Neighbor, NeighborState, NeighborTable, Rovr};
-pub use self::router::{AdvContexts, AdvPrefixes, Router, RouterConfig};
+pub use self::router::{AbroConfig, AdvContexts, AdvPrefixes, Router, RouterAddrs, RouterConfig};
 
 use crate::time::Duration;
 use crate::wire::icmpv6;

@@ -2,6 +2,8 @@
 //! RSs, address registration (NS+EARO -> NA+EARO) into the
 //! [`NeighborTable`], NA for our own addresses (the link-local one and the
 //! one formed in each advertised prefix, see [`RouterConfig::prefixes`]).
+//! The router keeps no copy of the addresses its owner holds: they come
+//! with each message ([`RouterAddrs`]).
 //!
 //! The router sends no unsolicited RA (RFC 6775 §6.3 lets a 6LR rely on
 //! RSs) and does no multihop DAD with a 6LBR (RFC 6775 §8): it accepts or
@@ -12,24 +14,60 @@ use core::net::Ipv6Addr;
 use super::neighbor::{Neighbor, NeighborTable, RegisterOutcome, Rovr};
 use super::{
     ALL_NODES, Aro, HOP_LIMIT, MAX_CONTEXTS, MAX_PREFIXES, NdInput, NdMessage, NdStats, Transmit,
-    link_local_from_eui64, minutes, sllao_of,
+    addr_from_prefix, link_local_from_eui64, minutes, sllao_of,
 };
 use crate::lowpan::{Context, ContextTable};
 use crate::mac::Slots;
 use crate::time::Instant;
 use crate::wire::ieee802154::Address;
+use crate::wire::ipv6::AddressExt;
 use crate::wire::ndisc::{
     self, ArStatus, AuthoritativeBorderRouter, NeighborFlags, PrefixInfoFlags, PrefixInformation,
 };
 
-/// What a router advertises and answers for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RouterConfig {
+/// The router's own addresses, which its owner already holds (a node's
+/// interface forms the link-local address from the EUI-64, its MAC has the
+/// link-layer address): given with each [`Router::process`] call instead
+/// of kept twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RouterAddrs {
     /// Our link-layer address (SLLAO / TLLAO).
     pub ll_addr: Address,
     /// Our link-local address: the source of RAs and NAs. Its IID is the
     /// IID of our other addresses.
     pub link_local: Ipv6Addr,
+    /// The 6LBR address the ABRO carries (RFC 6775 §4.3), for a router
+    /// that relays another 6LBR's ABRO. `None`: the router is its own
+    /// 6LBR, and the ABRO carries the address it forms in the first of
+    /// [`RouterConfig::prefixes`] with the A flag (the first such address
+    /// that is a global unicast one); without one, RAs carry no ABRO.
+    pub border_router: Option<Ipv6Addr>,
+}
+
+impl RouterAddrs {
+    /// A router that is its own 6LBR ([`RouterAddrs::border_router`]
+    /// `None`).
+    pub const fn new(ll_addr: Address, link_local: Ipv6Addr) -> Self {
+        RouterAddrs { ll_addr, link_local, border_router: None }
+    }
+}
+
+/// The ABRO a router puts in its RAs (RFC 6775 §4.3) without the 6LBR
+/// address, which [`RouterAddrs`] gives: 6 bytes instead of 22.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AbroConfig {
+    /// Low 16 bits of the version number.
+    pub version_low: u16,
+    /// High 16 bits of the version number.
+    pub version_high: u16,
+    /// Valid lifetime in units of 60 seconds (0: the default of 10,000
+    /// minutes).
+    pub valid_lifetime: u16,
+}
+
+/// What a router advertises and answers for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouterConfig {
     /// Router lifetime in seconds put in RAs (RFC 4861 §6.2.1
     /// AdvDefaultLifetime; default 1800).
     pub router_lifetime: u16,
@@ -37,7 +75,7 @@ pub struct RouterConfig {
     pub hop_limit: u8,
     /// PIOs put in RAs. In each with the A flag the router has an address
     /// of its own, the prefix's first 64 bits and the IID of
-    /// [`RouterConfig::link_local`] (RFC 4862 §5.5.3, as the node forms
+    /// [`RouterAddrs::link_local`] (RFC 4862 §5.5.3, as the node forms
     /// it), which it answers in plain NS (address resolution / NUD, RFC
     /// 4861 §7.2.4) like the link-local one.
     pub prefixes: AdvPrefixes,
@@ -45,16 +83,15 @@ pub struct RouterConfig {
     /// node compresses with.
     pub contexts: AdvContexts,
     /// The ABRO put in RAs (RFC 6775 §4.3: required in RAs of a 6LR in a
-    /// route-over network).
-    pub abro: Option<AuthoritativeBorderRouter>,
+    /// route-over network); its 6LBR address is
+    /// [`RouterAddrs::border_router`] or our own.
+    pub abro: Option<AbroConfig>,
 }
 
 impl RouterConfig {
     /// A router with no prefix, context or ABRO, router lifetime 1800 s.
-    pub fn new(ll_addr: Address, link_local: Ipv6Addr) -> Self {
+    pub fn new() -> Self {
         RouterConfig {
-            ll_addr,
-            link_local,
             router_lifetime: 1800,
             hop_limit: 64,
             prefixes: AdvPrefixes::new(),
@@ -147,6 +184,12 @@ impl AdvPrefixes {
     }
 }
 
+impl Default for RouterConfig {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Default for AdvPrefixes {
     fn default() -> Self {
         Self::new()
@@ -210,13 +253,53 @@ impl Default for AdvContexts {
 pub struct Router<S> {
     config: RouterConfig,
     table: NeighborTable<S>,
-    stats: NdStats,
+    stats: RouterStats,
+}
+
+/// The [`NdStats`] counters a router moves, 52 bytes instead of 68: the
+/// host's (`rs_sent`, `ns_sent`, `events_dropped`, `contexts_full`) stay 0.
+#[derive(Debug, Clone, Copy, Default)]
+struct RouterStats {
+    rs_received: u32,
+    ra_sent: u32,
+    ra_received: u32,
+    ns_received: u32,
+    na_sent: u32,
+    na_received: u32,
+    reg_ok: u32,
+    reg_duplicate: u32,
+    reg_full: u32,
+    dereg: u32,
+    expired: u32,
+    bad: u32,
+    ignored: u32,
+}
+
+impl RouterStats {
+    fn get(&self) -> NdStats {
+        NdStats {
+            rs_received: self.rs_received,
+            ra_sent: self.ra_sent,
+            ra_received: self.ra_received,
+            ns_received: self.ns_received,
+            na_sent: self.na_sent,
+            na_received: self.na_received,
+            reg_ok: self.reg_ok,
+            reg_duplicate: self.reg_duplicate,
+            reg_full: self.reg_full,
+            dereg: self.dereg,
+            expired: self.expired,
+            bad: self.bad,
+            ignored: self.ignored,
+            ..NdStats::default()
+        }
+    }
 }
 
 impl<S: Slots<Neighbor>> Router<S> {
     /// A router with `config` and the table storage `entries` (cleared).
     pub fn new(config: RouterConfig, entries: S) -> Self {
-        Router { config, table: NeighborTable::new(entries), stats: NdStats::default() }
+        Router { config, table: NeighborTable::new(entries), stats: RouterStats::default() }
     }
 
     /// The configuration.
@@ -239,16 +322,16 @@ impl<S: Slots<Neighbor>> Router<S> {
         &mut self.table
     }
 
-    /// The counters.
-    pub fn stats(&self) -> &NdStats {
-        &self.stats
+    /// The counters (the host-only ones are 0).
+    pub fn stats(&self) -> NdStats {
+        self.stats.get()
     }
 
     /// Our link-local address, or the one we form in an advertised prefix
     /// (see [`RouterConfig::prefixes`]): no list of addresses to keep.
-    fn is_ours(&self, ip: &Ipv6Addr) -> bool {
-        let (a, ll) = (ip.octets(), self.config.link_local.octets());
-        *ip == self.config.link_local
+    fn is_ours(&self, me: &RouterAddrs, ip: &Ipv6Addr) -> bool {
+        let (a, ll) = (ip.octets(), me.link_local.octets());
+        *ip == me.link_local
             || (a[8..] == ll[8..]
                 && self
                     .config
@@ -257,9 +340,33 @@ impl<S: Slots<Neighbor>> Router<S> {
                     .any(|p| p.flags.autonomous() && p.prefix.octets()[..8] == a[..8]))
     }
 
-    /// Processes a received ND message; returns the answer to send, if any
-    /// (an RA for an RS, an NA for an NS).
-    pub fn process(&mut self, now: Instant, input: &NdInput<'_>) -> Option<Transmit<'_>> {
+    /// The ABRO for our RAs (RFC 6775 §4.3): the configured version and
+    /// lifetime with the 6LBR address of `me` or, when we are the 6LBR,
+    /// the one we form in the first advertised prefix with the A flag
+    /// (RFC 4862 §5.5.3, as [`Router::is_ours`] answers for it).
+    fn abro(&self, me: &RouterAddrs) -> Option<AuthoritativeBorderRouter> {
+        let a = self.config.abro?;
+        let address = me.border_router.or_else(|| {
+            let iid: [u8; 8] = me.link_local.octets()[8..].try_into().ok()?;
+            self.config
+                .prefixes
+                .iter()
+                .filter(|p| p.flags.autonomous())
+                .map(|p| addr_from_prefix(p.prefix, iid))
+                .find(|x| !(x.is_multicast() || x.is_unspecified() || x.is_loopback() || x.is_link_local()))
+        })?;
+        Some(AuthoritativeBorderRouter {
+            version_low: a.version_low,
+            version_high: a.version_high,
+            valid_lifetime: a.valid_lifetime,
+            address,
+        })
+    }
+
+    /// Processes a received ND message for a router whose addresses are
+    /// `me`; returns the answer to send, if any (an RA for an RS, an NA for
+    /// an NS).
+    pub fn process(&mut self, now: Instant, me: &RouterAddrs, input: &NdInput<'_>) -> Option<Transmit<'_>> {
         // RFC 4861 §6.1.1 / §7.1.1: hop limit 255, or the message came from
         // off-link.
         if input.hop_limit != HOP_LIMIT {
@@ -289,18 +396,19 @@ impl<S: Slots<Neighbor>> Router<S> {
                     (input.src, ll)
                 };
                 self.stats.ra_sent += 1;
+                let abro = self.abro(me);
                 let c = &self.config;
                 Some(Transmit {
-                    src: c.link_local,
+                    src: me.link_local,
                     dst,
                     ll_dst,
                     msg: NdMessage::RouterAdvert {
                         hop_limit: c.hop_limit,
                         router_lifetime: c.router_lifetime,
-                        sllao: c.ll_addr,
+                        sllao: me.ll_addr,
                         prefixes: &c.prefixes,
                         contexts: &c.contexts,
-                        abro: c.abro,
+                        abro,
                     },
                 })
             }
@@ -313,9 +421,9 @@ impl<S: Slots<Neighbor>> Router<S> {
                 }
                 let sllao = sllao_of(&options);
                 if let Some(aro) = options.address_registration() {
-                    return self.register(now, input, target_addr, sllao, aro);
+                    return self.register(now, me, input, target_addr, sllao, aro);
                 }
-                if !self.is_ours(&target_addr) {
+                if !self.is_ours(me, &target_addr) {
                     self.stats.ignored += 1;
                     return None;
                 }
@@ -345,7 +453,7 @@ impl<S: Slots<Neighbor>> Router<S> {
                     msg: NdMessage::NeighborAdvert {
                         flags: NeighborFlags(flags),
                         target: target_addr,
-                        tllao: Some(self.config.ll_addr),
+                        tllao: Some(me.ll_addr),
                         aro: None,
                     },
                 })
@@ -371,6 +479,7 @@ impl<S: Slots<Neighbor>> Router<S> {
     fn register(
         &mut self,
         now: Instant,
+        me: &RouterAddrs,
         input: &NdInput<'_>,
         target: Ipv6Addr,
         sllao: Option<Address>,
@@ -414,7 +523,7 @@ impl<S: Slots<Neighbor>> Router<S> {
         let dst = if status == ArStatus::Success { input.src } else { link_local_from_eui64(rovr.0) };
         self.stats.na_sent += 1;
         Some(Transmit {
-            src: self.config.link_local,
+            src: me.link_local,
             dst,
             ll_dst: ll,
             msg: NdMessage::NeighborAdvert {
@@ -447,7 +556,7 @@ mod tests {
     const EUI: [u8; 8] = [0, 0x12, 0x4b, 0, 0, 0, 0, 1];
 
     fn router() -> Router<[Neighbor; 4]> {
-        let mut c = RouterConfig::new(Address::Short([0, 1]), "fe80::ff:fe00:1".parse().unwrap());
+        let mut c = RouterConfig::new();
         c.prefixes
             .push(PrefixInformation {
                 prefix_len: 64,
@@ -458,6 +567,10 @@ mod tests {
             })
             .unwrap();
         Router::new(c, [Neighbor::EMPTY; 4])
+    }
+
+    fn me() -> RouterAddrs {
+        RouterAddrs::new(Address::Short([0, 1]), "fe80::ff:fe00:1".parse().unwrap())
     }
 
     fn input<'a>(src: &str, repr: ndisc::Repr<'a>) -> NdInput<'a> {
@@ -475,7 +588,7 @@ mod tests {
         let mut r = router();
         let sllao = [NdiscOption::SourceLinkLayerAddr(LinkLayerAddress::Ieee802154(Address::Extended(EUI)))];
         let rs = ndisc::Repr::RouterSolicit { options: Options::List(&sllao) };
-        let t = r.process(Instant::ZERO, &input("fe80::212:4b00:0:1", rs)).unwrap();
+        let t = r.process(Instant::ZERO, &me(), &input("fe80::212:4b00:0:1", rs)).unwrap();
         assert_eq!(t.dst, "fe80::212:4b00:0:1".parse::<Ipv6Addr>().unwrap());
         assert_eq!(t.ll_dst, Address::Extended(EUI));
         assert!(matches!(t.msg, NdMessage::RouterAdvert { router_lifetime: 1800, .. }));
@@ -485,12 +598,12 @@ mod tests {
         );
         // Unspecified source: all-nodes, broadcast (RFC 4861 §6.2.6).
         let rs = ndisc::Repr::RouterSolicit { options: Options::EMPTY };
-        let t = r.process(Instant::ZERO, &input("::", rs)).unwrap();
+        let t = r.process(Instant::ZERO, &me(), &input("::", rs)).unwrap();
         assert_eq!((t.dst, t.ll_dst), (ALL_NODES, Address::BROADCAST));
         // Hop limit other than 255: dropped.
         let mut bad = input("fe80::1", rs);
         bad.hop_limit = 64;
-        assert!(r.process(Instant::ZERO, &bad).is_none());
+        assert!(r.process(Instant::ZERO, &me(), &bad).is_none());
         assert_eq!(r.stats().bad, 1);
         assert_eq!(r.stats().ra_sent, 2);
     }
@@ -536,7 +649,7 @@ mod tests {
         assert!(cs.set(3, None, 0) && cs.set(5, Some(c(5, true)), 9));
         assert_eq!(r.config().contexts.table().get(7), Some(&c(7, true)));
         let rs = ndisc::Repr::RouterSolicit { options: Options::EMPTY };
-        let t = r.process(Instant::ZERO, &input("::", rs)).unwrap();
+        let t = r.process(Instant::ZERO, &me(), &input("::", rs)).unwrap();
         let mut buf = [0u8; 256];
         let n = t.emit(&mut buf).unwrap();
         let p = crate::wire::icmpv6::Packet::new_checked(&buf[..n]).unwrap();
@@ -564,6 +677,46 @@ mod tests {
         );
     }
 
+    /// The ABRO's 6LBR address: ours in the first A prefix (RFC 6775 §4.3,
+    /// the router being its own 6LBR), or the one given (a relayed 6LBR);
+    /// none without either.
+    #[test]
+    fn abro_address_derived_or_given() {
+        let abro_of = |r: &mut Router<[Neighbor; 4]>, me: &RouterAddrs| {
+            let rs = ndisc::Repr::RouterSolicit { options: Options::EMPTY };
+            let t = r.process(Instant::ZERO, me, &input("::", rs)).unwrap();
+            let NdMessage::RouterAdvert { abro, .. } = t.msg else { panic!() };
+            abro
+        };
+        let mut r = router();
+        assert_eq!(abro_of(&mut r, &me()), None, "no AbroConfig: no ABRO");
+        // A PIO without the A flag first: skipped.
+        let mut c = RouterConfig::new();
+        c.prefixes
+            .push(PrefixInformation {
+                prefix_len: 64,
+                flags: PrefixInfoFlags(PrefixInfoFlags::ON_LINK),
+                valid_lifetime: u32::MAX,
+                preferred_lifetime: u32::MAX,
+                prefix: "2001:db8:9::".parse().unwrap(),
+            })
+            .unwrap();
+        for p in r.config().prefixes.iter() {
+            c.prefixes.push(p).unwrap();
+        }
+        c.abro = Some(AbroConfig { version_low: 7, version_high: 1, valid_lifetime: 30 });
+        let mut r = Router::new(c, [Neighbor::EMPTY; 4]);
+        let a = abro_of(&mut r, &me()).unwrap();
+        assert_eq!(a.address, "2001:db8::ff:fe00:1".parse::<Ipv6Addr>().unwrap());
+        assert_eq!((a.version(), a.valid_lifetime), (0x1_0007, 30));
+        let other: Ipv6Addr = "2001:db8:1::1".parse().unwrap();
+        let given = RouterAddrs { border_router: Some(other), ..me() };
+        assert_eq!(abro_of(&mut r, &given).unwrap().address, other);
+        r.config_mut().prefixes.clear();
+        assert_eq!(abro_of(&mut r, &me()), None, "no A prefix, no address given");
+        assert_eq!(abro_of(&mut r, &given).unwrap().address, other);
+    }
+
     #[test]
     fn plain_ns_for_our_address() {
         let mut r = router();
@@ -572,7 +725,7 @@ mod tests {
             target_addr: "2001:db8::ff:fe00:1".parse().unwrap(),
             options: Options::List(&sllao),
         };
-        let t = r.process(Instant::ZERO, &input("2001:db8::9", ns)).unwrap();
+        let t = r.process(Instant::ZERO, &me(), &input("2001:db8::9", ns)).unwrap();
         let NdMessage::NeighborAdvert { flags, target, tllao, aro } = t.msg else { panic!() };
         assert_eq!(flags.0, 0xe0);
         assert_eq!(target, "2001:db8::ff:fe00:1".parse::<Ipv6Addr>().unwrap());
@@ -583,9 +736,9 @@ mod tests {
             target_addr: "2001:db8::2".parse().unwrap(),
             options: Options::EMPTY,
         };
-        assert!(r.process(Instant::ZERO, &input("2001:db8::9", ns)).is_none());
+        assert!(r.process(Instant::ZERO, &me(), &input("2001:db8::9", ns)).is_none());
         let ns = ndisc::Repr::NeighborSolicit { target_addr: ALL_NODES, options: Options::EMPTY };
-        assert!(r.process(Instant::ZERO, &input("2001:db8::9", ns)).is_none());
+        assert!(r.process(Instant::ZERO, &me(), &input("2001:db8::9", ns)).is_none());
         assert_eq!((r.stats().ignored, r.stats().bad), (1, 1));
     }
 
@@ -610,14 +763,14 @@ mod tests {
         // No SLLAO: not a registration.
         let opts = [aro(&A, 10)];
         let ns = ndisc::Repr::NeighborSolicit { target_addr: target, options: Options::List(&opts) };
-        assert!(r.process(Instant::ZERO, &input("2001:db8::5", ns)).is_none());
+        assert!(r.process(Instant::ZERO, &me(), &input("2001:db8::5", ns)).is_none());
         // Success: NA to the source.
         let opts = [
             NdiscOption::SourceLinkLayerAddr(LinkLayerAddress::Ieee802154(Address::Extended(EUI))),
             aro(&A, 10),
         ];
         let ns = ndisc::Repr::NeighborSolicit { target_addr: target, options: Options::List(&opts) };
-        let t = r.process(Instant::ZERO, &input("2001:db8::5", ns)).unwrap();
+        let t = r.process(Instant::ZERO, &me(), &input("2001:db8::5", ns)).unwrap();
         assert_eq!(t.dst, target);
         let NdMessage::NeighborAdvert { aro: Some(a), .. } = t.msg else { panic!() };
         assert_eq!((a.status, a.tid, a.lifetime), (ArStatus::Success, 3, 10));
@@ -629,7 +782,7 @@ mod tests {
             aro(&B, 10),
         ];
         let ns = ndisc::Repr::NeighborSolicit { target_addr: target, options: Options::List(&opts) };
-        let t = r.process(Instant::ZERO, &input("2001:db8::5", ns)).unwrap();
+        let t = r.process(Instant::ZERO, &me(), &input("2001:db8::5", ns)).unwrap();
         assert_eq!(t.dst, link_local_from_eui64(B));
         assert_eq!(t.ll_dst, Address::Extended(B));
         let NdMessage::NeighborAdvert { aro: Some(a), .. } = t.msg else { panic!() };
