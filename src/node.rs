@@ -45,8 +45,9 @@ use crate::bump;
 use crate::fifo::Ring;
 use core::net::Ipv6Addr;
 
+use crate::lowpan::adapt::Got;
 use crate::lowpan::frag::{Reassembler as LowpanReassembler, ReassemblySlot};
-use crate::lowpan::{Context, Contexts, Encoded, MAX_COMPRESSED_HEADERS, Received, Receiver, encode};
+use crate::lowpan::{Context, Contexts, Encoded, MAX_COMPRESSED_HEADERS, Receiver, encode};
 use crate::mac::{DedupEntry, LinkStats, Mac, MacConfig, MacStats, Rng, RxAction, TxOutcome, TxSlot};
 use crate::nd::{self, Host, HostConfig, HostEvent, NdInput, Neighbor, Router, RouterConfig};
 
@@ -722,31 +723,25 @@ impl<'a, N: NdRole<'a>> Node<'a, N> {
             // Lent pool mode: the 6LoWPAN reassembly slots have no buffers,
             // so datagrams are reassembled in the packet buffer.
             let lend = self.lowpan.reassembler().pool_len() == 0;
-            let got = if lend {
-                // The datagram going out keeps the start of the buffer.
-                let reserved = core.pending.map_or(0, |p| usize::from(p.len));
-                let pool = &mut *core.packet;
-                let got = self.lowpan.receive_lent(
-                    now,
-                    f.payload,
-                    &f.src_addr,
-                    &f.dst_addr,
-                    ctx,
-                    self.rx,
-                    pool,
-                    reserved,
-                );
+            // The datagram going out keeps the start of the buffer.
+            let reserved = core.pending.map_or(0, |p| usize::from(p.len));
+            let lent = if lend { Some((&mut *core.packet, reserved)) } else { None };
+            let got = self.lowpan.receive_in(now, f.payload, &f.src_addr, &f.dst_addr, ctx, self.rx, lent);
+            if lend {
                 core.tx_room = tx_room(&mut self.lowpan);
-                got
-            } else {
-                self.lowpan.receive(now, f.payload, &f.src_addr, &f.dst_addr, ctx, self.rx)
+            }
+            // Errors are counted by the receiver (see `Counters`).
+            let packet = match got {
+                Ok(Got::Single(n)) => self.rx.get_mut(..n),
+                Ok(Got::Done(range)) if lend => {
+                    core.on_pool_packet(now, range, f.src_addr);
+                    continue;
+                }
+                Ok(Got::Done(range)) => self.lowpan.reassembler().pool_mut(range),
+                Ok(Got::Pending) | Err(_) => None,
             };
-            match got {
-                Ok(Received::Packet { packet, .. }) => core.on_rx_packet(now, packet, f.src_addr),
-                Ok(Received::InPool(range)) => core.on_pool_packet(now, range, f.src_addr),
-                Ok(Received::Pending) => {}
-                // Counted by the receiver (see `Counters`).
-                Err(_) => {}
+            if let Some(packet) = packet {
+                core.on_rx_packet(now, packet, f.src_addr);
             }
         }
         let r = self.lowpan.reassembler();

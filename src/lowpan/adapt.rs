@@ -168,7 +168,7 @@ pub enum Received<'a> {
 }
 
 /// What `receive_in` gave, before it is lent out.
-enum Got {
+pub(crate) enum Got {
     /// A single-frame packet of this many bytes at the start of `out`.
     Single(usize),
     /// A datagram completed in these pool bytes.
@@ -278,9 +278,10 @@ impl<S: SlotStorage> Receiver<S> {
         }
     }
 
-    /// The body of `receive` and `receive_lent`.
+    /// The body of `receive` and `receive_lent`: reassembly in `lent`
+    /// (a pool and its reserved bytes) when given, else in the slots.
     #[allow(clippy::too_many_arguments)]
-    fn receive_in(
+    pub(crate) fn receive_in(
         &mut self,
         now: Instant,
         payload: &[u8],
