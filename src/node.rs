@@ -1161,10 +1161,7 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
             if room - n < n {
                 if let Some(len) = self.net.echo_in_place(buf, n) {
                     self.packet = buf;
-                    if let Some(len) = self.rpl_originate(len) {
-                        self.start_tx(len);
-                    }
-                    return;
+                    return self.finish(Then::Send { len, originate: true });
                 }
             }
             let (front, rest) = buf.split_at_mut(n);
