@@ -341,9 +341,9 @@ impl<S: SlotStorage> Receiver<S> {
                 return Err(self.decompress_failed(DecompressError::BufferTooSmall));
             };
             dst_buf.copy_from_slice(rest);
-            self.accept(now, key, 0, &out[..total], lent)
+            self.reassembler.accept_in(now, key, 0, &out[..total], lent)
         } else {
-            self.accept(now, key, usize::from(f.datagram_offset()) * 8, inner, lent)
+            self.reassembler.accept_in(now, key, usize::from(f.datagram_offset()) * 8, inner, lent)
         };
         match done {
             Ok(Some(range)) => {
@@ -355,21 +355,6 @@ impl<S: SlotStorage> Receiver<S> {
                 Ok(Got::Pending)
             }
             Err(e) => Err(ReceiveError::Reassembly(e)),
-        }
-    }
-
-    /// One fragment to the reassembler, in its slot buffers or in a lent pool.
-    fn accept(
-        &mut self,
-        now: Instant,
-        key: ReassemblyKey,
-        offset: usize,
-        data: &[u8],
-        lent: Option<(&mut [u8], usize)>,
-    ) -> Result<Option<core::ops::Range<usize>>, ReassemblyError> {
-        match lent {
-            Some((pool, reserved)) => self.reassembler.accept_lent(now, key, offset, data, pool, reserved),
-            None => self.reassembler.accept_in_slots(now, key, offset, data),
         }
     }
 

@@ -614,17 +614,6 @@ impl<S: SlotStorage> Reassembler<S> {
         }
     }
 
-    /// `accept` that gives the completed datagram's pool bytes.
-    pub(crate) fn accept_in_slots(
-        &mut self,
-        now: Instant,
-        key: ReassemblyKey,
-        offset: usize,
-        data: &[u8],
-    ) -> Result<Option<core::ops::Range<usize>>, ReassemblyError> {
-        self.accept_in(now, key, offset, data, None)
-    }
-
     /// [`accept`](Self::accept) with the bytes in `pool`, which the caller
     /// lends for this call instead of slot buffers ("lent pool" mode: the
     /// slots keep only their records, see [`ReassemblySlot::without_buffer`]).
@@ -682,9 +671,10 @@ impl<S: SlotStorage> Reassembler<S> {
         best.and_then(|at| u16::try_from(at).ok())
     }
 
-    /// The body of `accept` and `accept_lent`: the completed datagram's
-    /// pool bytes, if this fragment completed one.
-    fn accept_in(
+    /// The body of `accept` and `accept_lent` (`lent`: the pool and its
+    /// reserved bytes): the completed datagram's pool bytes, if this
+    /// fragment completed one.
+    pub(crate) fn accept_in(
         &mut self,
         now: Instant,
         key: ReassemblyKey,
