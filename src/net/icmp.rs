@@ -32,17 +32,6 @@ impl IcmpError {
     pub const NO_ROUTE: IcmpError = IcmpError::DstUnreachable(DstUnreachable::NoRoute);
     /// Port unreachable.
     pub const PORT_UNREACHABLE: IcmpError = IcmpError::DstUnreachable(DstUnreachable::PortUnreachable);
-
-    fn repr<'a>(&self, invoking: &'a [u8]) -> icmpv6::Repr<'a> {
-        match *self {
-            IcmpError::DstUnreachable(reason) => icmpv6::Repr::DstUnreachable { reason, invoking },
-            IcmpError::PacketTooBig(mtu) => icmpv6::Repr::PacketTooBig { mtu, invoking },
-            IcmpError::TimeExceeded(reason) => icmpv6::Repr::TimeExceeded { reason, invoking },
-            IcmpError::ParamProblem(reason, pointer) => {
-                icmpv6::Repr::ParamProblem { reason, pointer, invoking }
-            }
-        }
-    }
 }
 
 /// Why an ICMPv6 message was not built.
@@ -132,7 +121,18 @@ pub fn emit_error(
     // RFC 4443 §2.4(c): as much of the invoking packet as fits in 1280 bytes.
     let invoking = icmpv6::truncate_invoking(invoking, HEADER_LEN);
     let invoking = &invoking[..invoking.len().min(room)];
-    emit_ip(src, dst, hop_limit, &err.repr(invoking), out)
+    // RFC 4443 §3.1/§3.3: the unused word is zero on transmit.
+    let (msg, code, word) = match *err {
+        IcmpError::DstUnreachable(reason) => (Message::DstUnreachable, reason.into(), 0),
+        IcmpError::PacketTooBig(mtu) => (Message::PacketTooBig, 0, mtu),
+        IcmpError::TimeExceeded(reason) => (Message::TimeExceeded, reason.into(), 0),
+        IcmpError::ParamProblem(reason, pointer) => (Message::ParamProblem, reason.into(), pointer),
+    };
+    let out =
+        out.get_mut(..HEADER_LEN + ERROR_HEADER_LEN + invoking.len()).ok_or(IcmpEmitError::BufferTooSmall)?;
+    out[HEADER_LEN + ERROR_HEADER_LEN..].copy_from_slice(invoking);
+    let [w0, w1, w2, w3] = word.to_be_bytes();
+    emit_headers(src, dst, hop_limit, [msg.into(), code, 0, 0, w0, w1, w2, w3], out)
 }
 
 /// Writes the Echo Reply to the IPv6 packet `request` (an Echo Request)
@@ -216,6 +216,22 @@ fn echo_reply_headers(
     &(dst, ident, seq_no): &(Ipv6Addr, u16, u16),
     out: &mut [u8],
 ) -> Result<usize, IcmpEmitError> {
+    let [i0, i1] = ident.to_be_bytes();
+    let [s0, s1] = seq_no.to_be_bytes();
+    emit_headers(src, dst, hop_limit, [Message::EchoReply.into(), 0, 0, 0, i0, i1, s0, s1], out)
+}
+
+/// Writes the IPv6 header (from `src` to `dst`) and the 8-byte ICMPv6
+/// `header` (type, code, checksum, a 32-bit word) of the packet `out`,
+/// whose message body already lies past them, fills the checksum and
+/// returns the length.
+fn emit_headers(
+    src: Ipv6Addr,
+    dst: Ipv6Addr,
+    hop_limit: u8,
+    header: [u8; ERROR_HEADER_LEN],
+    out: &mut [u8],
+) -> Result<usize, IcmpEmitError> {
     let icmp_len = out.len().saturating_sub(HEADER_LEN);
     let payload_len = u16::try_from(icmp_len).map_err(|_| IcmpEmitError::BufferTooSmall)?;
     let (ip, icmp) = out.split_at_mut_checked(HEADER_LEN).ok_or(IcmpEmitError::BufferTooSmall)?;
@@ -229,38 +245,9 @@ fn echo_reply_headers(
         flow_label: 0,
     };
     ip_repr.emit(&mut ipv6::Packet::new_unchecked(ip));
-    let header = icmp.get_mut(..ERROR_HEADER_LEN).ok_or(IcmpEmitError::BufferTooSmall)?;
-    let [i0, i1] = ident.to_be_bytes();
-    let [s0, s1] = seq_no.to_be_bytes();
-    header.copy_from_slice(&[129, 0, 0, 0, i0, i1, s0, s1]);
+    icmp.get_mut(..ERROR_HEADER_LEN).ok_or(IcmpEmitError::BufferTooSmall)?.copy_from_slice(&header);
     icmpv6::Packet::new_unchecked(icmp).fill_checksum(&src, &dst);
     Ok(out.len())
-}
-
-fn emit_ip(
-    src: Ipv6Addr,
-    dst: Ipv6Addr,
-    hop_limit: u8,
-    msg: &icmpv6::Repr<'_>,
-    out: &mut [u8],
-) -> Result<usize, IcmpEmitError> {
-    let len = msg.buffer_len();
-    let total = HEADER_LEN + len;
-    let payload_len = u16::try_from(len).map_err(|_| IcmpEmitError::BufferTooSmall)?;
-    let out = out.get_mut(..total).ok_or(IcmpEmitError::BufferTooSmall)?;
-    let ip = ipv6::Repr {
-        src_addr: src,
-        dst_addr: dst,
-        next_header: IpProtocol::Icmpv6,
-        payload_len,
-        hop_limit,
-        traffic_class: 0,
-        flow_label: 0,
-    };
-    let mut p = ipv6::Packet::new_unchecked(&mut *out);
-    ip.emit(&mut p);
-    msg.emit(&src, &dst, &mut out[HEADER_LEN..]);
-    Ok(total)
 }
 
 /// Parameters of the error rate limiter (RFC 4443 §2.4(f)).
