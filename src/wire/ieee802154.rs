@@ -1086,7 +1086,7 @@ impl<'a> FrameRepr<'a> {
 
     /// The PAN ID presence this Repr is emitted with (invalid compression in
     /// 2003/2006 is emitted as if the bit were clear).
-    #[inline]
+    #[inline(never)]
     fn emit_pans(&self) -> (bool, bool) {
         let d = self.dst_addr != Address::Absent;
         let s = self.src_addr != Address::Absent;
