@@ -395,6 +395,7 @@ where
         Ingress::Deliver(dg)
     }
 
+    #[inline(never)]
     fn error_or_drop<'a>(
         &mut self,
         now: Instant,

@@ -550,6 +550,7 @@ impl<'a> Options<'a> {
     /// Iterates over the options. For [`Options::Bytes`] that were not
     /// validated by [`Options::parse`], an error is yielded once, then the
     /// iteration stops.
+    #[inline(never)]
     pub fn iter(&self) -> OptionsIter<'a> {
         match *self {
             Options::Bytes(data) => OptionsIter { inner: IterInner::Bytes(data) },
