@@ -711,6 +711,7 @@ impl<S: Slots<ParentEntry>> Dag<S> {
         (dio.grounded, dio.dodag_preference & 0x07) > (cur.grounded, cur.preference)
     }
 
+    #[inline(never)]
     fn of(&self) -> Of {
         self.dodag.map_or(Of::Of0(super::Of0::default()), |d| d.of)
     }

@@ -150,6 +150,7 @@ impl Trickle {
     }
 
     /// Stops the timer ([`Trickle::poll_at`] becomes [`Instant::MAX`]).
+    #[inline(never)]
     pub fn stop(&mut self) {
         *self = Trickle::new(self.params());
     }
