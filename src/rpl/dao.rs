@@ -301,6 +301,7 @@ impl DaoSender {
     }
 
     /// When [`poll`](Self::poll) has something to do.
+    #[inline(never)]
     pub fn poll_at(&self) -> Option<Instant> {
         if self.no_path_to.is_some() && (self.parent.is_none() || !self.next_dao.is_some()) {
             return Some(Instant::ZERO);
