@@ -225,7 +225,6 @@ impl DioContent {
     /// start of `body`: its length, or `None` when it does not fit. The
     /// same bytes as [`to_repr`](Self::to_repr) with
     /// [`options`](Self::options), written without a generic option list.
-    #[inline(never)]
     pub fn emit(&self, body: &mut [u8]) -> Option<usize> {
         let base = Repr::Dio(self.to_repr(&[]));
         let cfg = self.config.map_or(0, |_| DodagConfiguration::BUFFER_LEN);

@@ -1167,7 +1167,6 @@ impl<'a> FrameRepr<'a> {
     /// One emitter for every version and option (a separate 2003/2006
     /// short path saved about 10% of an encode's instructions but cost
     /// 370 bytes of text).
-    #[inline(never)]
     fn emit_header(&self, buf: &mut [u8]) -> usize {
         let (dp, sp) = self.emit_pans();
         let seq_present = self.emit_seq_present();

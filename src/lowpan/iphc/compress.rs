@@ -436,7 +436,6 @@ impl Encoder<'_, '_> {
     }
 
     /// Writes LOWPAN_NHC headers from header `p` at `at` on.
-    #[inline(never)]
     fn chain(
         &mut self,
         mut p: u8,

@@ -338,7 +338,6 @@ impl<'a> NdiscOption<'a> {
     /// Parses one whole option (`opt` as [`split_option`] returns it). The
     /// fixed fields are read from a zero-padded copy of the first 32 bytes:
     /// one copy, no bounds check per field.
-    #[inline(never)]
     fn parse_exact(opt: &'a [u8]) -> Result<NdiscOption<'a>> {
         let len = opt.len();
         let units = len / UNIT;
