@@ -455,7 +455,6 @@ impl<'a> NdiscOption<'a> {
     }
 
     /// [`Self::emit`], returning the length written.
-    #[inline(never)]
     fn emit_len(&self, buf: &mut [u8]) -> usize {
         let len = self.buffer_len();
         let opt = &mut buf[..len];
