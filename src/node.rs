@@ -1375,7 +1375,6 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
     }
 
     /// ND timers: router expiries; the host's RS/NS (re)transmissions and events.
-    #[inline(never)]
     fn nd_timers(&mut self, now: Instant) {
         self.nd.expire(now);
         for _ in 0..TX_BUDGET {
@@ -1422,7 +1421,6 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
 
     /// RPL: events (address from the DODAG's prefix), then control
     /// messages while the packet buffer is free.
-    #[inline(never)]
     fn rpl_timers(&mut self, now: Instant) {
         while let Some(ev) = self.rpl.as_deref_mut().and_then(|r| r.poll_event()) {
             let prefix = self.rpl.as_deref().and_then(|r| r.autoconf_prefix());
@@ -1537,7 +1535,6 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
     /// through an IPv6-in-IPv6 tunnel to its destination with the source
     /// route and an RPL option on the outer header (RFC 9008 §8). The new
     /// length (the first hop stays `next_hop`); `None`: dropped.
-    #[inline(never)]
     fn rpl_tunnel(&mut self, len: usize, next_hop: Ipv6Addr) -> Option<usize> {
         let Some(rpl) = self.rpl.as_deref() else { return Some(len) };
         if rpl.role() != RplDagRole::Root {
@@ -1658,7 +1655,6 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
     }
 
     /// Takes datagrams from the sockets while the packet buffer is free.
-    #[inline(never)]
     fn socket_tx(&mut self, _now: Instant) {
         for _ in 0..TX_BUDGET {
             if self.pending.is_some() {
