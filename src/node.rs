@@ -45,8 +45,9 @@ use crate::bump;
 use crate::fifo::Ring;
 use core::net::Ipv6Addr;
 
+use crate::lowpan::adapt::Got;
 use crate::lowpan::frag::{Reassembler as LowpanReassembler, ReassemblySlot};
-use crate::lowpan::{Context, Contexts, Encoded, MAX_COMPRESSED_HEADERS, Received, Receiver, encode};
+use crate::lowpan::{Context, Contexts, Encoded, MAX_COMPRESSED_HEADERS, Receiver, encode};
 use crate::mac::{DedupEntry, LinkStats, Mac, MacConfig, MacStats, Rng, RxAction, TxOutcome, TxSlot};
 use crate::nd::{
     self, AbroConfig, Host, HostConfig, HostEvent, NdInput, Neighbor, Router, RouterAddrs, RouterConfig,
@@ -741,31 +742,25 @@ impl<'a, N: NdRole<'a>> Node<'a, N> {
             // Lent pool mode: the 6LoWPAN reassembly slots have no buffers,
             // so datagrams are reassembled in the packet buffer.
             let lend = self.lowpan.reassembler().pool_len() == 0;
-            let got = if lend {
-                // The datagram going out keeps the start of the buffer.
-                let reserved = core.pending.map_or(0, |p| usize::from(p.len));
-                let pool = &mut *core.packet;
-                let got = self.lowpan.receive_lent(
-                    now,
-                    f.payload,
-                    &f.src_addr,
-                    &f.dst_addr,
-                    ctx,
-                    self.rx,
-                    pool,
-                    reserved,
-                );
+            // The datagram going out keeps the start of the buffer.
+            let reserved = core.pending.map_or(0, |p| usize::from(p.len));
+            let lent = if lend { Some((&mut *core.packet, reserved)) } else { None };
+            let got = self.lowpan.receive_in(now, f.payload, &f.src_addr, &f.dst_addr, ctx, self.rx, lent);
+            if lend {
                 core.tx_room = tx_room(&mut self.lowpan);
-                got
-            } else {
-                self.lowpan.receive(now, f.payload, &f.src_addr, &f.dst_addr, ctx, self.rx)
+            }
+            // Errors are counted by the receiver (see `Counters`).
+            let packet = match got {
+                Ok(Got::Single(n)) => self.rx.get_mut(..n),
+                Ok(Got::Done(range)) if lend => {
+                    core.on_pool_packet(now, range, f.src_addr);
+                    continue;
+                }
+                Ok(Got::Done(range)) => self.lowpan.reassembler().pool_mut(range),
+                Ok(Got::Pending) | Err(_) => None,
             };
-            match got {
-                Ok(Received::Packet { packet, .. }) => core.on_rx_packet(now, packet, f.src_addr),
-                Ok(Received::InPool(range)) => core.on_pool_packet(now, range, f.src_addr),
-                Ok(Received::Pending) => {}
-                // Counted by the receiver (see `Counters`).
-                Err(_) => {}
+            if let Some(packet) = packet {
+                core.on_rx_packet(now, packet, f.src_addr);
             }
         }
         let r = self.lowpan.reassembler();
@@ -1183,10 +1178,7 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
             if room - n < n {
                 if let Some(len) = self.net.echo_in_place(buf, n) {
                     self.packet = buf;
-                    if let Some(len) = self.rpl_originate(len) {
-                        self.start_tx(len);
-                    }
-                    return;
+                    return self.finish(Then::Send { len, originate: true });
                 }
             }
             let (front, rest) = buf.split_at_mut(n);
@@ -1401,7 +1393,6 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
     }
 
     /// ND timers: router expiries; the host's RS/NS (re)transmissions and events.
-    #[inline(never)]
     fn nd_timers(&mut self, now: Instant) {
         self.nd.expire(now);
         for _ in 0..TX_BUDGET {
@@ -1448,7 +1439,6 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
 
     /// RPL: events (address from the DODAG's prefix), then control
     /// messages while the packet buffer is free.
-    #[inline(never)]
     fn rpl_timers(&mut self, now: Instant) {
         while let Some(ev) = self.rpl.as_deref_mut().and_then(|r| r.poll_event()) {
             let prefix = self.rpl.as_deref().and_then(|r| r.autoconf_prefix());
@@ -1565,7 +1555,6 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
     /// through an IPv6-in-IPv6 tunnel to its destination with the source
     /// route and an RPL option on the outer header (RFC 9008 §8). The new
     /// length (the first hop stays `next_hop`); `None`: dropped.
-    #[inline(never)]
     fn rpl_tunnel(&mut self, len: usize, next_hop: Ipv6Addr) -> Option<usize> {
         let Some(rpl) = self.rpl.as_deref() else { return Some(len) };
         if rpl.role() != RplDagRole::Root {
@@ -1686,7 +1675,6 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
     }
 
     /// Takes datagrams from the sockets while the packet buffer is free.
-    #[inline(never)]
     fn socket_tx(&mut self, _now: Instant) {
         for _ in 0..TX_BUDGET {
             if self.pending.is_some() {

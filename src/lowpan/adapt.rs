@@ -168,7 +168,7 @@ pub enum Received<'a> {
 }
 
 /// What `receive_in` gave, before it is lent out.
-enum Got {
+pub(crate) enum Got {
     /// A single-frame packet of this many bytes at the start of `out`.
     Single(usize),
     /// A datagram completed in these pool bytes.
@@ -278,9 +278,10 @@ impl<S: SlotStorage> Receiver<S> {
         }
     }
 
-    /// The body of `receive` and `receive_lent`.
+    /// The body of `receive` and `receive_lent`: reassembly in `lent`
+    /// (a pool and its reserved bytes) when given, else in the slots.
     #[allow(clippy::too_many_arguments)]
-    fn receive_in(
+    pub(crate) fn receive_in(
         &mut self,
         now: Instant,
         payload: &[u8],
@@ -340,9 +341,9 @@ impl<S: SlotStorage> Receiver<S> {
                 return Err(self.decompress_failed(DecompressError::BufferTooSmall));
             };
             dst_buf.copy_from_slice(rest);
-            self.accept(now, key, 0, &out[..total], lent)
+            self.reassembler.accept_in(now, key, 0, &out[..total], lent)
         } else {
-            self.accept(now, key, usize::from(f.datagram_offset()) * 8, inner, lent)
+            self.reassembler.accept_in(now, key, usize::from(f.datagram_offset()) * 8, inner, lent)
         };
         match done {
             Ok(Some(range)) => {
@@ -354,21 +355,6 @@ impl<S: SlotStorage> Receiver<S> {
                 Ok(Got::Pending)
             }
             Err(e) => Err(ReceiveError::Reassembly(e)),
-        }
-    }
-
-    /// One fragment to the reassembler, in its slot buffers or in a lent pool.
-    fn accept(
-        &mut self,
-        now: Instant,
-        key: ReassemblyKey,
-        offset: usize,
-        data: &[u8],
-        lent: Option<(&mut [u8], usize)>,
-    ) -> Result<Option<core::ops::Range<usize>>, ReassemblyError> {
-        match lent {
-            Some((pool, reserved)) => self.reassembler.accept_lent(now, key, offset, data, pool, reserved),
-            None => self.reassembler.accept_in_slots(now, key, offset, data),
         }
     }
 

@@ -29,7 +29,7 @@ impl Context {
 
     /// The mask of the first `prefix_len` bits of an address (as a
     /// big-endian integer).
-    #[inline]
+    #[inline(never)]
     fn mask(&self) -> u128 {
         match self.len_bits() {
             0 => 0,

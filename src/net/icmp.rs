@@ -32,17 +32,6 @@ impl IcmpError {
     pub const NO_ROUTE: IcmpError = IcmpError::DstUnreachable(DstUnreachable::NoRoute);
     /// Port unreachable.
     pub const PORT_UNREACHABLE: IcmpError = IcmpError::DstUnreachable(DstUnreachable::PortUnreachable);
-
-    fn repr<'a>(&self, invoking: &'a [u8]) -> icmpv6::Repr<'a> {
-        match *self {
-            IcmpError::DstUnreachable(reason) => icmpv6::Repr::DstUnreachable { reason, invoking },
-            IcmpError::PacketTooBig(mtu) => icmpv6::Repr::PacketTooBig { mtu, invoking },
-            IcmpError::TimeExceeded(reason) => icmpv6::Repr::TimeExceeded { reason, invoking },
-            IcmpError::ParamProblem(reason, pointer) => {
-                icmpv6::Repr::ParamProblem { reason, pointer, invoking }
-            }
-        }
-    }
 }
 
 /// Why an ICMPv6 message was not built.
@@ -132,7 +121,18 @@ pub fn emit_error(
     // RFC 4443 §2.4(c): as much of the invoking packet as fits in 1280 bytes.
     let invoking = icmpv6::truncate_invoking(invoking, HEADER_LEN);
     let invoking = &invoking[..invoking.len().min(room)];
-    emit_ip(src, dst, hop_limit, &err.repr(invoking), out)
+    // RFC 4443 §3.1/§3.3: the unused word is zero on transmit.
+    let (msg, code, word) = match *err {
+        IcmpError::DstUnreachable(reason) => (Message::DstUnreachable, reason.into(), 0),
+        IcmpError::PacketTooBig(mtu) => (Message::PacketTooBig, 0, mtu),
+        IcmpError::TimeExceeded(reason) => (Message::TimeExceeded, reason.into(), 0),
+        IcmpError::ParamProblem(reason, pointer) => (Message::ParamProblem, reason.into(), pointer),
+    };
+    let out =
+        out.get_mut(..HEADER_LEN + ERROR_HEADER_LEN + invoking.len()).ok_or(IcmpEmitError::BufferTooSmall)?;
+    out[HEADER_LEN + ERROR_HEADER_LEN..].copy_from_slice(invoking);
+    let [w0, w1, w2, w3] = word.to_be_bytes();
+    emit_headers(src, dst, hop_limit, [msg.into(), code, 0, 0, w0, w1, w2, w3], out)
 }
 
 /// Writes the Echo Reply to the IPv6 packet `request` (an Echo Request)
@@ -147,27 +147,12 @@ pub fn emit_echo_reply(
     request: &[u8],
     out: &mut [u8],
 ) -> Result<usize, IcmpEmitError> {
-    let p = ipv6::Packet::new_checked(request).map_err(|_| IcmpEmitError::Invalid)?;
-    if p.src_addr().is_multicast() || p.src_addr().is_unspecified() {
-        return Err(IcmpEmitError::Invalid);
-    }
-    // Past extension headers (an RPL option, a spent source route).
-    let upper = ipv6::upper_layer(p.next_header(), p.payload()).map_err(|_| IcmpEmitError::Invalid)?;
-    if upper.protocol != IpProtocol::Icmpv6 || upper.fragment.is_some() {
-        return Err(IcmpEmitError::Invalid);
-    }
-    let (req_src, req_dst) = (p.src_addr(), p.dst_addr());
-    let msg =
-        icmpv6::Packet::new_checked(&p.payload()[upper.offset..]).map_err(|_| IcmpEmitError::Invalid)?;
-    if !msg.verify_checksum(&req_src, &req_dst) {
-        return Err(IcmpEmitError::Invalid);
-    }
-    match icmpv6::Repr::parse(&msg) {
-        Ok(icmpv6::Repr::EchoRequest { ident, seq_no, data }) => {
-            emit_ip(src, req_src, hop_limit, &icmpv6::Repr::EchoReply { ident, seq_no, data }, out)
-        }
-        _ => Err(IcmpEmitError::Invalid),
-    }
+    let r = echo_request(request)?;
+    let data = request.get(r.data).ok_or(IcmpEmitError::Invalid)?;
+    let out =
+        out.get_mut(..HEADER_LEN + ERROR_HEADER_LEN + data.len()).ok_or(IcmpEmitError::BufferTooSmall)?;
+    out[HEADER_LEN + ERROR_HEADER_LEN..].copy_from_slice(data);
+    echo_reply_headers(src, hop_limit, &r.reply, out)
 }
 
 /// [`emit_echo_reply`] in place: turns the `len`-byte Echo Request at the
@@ -180,68 +165,77 @@ pub fn echo_reply_in_place(
     buf: &mut [u8],
     len: usize,
 ) -> Result<usize, IcmpEmitError> {
-    let request = buf.get(..len).ok_or(IcmpEmitError::Invalid)?;
+    let r = echo_request(buf.get(..len).ok_or(IcmpEmitError::Invalid)?)?;
+    // The echoed data moves to just after the reply's headers (the
+    // request's extension headers are not repeated); it only moves left.
+    let data_len = r.data.len();
+    buf.copy_within(r.data, HEADER_LEN + ERROR_HEADER_LEN);
+    let out = buf.get_mut(..HEADER_LEN + ERROR_HEADER_LEN + data_len).ok_or(IcmpEmitError::BufferTooSmall)?;
+    echo_reply_headers(src, hop_limit, &r.reply, out)
+}
+
+/// A valid Echo Request, as its reply needs it.
+struct EchoRequest {
+    /// The reply's destination (the request's source), identifier and
+    /// sequence number.
+    reply: (Ipv6Addr, u16, u16),
+    /// Where the echoed data lies in the request.
+    data: core::ops::Range<usize>,
+}
+
+/// Checks the IPv6 packet `request` (an Echo Request, after any extension
+/// headers, with a good checksum, from a unicast source).
+fn echo_request(request: &[u8]) -> Result<EchoRequest, IcmpEmitError> {
     let p = ipv6::Packet::new_checked(request).map_err(|_| IcmpEmitError::Invalid)?;
-    let dst = p.src_addr();
-    if dst.is_multicast() || dst.is_unspecified() {
+    let from = p.src_addr();
+    if from.is_multicast() || from.is_unspecified() {
         return Err(IcmpEmitError::Invalid);
     }
+    // Past extension headers (an RPL option, a spent source route).
     let upper = ipv6::upper_layer(p.next_header(), p.payload()).map_err(|_| IcmpEmitError::Invalid)?;
     if upper.protocol != IpProtocol::Icmpv6 || upper.fragment.is_some() {
         return Err(IcmpEmitError::Invalid);
     }
-    let msg =
-        icmpv6::Packet::new_checked(&p.payload()[upper.offset..]).map_err(|_| IcmpEmitError::Invalid)?;
-    if !msg.verify_checksum(&dst, &p.dst_addr()) {
+    let msg = p.payload().get(upper.offset..).ok_or(IcmpEmitError::Invalid)?;
+    let msg = icmpv6::Packet::new_checked(msg).map_err(|_| IcmpEmitError::Invalid)?;
+    if !msg.verify_checksum(&from, &p.dst_addr()) {
         return Err(IcmpEmitError::Invalid);
     }
     let Ok(icmpv6::Repr::EchoRequest { ident, seq_no, data }) = icmpv6::Repr::parse(&msg) else {
         return Err(IcmpEmitError::Invalid);
     };
-    // The echoed data moves to just after the reply's headers (the
-    // request's extension headers are not repeated); it only moves left.
     let start = HEADER_LEN + upper.offset + ERROR_HEADER_LEN;
-    let data_len = data.len();
-    let icmp_len = ERROR_HEADER_LEN + data_len;
-    let payload_len = u16::try_from(icmp_len).map_err(|_| IcmpEmitError::BufferTooSmall)?;
-    buf.copy_within(start..start + data_len, HEADER_LEN + ERROR_HEADER_LEN);
-    let ip = ipv6::Repr {
-        src_addr: src,
-        dst_addr: dst,
-        next_header: IpProtocol::Icmpv6,
-        payload_len,
-        hop_limit,
-        traffic_class: 0,
-        flow_label: 0,
-    };
-    ip.emit(&mut ipv6::Packet::new_unchecked(&mut buf[..HEADER_LEN]));
-    let icmp = &mut buf[HEADER_LEN..HEADER_LEN + icmp_len];
-    icmp[..ERROR_HEADER_LEN].copy_from_slice(&[
-        129,
-        0,
-        0,
-        0,
-        (ident >> 8) as u8,
-        ident as u8,
-        (seq_no >> 8) as u8,
-        seq_no as u8,
-    ]);
-    icmpv6::Packet::new_unchecked(icmp).fill_checksum(&src, &dst);
-    Ok(HEADER_LEN + icmp_len)
+    Ok(EchoRequest { reply: (from, ident, seq_no), data: start..start + data.len() })
 }
 
-fn emit_ip(
+/// Writes the IPv6 and ICMPv6 headers of the Echo Reply (from `src`) whose
+/// data already lies at the end of `out`, and returns its length.
+fn echo_reply_headers(
+    src: Ipv6Addr,
+    hop_limit: u8,
+    &(dst, ident, seq_no): &(Ipv6Addr, u16, u16),
+    out: &mut [u8],
+) -> Result<usize, IcmpEmitError> {
+    let [i0, i1] = ident.to_be_bytes();
+    let [s0, s1] = seq_no.to_be_bytes();
+    emit_headers(src, dst, hop_limit, [Message::EchoReply.into(), 0, 0, 0, i0, i1, s0, s1], out)
+}
+
+/// Writes the IPv6 header (from `src` to `dst`) and the 8-byte ICMPv6
+/// `header` (type, code, checksum, a 32-bit word) of the packet `out`,
+/// whose message body already lies past them, fills the checksum and
+/// returns the length.
+fn emit_headers(
     src: Ipv6Addr,
     dst: Ipv6Addr,
     hop_limit: u8,
-    msg: &icmpv6::Repr<'_>,
+    header: [u8; ERROR_HEADER_LEN],
     out: &mut [u8],
 ) -> Result<usize, IcmpEmitError> {
-    let len = msg.buffer_len();
-    let total = HEADER_LEN + len;
-    let payload_len = u16::try_from(len).map_err(|_| IcmpEmitError::BufferTooSmall)?;
-    let out = out.get_mut(..total).ok_or(IcmpEmitError::BufferTooSmall)?;
-    let ip = ipv6::Repr {
+    let icmp_len = out.len().saturating_sub(HEADER_LEN);
+    let payload_len = u16::try_from(icmp_len).map_err(|_| IcmpEmitError::BufferTooSmall)?;
+    let (ip, icmp) = out.split_at_mut_checked(HEADER_LEN).ok_or(IcmpEmitError::BufferTooSmall)?;
+    let ip_repr = ipv6::Repr {
         src_addr: src,
         dst_addr: dst,
         next_header: IpProtocol::Icmpv6,
@@ -250,10 +244,10 @@ fn emit_ip(
         traffic_class: 0,
         flow_label: 0,
     };
-    let mut p = ipv6::Packet::new_unchecked(&mut *out);
-    ip.emit(&mut p);
-    msg.emit(&src, &dst, &mut out[HEADER_LEN..]);
-    Ok(total)
+    ip_repr.emit(&mut ipv6::Packet::new_unchecked(ip));
+    icmp.get_mut(..ERROR_HEADER_LEN).ok_or(IcmpEmitError::BufferTooSmall)?.copy_from_slice(&header);
+    icmpv6::Packet::new_unchecked(icmp).fill_checksum(&src, &dst);
+    Ok(out.len())
 }
 
 /// Parameters of the error rate limiter (RFC 4443 §2.4(f)).

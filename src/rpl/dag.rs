@@ -225,7 +225,6 @@ impl DioContent {
     /// start of `body`: its length, or `None` when it does not fit. The
     /// same bytes as [`to_repr`](Self::to_repr) with
     /// [`options`](Self::options), written without a generic option list.
-    #[inline(never)]
     pub fn emit(&self, body: &mut [u8]) -> Option<usize> {
         let base = Repr::Dio(self.to_repr(&[]));
         let cfg = self.config.map_or(0, |_| DodagConfiguration::BUFFER_LEN);
@@ -717,6 +716,7 @@ impl<S: Slots<ParentEntry>> Dag<S> {
     /// the one its DODAG Configuration names, with its
     /// MinHopRankIncrease, as [`Dag::join`] and `apply_config` checked it
     /// exists before taking the configuration. Of0 without a DODAG.
+    #[inline(never)]
     fn of(&self) -> Of {
         self.dodag
             .and_then(|d| Of::from_ocp(d.config.objective_code_point, d.config.minimum_hop_rank_increase))

@@ -358,6 +358,7 @@ impl DaoSender {
     }
 
     /// When [`poll`](Self::poll) has something to do.
+    #[inline(never)]
     pub fn poll_at(&self) -> Option<Instant> {
         if self.flag(HAS_NO_PATH) && (!self.flag(HAS_PARENT) || !self.next_dao.is_some()) {
             return Some(Instant::ZERO);

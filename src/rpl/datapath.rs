@@ -154,6 +154,7 @@ fn pointer(at: usize) -> IcmpError {
 
 /// Checks that `new_total` octets of packet fit in `buf` and in a Payload
 /// Length; returns the new Payload Length.
+#[inline(never)]
 fn grown(buf: &[u8], new_total: usize) -> Result<u16, DatapathError> {
     let pl = u16::try_from(new_total - HEADER_LEN).map_err(|_| DatapathError::TooLong)?;
     if new_total > buf.len() {

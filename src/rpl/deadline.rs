@@ -16,6 +16,7 @@ impl Deadline {
     pub(crate) const NONE: Deadline = Deadline(Instant::MAX);
 
     /// A deadline at `t` (at most one microsecond before [`Instant::MAX`]).
+    #[inline(never)]
     pub(crate) fn at(t: Instant) -> Self {
         Deadline(t.min(Instant::from_micros(u64::MAX - 1)))
     }

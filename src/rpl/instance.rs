@@ -397,6 +397,7 @@ enum DaoSlot {
 
 impl DaoSlot {
     /// Our address in the DODAG's prefix, once known (a root's: its DODAG ID).
+    #[inline(never)]
     fn global(&self) -> Option<Ipv6Addr> {
         match self {
             DaoSlot::Idle { global, .. } => *global,

@@ -116,6 +116,7 @@ impl ParentEntry {
     }
 
     /// The OF's view of this entry.
+    #[inline(never)]
     pub fn candidate(&self, is_preferred: bool) -> Candidate {
         Candidate {
             rank: self.info.rank,

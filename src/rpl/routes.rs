@@ -35,6 +35,7 @@ pub const LOLLIPOP_INIT: u8 = 240;
 
 /// The next value of a lollipop counter (RFC 6550 §7.2): the linear region
 /// 128..=255 runs into the circular region 0..=127, which wraps onto itself.
+#[inline(never)]
 pub const fn lollipop_increment(a: u8) -> u8 {
     if a == 127 || a == 255 { 0 } else { a + 1 }
 }
@@ -102,6 +103,7 @@ pub fn target_prefix(t: &RplTarget<'_>) -> Option<(Ipv6Addr, u8)> {
     Some((mask(Ipv6Addr::from(o), t.prefix_len), t.prefix_len))
 }
 
+#[inline(never)]
 fn mask(a: Ipv6Addr, len: u8) -> Ipv6Addr {
     let bits = u128::from(a);
     let m = if len == 0 { 0 } else { u128::MAX << (128 - u32::from(len.min(128))) };

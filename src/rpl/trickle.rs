@@ -67,6 +67,7 @@ impl TrickleParams {
 
     /// The Trickle parameters of a received DODAG Configuration option
     /// (RFC 6550 §8.3.1: Imin, doublings and k come from it).
+    #[inline(never)]
     pub fn from_dodag_config(c: &DodagConfiguration) -> Self {
         Self::from_exponent(c.dio_interval_min, c.dio_interval_doublings, c.dio_redundancy_constant)
     }
@@ -150,6 +151,7 @@ impl Trickle {
     }
 
     /// Stops the timer ([`Trickle::poll_at`] becomes [`Instant::MAX`]).
+    #[inline(never)]
     pub fn stop(&mut self) {
         *self = Trickle::new(self.params());
     }

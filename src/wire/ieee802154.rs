@@ -1086,7 +1086,7 @@ impl<'a> FrameRepr<'a> {
 
     /// The PAN ID presence this Repr is emitted with (invalid compression in
     /// 2003/2006 is emitted as if the bit were clear).
-    #[inline]
+    #[inline(never)]
     fn emit_pans(&self) -> (bool, bool) {
         let d = self.dst_addr != Address::Absent;
         let s = self.src_addr != Address::Absent;
@@ -1167,7 +1167,6 @@ impl<'a> FrameRepr<'a> {
     /// One emitter for every version and option (a separate 2003/2006
     /// short path saved about 10% of an encode's instructions but cost
     /// 370 bytes of text).
-    #[inline(never)]
     fn emit_header(&self, buf: &mut [u8]) -> usize {
         let (dp, sp) = self.emit_pans();
         let seq_present = self.emit_seq_present();

@@ -533,39 +533,60 @@ impl<S: SlotStorage> Reassembler<S> {
             .find(|&i| self.storage.state(i).is_some_and(|s| s.entry.as_ref().is_some_and(|e| e.key == *key)))
     }
 
-    /// Where a new datagram of `size` bytes goes in the pool (the slot
-    /// buffers one after the other, offsets up to `u16::MAX`): the
-    /// smallest free gap of one buffer that holds it (best fit, the lowest
-    /// offset on ties), so large gaps stay free for large datagrams.
-    fn place(&self, size: usize) -> Option<u16> {
-        let mut best: Option<(usize, usize)> = None; // (gap, offset)
+    /// Where a new datagram of `size` bytes goes.
+    ///
+    /// In the slot buffers (`lent` is `None`; the pool is the buffers one
+    /// after the other, offsets up to `u16::MAX`): the smallest free gap of
+    /// one buffer that holds it (best fit, the lowest offset on ties), so
+    /// large gaps stay free for large datagrams.
+    ///
+    /// In a lent pool of `len` bytes whose first `reserved` are taken
+    /// (`lent` is `Some((len, reserved))`): as high as it fits (it ends at
+    /// the pool's end or where another datagram starts).
+    fn place(&self, size: usize, lent: Option<(usize, usize)>) -> Option<u16> {
+        // (rank, offset): the lowest rank wins, the first on ties.
+        let mut best: Option<((usize, usize), usize)> = None;
         let mut base = 0usize;
-        for b in 0..self.storage.count() {
-            let len = self.storage.buf_len(b);
+        let buffers = if lent.is_some() { 1 } else { self.storage.count() };
+        for b in 0..buffers {
+            let (len, reserved) = lent.unwrap_or((self.storage.buf_len(b), 0));
             let end = base.saturating_add(len);
-            if len >= size {
-                // Candidate starts: the buffer's start and every region's end
-                // inside it.
-                let ends = self.entries().map(|e| e.region().end).filter(|&x| x > base && x < end);
-                for c in core::iter::once(base).chain(ends) {
-                    if c > usize::from(u16::MAX) || c + size > end {
-                        continue;
+            if len < size {
+                base = end;
+                continue;
+            }
+            // Candidate starts: the buffer's start and every region's end
+            // inside it; in a lent pool, below its end and below every
+            // region's start.
+            for e in core::iter::once(None).chain(self.entries().map(Some)) {
+                let c = match (lent, e) {
+                    (None, None) => base,
+                    (None, Some(e)) => match e.region().end {
+                        x if x > base && x < end => x,
+                        _ => continue,
+                    },
+                    (Some(_), e) => match e.map_or(end, |e| usize::from(e.at)).checked_sub(size) {
+                        Some(c) => c,
+                        None => continue,
+                    },
+                };
+                if (lent.is_none() && c > usize::from(u16::MAX)) || c < reserved || c + size > end {
+                    continue;
+                }
+                let mut next = end;
+                let mut clash = false;
+                for r in self.entries().map(Entry::region) {
+                    if r.start < c + size && c < r.end {
+                        clash = true;
+                        break;
                     }
-                    let mut next = end;
-                    let mut clash = false;
-                    for r in self.entries().map(Entry::region) {
-                        if r.start < c + size && c < r.end {
-                            clash = true;
-                            break;
-                        }
-                        if r.start >= c && r.start < next {
-                            next = r.start;
-                        }
+                    if r.start >= c && r.start < next {
+                        next = r.start;
                     }
-                    let gap = next - c;
-                    if !clash && best.is_none_or(|(g, o)| gap < g || (gap == g && c < o)) {
-                        best = Some((gap, c));
-                    }
+                }
+                let rank = if lent.is_some() { (0, usize::MAX - c) } else { (next - c, c) };
+                if !clash && best.is_none_or(|(r, _)| rank < r) {
+                    best = Some((rank, c));
                 }
             }
             base = end;
@@ -614,17 +635,6 @@ impl<S: SlotStorage> Reassembler<S> {
         }
     }
 
-    /// `accept` that gives the completed datagram's pool bytes.
-    pub(crate) fn accept_in_slots(
-        &mut self,
-        now: Instant,
-        key: ReassemblyKey,
-        offset: usize,
-        data: &[u8],
-    ) -> Result<Option<core::ops::Range<usize>>, ReassemblyError> {
-        self.accept_in(now, key, offset, data, None)
-    }
-
     /// [`accept`](Self::accept) with the bytes in `pool`, which the caller
     /// lends for this call instead of slot buffers ("lent pool" mode: the
     /// slots keep only their records, see [`ReassemblySlot::without_buffer`]).
@@ -663,28 +673,10 @@ impl<S: SlotStorage> Reassembler<S> {
         low
     }
 
-    /// Where a new datagram of `size` bytes goes in a lent pool of `len`
-    /// bytes whose first `reserved` are taken: as high as it fits (it ends
-    /// at the pool's end or where another datagram starts).
-    fn place_lent(&self, size: usize, len: usize, reserved: usize) -> Option<u16> {
-        let mut best: Option<usize> = None;
-        let ends = core::iter::once(len).chain(self.entries().map(|e| usize::from(e.at)));
-        for end in ends {
-            let Some(start) = end.checked_sub(size) else { continue };
-            let clash = self.entries().any(|e| {
-                let r = e.region();
-                r.start < end && start < r.end
-            });
-            if start >= reserved && !clash && best.is_none_or(|b| start > b) {
-                best = Some(start);
-            }
-        }
-        best.and_then(|at| u16::try_from(at).ok())
-    }
-
-    /// The body of `accept` and `accept_lent`: the completed datagram's
-    /// pool bytes, if this fragment completed one.
-    fn accept_in(
+    /// The body of `accept` and `accept_lent` (`lent`: the pool and its
+    /// reserved bytes): the completed datagram's pool bytes, if this
+    /// fragment completed one.
+    pub(crate) fn accept_in(
         &mut self,
         now: Instant,
         key: ReassemblyKey,
@@ -739,10 +731,7 @@ impl<S: SlotStorage> Reassembler<S> {
                     return Err(ReassemblyError::TooLarge);
                 }
                 let free = (0..count).find(|&i| self.storage.state(i).is_some_and(|s| s.entry.is_none()));
-                let at = match &lent {
-                    Some((pool, reserved)) => self.place_lent(size, pool.len(), *reserved),
-                    None => self.place(size),
-                };
+                let at = self.place(size, lent.as_ref().map(|(pool, reserved)| (pool.len(), *reserved)));
                 let (Some(i), Some(at)) = (free, at) else {
                     bump(&mut self.stats.no_slot);
                     return Err(ReassemblyError::NoSlot);

@@ -157,9 +157,7 @@ fn choose(a: &[u8; 16], iid: Option<u64>, ctx: Contexts<'_>, is_src: bool) -> (A
     choose_other(a, hi, lo, iid, ctx, is_src)
 }
 
-/// [`choose`] for every address but an elidable link-local one (out of
-/// line: it keeps the common path small).
-#[inline(never)]
+/// [`choose`] for every address but an elidable link-local one.
 fn choose_other(
     a: &[u8; 16],
     hi: u64,
@@ -436,7 +434,6 @@ impl Encoder<'_, '_> {
     }
 
     /// Writes LOWPAN_NHC headers from header `p` at `at` on.
-    #[inline(never)]
     fn chain(
         &mut self,
         mut p: u8,

@@ -81,7 +81,6 @@ impl Lower<'_> {
 
     /// The IID for a fully elided address (see [`Lower::write_iid`]) as a
     /// big-endian integer: one compare against an address's last 64 bits.
-    #[inline]
     fn iid64(&self) -> Option<u64> {
         match self {
             Lower::Link(Address::Short([x, y])) => Some(SHORT_IID_U64 | u64::from(*x) << 8 | u64::from(*y)),

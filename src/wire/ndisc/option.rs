@@ -338,7 +338,6 @@ impl<'a> NdiscOption<'a> {
     /// Parses one whole option (`opt` as [`split_option`] returns it). The
     /// fixed fields are read from a zero-padded copy of the first 32 bytes:
     /// one copy, no bounds check per field.
-    #[inline(never)]
     fn parse_exact(opt: &'a [u8]) -> Result<NdiscOption<'a>> {
         let len = opt.len();
         let units = len / UNIT;
@@ -456,7 +455,6 @@ impl<'a> NdiscOption<'a> {
     }
 
     /// [`Self::emit`], returning the length written.
-    #[inline(never)]
     fn emit_len(&self, buf: &mut [u8]) -> usize {
         let len = self.buffer_len();
         let opt = &mut buf[..len];
@@ -550,6 +548,7 @@ impl<'a> Options<'a> {
     /// Iterates over the options. For [`Options::Bytes`] that were not
     /// validated by [`Options::parse`], an error is yielded once, then the
     /// iteration stops.
+    #[inline(never)]
     pub fn iter(&self) -> OptionsIter<'a> {
         match *self {
             Options::Bytes(data) => OptionsIter { inner: IterInner::Bytes(data) },

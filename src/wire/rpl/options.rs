@@ -251,6 +251,7 @@ fn check_prefix(prefix_len: u8, prefix: &[u8]) -> Result<()> {
 impl<'a> OptionRepr<'a> {
     /// Parses the option at the start of `buffer` and returns it with the
     /// number of bytes it takes (type and length bytes included).
+    #[inline(never)]
     pub fn parse(buffer: &'a [u8]) -> Result<(OptionRepr<'a>, usize)> {
         let kind = *buffer.first().ok_or(Error::Truncated)?;
         // RFC 6550 §6.7.2: Pad1 has neither length nor data.
