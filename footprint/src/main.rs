@@ -31,8 +31,7 @@ use sixlo::socket::udp::UdpSocket;
 use sixlo::time::Instant;
 
 const NEIGHBORS: usize = 16;
-/// Static / ND routes; the 16 routes of the budget are RPL's.
-/// Static routes (`Node::add_route`): none; the 16 routes are RPL's.
+/// Static routes (`Node::add_route`): none; the budget's 16 routes are RPL's.
 const ROUTES: usize = 0;
 const RPL_ROUTES: usize = 16;
 const RPL_PARENTS: usize = 4;
