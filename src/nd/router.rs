@@ -276,6 +276,7 @@ struct RouterStats {
 }
 
 impl RouterStats {
+    #[inline(never)]
     fn get(&self) -> NdStats {
         NdStats {
             rs_received: self.rs_received,
