@@ -345,6 +345,7 @@ impl<S: Slots<Neighbor>> Router<S> {
     /// lifetime with the 6LBR address of `me` or, when we are the 6LBR,
     /// the one we form in the first advertised prefix with the A flag
     /// (RFC 4862 §5.5.3, as [`Router::is_ours`] answers for it).
+    #[inline(never)]
     fn abro(&self, me: &RouterAddrs) -> Option<AuthoritativeBorderRouter> {
         let a = self.config.abro?;
         let address = me.border_router.or_else(|| {
