@@ -330,6 +330,7 @@ impl<S: Slots<Neighbor>> Router<S> {
 
     /// Our link-local address, or the one we form in an advertised prefix
     /// (see [`RouterConfig::prefixes`]): no list of addresses to keep.
+    #[inline(never)]
     fn is_ours(&self, me: &RouterAddrs, ip: &Ipv6Addr) -> bool {
         let (a, ll) = (ip.octets(), me.link_local.octets());
         *ip == me.link_local
