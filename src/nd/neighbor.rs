@@ -188,6 +188,7 @@ impl Neighbor {
         }
     }
 
+    #[inline(never)]
     fn set_state(&mut self, s: NeighborState) {
         let v = match s {
             NeighborState::Free => 0,
