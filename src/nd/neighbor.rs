@@ -326,6 +326,7 @@ impl<S: Slots<Neighbor>> NeighborTable<S> {
     }
 
     /// The index of the entry of `ip`.
+    #[inline(never)]
     fn position(&self, ip: &Ipv6Addr) -> Option<usize> {
         self.entries.as_ref().iter().position(|e| !e.is_free() && e.addr == *ip)
     }
