@@ -505,6 +505,7 @@ impl<S: Slots<Neighbor>> NeighborTable<S> {
     }
 
     /// The next instant at which [`NeighborTable::expire`] has work.
+    #[inline(never)]
     pub fn poll_at(&self) -> Option<Instant> {
         let mut at: Option<InstantSecs> = None;
         for e in self.entries.as_ref() {
