@@ -487,6 +487,7 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
         }
     }
 
+    #[inline(never)]
     fn step<R: Radio + ?Sized>(
         &mut self,
         now: Instant,
