@@ -242,7 +242,8 @@ impl Neighbor {
 
     /// True for a Registered or Tentative entry (never evicted).
     pub fn is_pinned(&self) -> bool {
-        matches!(self.state(), NeighborState::Registered | NeighborState::Tentative)
+        // Tentative (1) or Registered (2), as `set_state` codes them.
+        matches!(self.flags & STATE_MASK, 1 | 2)
     }
 }
 
