@@ -1637,7 +1637,6 @@ impl<'a, N: NdRole<'a>> Core<'a, N> {
     /// Returns the packet to go on with (possibly the inner one, moved to
     /// the start), or what is left to do when it is not for us after all
     /// (forwarded, answered with an error, or dropped).
-    #[inline(never)]
     fn rpl_local<'p>(
         &mut self,
         now: Instant,

@@ -215,8 +215,6 @@ impl InstantSecs {
     }
     /// The deadline `lifetime` after `now`, rounded up; a
     /// [`Duration::MAX`] lifetime never ends.
-    // Out of line: every table computes deadlines; one copy is smaller.
-    #[inline(never)]
     pub fn deadline(now: Instant, lifetime: Duration) -> Self {
         InstantSecs::ceil(now + lifetime)
     }

@@ -487,6 +487,7 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
         }
     }
 
+    #[inline(never)]
     fn step<R: Radio + ?Sized>(
         &mut self,
         now: Instant,
@@ -668,6 +669,7 @@ impl<Q: Slots<TxSlot>, D: Slots<DedupEntry>, L: Slots<LinkStats>> Mac<Q, D, L> {
     /// it): matches ACKs with the pending transmission, filters addresses,
     /// sends the Imm-Ack when the radio has no `hw_ack`, drops duplicates
     /// and updates link statistics. Returns what to deliver.
+    #[inline(never)]
     pub fn on_receive<'f, R: Radio + ?Sized>(
         &mut self,
         now: Instant,

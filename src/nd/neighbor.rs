@@ -188,6 +188,7 @@ impl Neighbor {
         }
     }
 
+    #[inline(never)]
     fn set_state(&mut self, s: NeighborState) {
         let v = match s {
             NeighborState::Free => 0,
@@ -241,7 +242,8 @@ impl Neighbor {
 
     /// True for a Registered or Tentative entry (never evicted).
     pub fn is_pinned(&self) -> bool {
-        matches!(self.state(), NeighborState::Registered | NeighborState::Tentative)
+        // Tentative (1) or Registered (2), as `set_state` codes them.
+        matches!(self.flags & STATE_MASK, 1 | 2)
     }
 }
 
@@ -325,6 +327,7 @@ impl<S: Slots<Neighbor>> NeighborTable<S> {
     }
 
     /// The index of the entry of `ip`.
+    #[inline(never)]
     fn position(&self, ip: &Ipv6Addr) -> Option<usize> {
         self.entries.as_ref().iter().position(|e| !e.is_free() && e.addr == *ip)
     }
@@ -503,6 +506,7 @@ impl<S: Slots<Neighbor>> NeighborTable<S> {
     }
 
     /// The next instant at which [`NeighborTable::expire`] has work.
+    #[inline(never)]
     pub fn poll_at(&self) -> Option<Instant> {
         let mut at: Option<InstantSecs> = None;
         for e in self.entries.as_ref() {

@@ -276,6 +276,7 @@ struct RouterStats {
 }
 
 impl RouterStats {
+    #[inline(never)]
     fn get(&self) -> NdStats {
         NdStats {
             rs_received: self.rs_received,
@@ -329,6 +330,7 @@ impl<S: Slots<Neighbor>> Router<S> {
 
     /// Our link-local address, or the one we form in an advertised prefix
     /// (see [`RouterConfig::prefixes`]): no list of addresses to keep.
+    #[inline(never)]
     fn is_ours(&self, me: &RouterAddrs, ip: &Ipv6Addr) -> bool {
         let (a, ll) = (ip.octets(), me.link_local.octets());
         *ip == me.link_local
@@ -344,6 +346,7 @@ impl<S: Slots<Neighbor>> Router<S> {
     /// lifetime with the 6LBR address of `me` or, when we are the 6LBR,
     /// the one we form in the first advertised prefix with the A flag
     /// (RFC 4862 §5.5.3, as [`Router::is_ours`] answers for it).
+    #[inline(never)]
     fn abro(&self, me: &RouterAddrs) -> Option<AuthoritativeBorderRouter> {
         let a = self.config.abro?;
         let address = me.border_router.or_else(|| {

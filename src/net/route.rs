@@ -253,6 +253,7 @@ impl<S: Slots<Option<Route>>> RouteTable<S> {
 
     /// Where a packet to `dst` goes; `is_neighbour` asks the neighbour
     /// table whether `dst` is a (registered) neighbour.
+    #[inline(never)]
     pub fn resolve(&self, dst: &Ipv6Addr, is_neighbour: impl FnOnce(&Ipv6Addr) -> bool) -> NextHop {
         // RFC 4291 §2.5.6 / §2.7: link-local scope never leaves the link.
         let link_scope = dst.is_link_local()

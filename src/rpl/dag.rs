@@ -541,6 +541,7 @@ impl<S: Slots<ParentEntry>> Dag<S> {
 
     /// Processes a parsed DIO from `from_ip` / `from_ll` whose link has
     /// `link_etx` (ETX × 128, `None` without statistics).
+    #[inline(never)]
     pub fn on_dio(
         &mut self,
         now: Instant,

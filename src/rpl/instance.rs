@@ -412,6 +412,7 @@ impl DaoSlot {
         }
     }
 
+    #[inline(never)]
     fn get_mut(&mut self) -> Option<&mut DaoSender> {
         match self {
             DaoSlot::Active(d) => Some(d),

@@ -83,6 +83,7 @@ pub fn lollipop_newer(a: u8, b: u8) -> bool {
 /// A lifetime in RPL units as a [`Duration`]: `units × lifetime_unit`
 /// seconds, with 0xFF meaning infinity (RFC 6550 §6.7.6, §6.7.8), given as
 /// [`Duration::MAX`]. 0 is a No-Path (`Duration::ZERO`).
+#[inline(never)]
 pub fn rpl_lifetime(units: u8, lifetime_unit: u16) -> Duration {
     if units == 0xff {
         Duration::MAX

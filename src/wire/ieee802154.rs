@@ -621,7 +621,6 @@ struct Layout {
 
 /// The little-endian 16-bit field at `buf[off..off + 2]` (`None` when `off`
 /// is `None` or the field runs past `buf`).
-#[inline(never)]
 fn le16_at(buf: &[u8], off: Option<usize>) -> Option<u16> {
     let b = buf.get(off?..)?.first_chunk::<2>()?;
     Some(u16::from_le_bytes(*b))
