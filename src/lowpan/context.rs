@@ -202,6 +202,12 @@ impl<'a> Contexts<'a> {
         self.0.iter().flatten().find(|s| s.cid == cid).map(|s| &s.ctx)
     }
 
+    /// The contexts set, `(cid, context)`, in slot order.
+    #[inline]
+    pub(crate) fn iter(self) -> impl Iterator<Item = (u8, &'a Context)> {
+        self.0.iter().flatten().map(|s| (s.cid, &s.ctx))
+    }
+
     /// True when no context usable for compression is set.
     #[inline]
     pub(crate) fn none_for_compression(self) -> bool {

@@ -2,7 +2,7 @@
 //! legal encoding of an IPv6 packet's headers.
 
 use super::{IPV6_LEN, LINK_LOCAL, Lower, SHORT_IID_U64, UDP_LEN, proto};
-use crate::lowpan::context::{Context, Contexts};
+use crate::lowpan::context::{Context, Contexts, MAX_CID};
 use crate::wire::ieee802154::Address;
 use crate::wire::ipv6;
 use crate::wire::sixlowpan::nhc::PortsMode;
@@ -179,8 +179,12 @@ fn choose_other(
         return (stateless, stateless);
     }
     let (mut nocid, mut any) = (stateless, stateless);
-    for k in 0..16u8 {
-        let Some(c) = ctx.get(k).filter(|c| c.compress) else { continue };
+    // One pass over the contexts set (not a lookup per CID); among equally
+    // short forms the lowest CID wins, and a stateless form beats them.
+    for (k, c) in ctx.iter() {
+        if !c.compress || k > MAX_CID {
+            continue;
+        }
         let found =
             if multicast { multicast_stateful(a, c).then_some((0, 6)) } else { unicast_stateful(a, iid, c) };
         if let Some((mode, len)) = found {
@@ -188,7 +192,7 @@ fn choose_other(
             if k == 0 && len < nocid.len {
                 nocid = e;
             }
-            if len < any.len {
+            if len < any.len || (len == any.len && any.ac && k < any.cid) {
                 any = e;
             }
         }
