@@ -121,3 +121,51 @@ fn a_datagram_going_out_and_one_coming_in_share_the_buffer() {
     m.nodes[1].poll(m.now, &mut m.radios[1]);
     assert_eq!(m.nodes[1].ping(addrs[0], 1, 2, &[0; 8]), Err(SendError::Busy));
 }
+
+/// A reassembly in progress (its later fragments lost) holds the top of the
+/// router's buffer: sends that do not fit below it wait, a small one goes,
+/// and the waiting one leaves once the reassembly times out (RFC 4944 §5.3:
+/// 60 s).
+#[test]
+fn sends_wait_below_a_reassembly_in_progress() {
+    let mut m = pair();
+    let router: Ipv6Addr = "fd00::12:7401:1:101".parse().unwrap();
+    let host: Ipv6Addr = "fd00::12:7402:2:202".parse().unwrap();
+    let hs = m.nodes[1].add_socket(socket(5683)).unwrap();
+    let rs = m.nodes[0].add_socket(socket(5683)).unwrap();
+    // Only the host's first data frame (FRAG1 of 1000 bytes) gets through.
+    let sent = std::rc::Rc::new(std::cell::Cell::new(0u32));
+    let count = sent.clone();
+    m.lose = Box::new(move |from, _, f| {
+        if from != 1 || !node::is_unicast_data(f) {
+            return false;
+        }
+        count.set(count.get() + 1);
+        count.get() > 1
+    });
+    m.nodes[1].socket(hs).unwrap().send_to(&[5u8; 1000], (router, 5683)).unwrap();
+    m.run_until(m.now + Duration::from_secs(2));
+    m.lose = Box::new(|_, _, _| false);
+    assert!(sent.get() > 1, "the host sent its fragments");
+    let started = m.now;
+    // 1048 bytes are being reassembled at the top: 232 bytes of room.
+    assert_eq!(m.nodes[0].ping(host, 3, 1, &[1; 400]), Err(SendError::Busy));
+    m.nodes[0].socket(rs).unwrap().send_to(&[6u8; 400], (host, 5683)).unwrap();
+    m.nodes[0].ping(host, 3, 2, &[1; 100]).unwrap();
+    let mut buf = vec![0u8; 1500];
+    m.run_until(m.now + Duration::from_secs(5));
+    assert!(m.nodes[1].socket(hs).unwrap().recv_from(&mut buf).is_err(), "it waits");
+    let mut got = None;
+    m.run_until_true(started + Duration::from_secs(70), |m| {
+        if let Ok((n, _)) = m.nodes[1].socket(hs).unwrap().recv_from(&mut buf) {
+            got = Some(buf[..n].to_vec());
+        }
+        got.is_some()
+    });
+    assert_eq!(got, Some(vec![6u8; 400]), "router {:#?}", m.nodes[0].stats());
+    // The FRAG1 arrived within the 2 s before `started`: the reassembly
+    // times out 58-60 s after it.
+    let waited = m.now - started;
+    assert!(waited >= Duration::from_secs(57), "it left after {waited:?}, before the reassembly ended");
+    assert_eq!(m.nodes[0].stats().reassembly.timeouts, 1);
+}

@@ -500,6 +500,41 @@ mod tests {
     }
 
     /// The fragments of `packet` (tag `tag`), 96-byte frames.
+    /// `receive_lent`: fragments are reassembled in the lent pool above the
+    /// reserved bytes (never written); a single frame still goes to `out`.
+    #[test]
+    fn lent_pool_receive() {
+        use crate::lowpan::frag::{Reassembler, ReassemblySlot};
+        let ctx = ContextTable::new();
+        let packet = udp_packet(500);
+        let mut slots = [ReassemblySlot::without_buffer()];
+        let mut rx = Receiver::new(Reassembler::new(&mut slots));
+        let (mut out, mut pool) = ([0u8; 256], [0u8; 1280]);
+        let frames = fragments(&packet, 9, &ctx);
+        let last = frames.len() - 1;
+        for (i, fr) in frames.iter().enumerate() {
+            let got = rx.receive_lent(Instant::ZERO, fr, &SRC, &DST, &ctx, &mut out, &mut pool, 700).unwrap();
+            if i < last {
+                assert_eq!(got, Received::Pending);
+            } else {
+                assert_eq!(got, Received::InPool(1280 - packet.len()..1280));
+            }
+        }
+        assert_eq!(&pool[1280 - packet.len()..], &packet[..]);
+        assert!(pool[..700].iter().all(|&b| b == 0));
+        // More than fits above the reserved bytes: dropped, counted.
+        let got = rx.receive_lent(Instant::ZERO, &frames[0], &SRC, &DST, &ctx, &mut out, &mut pool, 1000);
+        assert!(matches!(got, Err(ReceiveError::Reassembly(ReassemblyError::NoSlot))));
+        let small = udp_packet(20);
+        let mut scratch = [0u8; MAX_COMPRESSED_HEADERS];
+        let enc = encode(&small, &SRC, &DST, &ctx, 1, 102, &mut scratch).unwrap();
+        let mut frame = [0u8; 127];
+        let n = enc.write_single(&mut frame).unwrap();
+        let got =
+            rx.receive_lent(Instant::ZERO, &frame[..n], &SRC, &DST, &ctx, &mut out, &mut pool, 1280).unwrap();
+        assert_eq!(got, Received::Packet { packet: &mut small.clone()[..], reassembled: false });
+    }
+
     fn fragments(packet: &[u8], tag: u16, ctx: &ContextTable) -> Vec<Vec<u8>> {
         let mut scratch = [0u8; MAX_COMPRESSED_HEADERS];
         let Encoded::Fragmented(mut f) = encode(packet, &SRC, &DST, ctx, tag, 96, &mut scratch).unwrap()
